@@ -1,0 +1,31 @@
+// Command-line options of the form `--name value` and `--flag`, checked against what a
+// command accepts so that a typo is an error rather than a silent default.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace hearth::cli {
+
+class Args {
+public:
+    // `flags` take no value; `options` take one.
+    Args(const std::vector<std::string>& argv, const std::set<std::string>& options,
+         const std::set<std::string>& flags);
+
+    bool has(const std::string& name) const;
+    std::string get(const std::string& name, const std::string& fallback = "") const;
+    std::string require(const std::string& name) const;
+    uint32_t get_u32(const std::string& name, uint32_t fallback) const;
+    uint64_t get_u64(const std::string& name, uint64_t fallback) const;
+    float get_float(const std::string& name, float fallback) const;
+    const std::vector<std::string>& positional() const { return positional_; }
+
+private:
+    std::map<std::string, std::string> values_;
+    std::vector<std::string> positional_;
+};
+
+}  // namespace hearth::cli

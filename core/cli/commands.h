@@ -1,0 +1,15 @@
+// The hearth command-line tool: one function per subcommand.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace hearth::cli {
+
+int run_synth(const std::vector<std::string>& args);
+int run_train(const std::vector<std::string>& args);
+int run_eval(const std::vector<std::string>& args);
+int run_inspect(const std::vector<std::string>& args);
+int run_recommend(const std::vector<std::string>& args);
+int run_explain(const std::vector<std::string>& args);
+
+}  // namespace hearth::cli

@@ -1,0 +1,50 @@
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "core/cli/commands.h"
+#include "core/common/error.h"
+
+namespace {
+
+const char* kUsage =
+    "usage: hearth <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  synth      write the synthetic default world (ratings.csv, items.csv)\n"
+    "  train      train a model on an interaction log and write a .hearth bundle\n"
+    "  eval       leave-last-out evaluation with full ranking\n"
+    "  inspect    print the sections and metadata of a bundle\n"
+    "  recommend  top-k recommendations with reasons for a history\n"
+    "  explain    every history item's exact contribution to one item's score\n"
+    "\n"
+    "run 'hearth <command> --help' for the options of a command\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
+        std::fputs(kUsage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const std::string command = argv[1];
+    const std::vector<std::string> args(argv + 2, argv + argc);
+    try {
+        if (command == "synth") return hearth::cli::run_synth(args);
+        if (command == "train") return hearth::cli::run_train(args);
+        if (command == "eval") return hearth::cli::run_eval(args);
+        if (command == "inspect") return hearth::cli::run_inspect(args);
+        if (command == "recommend") return hearth::cli::run_recommend(args);
+        if (command == "explain") return hearth::cli::run_explain(args);
+        std::fprintf(stderr, "hearth: unknown command '%s'\n\n%s", command.c_str(), kUsage);
+        return 2;
+    } catch (const hearth::Error& e) {
+        std::fprintf(stderr, "hearth %s: %s error: %s\n", command.c_str(), e.code().c_str(),
+                     e.what());
+        return e.code() == "argument" ? 2 : 1;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "hearth %s: %s\n", command.c_str(), e.what());
+        return 1;
+    }
+}

@@ -1,0 +1,40 @@
+// The item catalog stored in a bundle: external ids, titles, tags (CSR) and popularity.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "core/bundle/bundle.h"
+
+namespace hearth {
+
+class Catalog {
+public:
+    Catalog() = default;
+    // Reads and validates the catalog.* sections (see core/bundle/FORMAT.md).
+    explicit Catalog(const BundleReader& bundle);
+
+    uint32_t size() const { return ids_.size(); }
+    std::string_view id(uint32_t item) const { return ids_[item]; }
+    std::string_view title(uint32_t item) const { return titles_[item]; }
+    float popularity(uint32_t item) const { return popularity_[item]; }
+    uint32_t tag_count() const { return tags_.size(); }
+    std::string_view tag_name(uint32_t tag) const { return tags_[tag]; }
+    // The tags of an item as indices into tag_name().
+    Span<uint32_t> item_tags(uint32_t item) const {
+        return {tag_ids_.data + tag_offsets_[item], tag_offsets_[item + 1] - tag_offsets_[item]};
+    }
+
+    // Dense index of an external id, or -1. The index is built on first use, so loading
+    // a bundle does not pay for it when the caller maps ids itself.
+    int64_t find(std::string_view id) const;
+
+private:
+    StringTable ids_, titles_, tags_;
+    Span<uint32_t> tag_offsets_, tag_ids_;
+    Span<float> popularity_;
+    mutable std::unordered_map<std::string_view, uint32_t> index_;
+};
+
+}  // namespace hearth

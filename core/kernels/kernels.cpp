@@ -1,0 +1,208 @@
+#include "core/kernels/kernels.h"
+
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#elif defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define HEARTH_X86 1
+#endif
+
+namespace hearth {
+
+float dot_f32_ref(const float* a, const float* b, size_t n) {
+    float sum = 0.0f;
+    for (size_t i = 0; i < n; ++i) sum += a[i] * b[i];
+    return sum;
+}
+
+void gemv_f32_ref(const float* rows, size_t n, size_t d, const float* q, float* out) {
+    for (size_t i = 0; i < n; ++i) out[i] = dot_f32_ref(rows + i * d, q, d);
+}
+
+namespace {
+
+#if defined(__wasm_simd128__)
+
+float hsum(v128_t v) {
+    return wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1) +
+           wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3);
+}
+
+float dot_f32_simd128(const float* a, const float* b, size_t n) {
+    v128_t acc0 = wasm_f32x4_splat(0.0f), acc1 = acc0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(wasm_v128_load(a + i), wasm_v128_load(b + i)));
+        acc1 = wasm_f32x4_add(acc1, wasm_f32x4_mul(wasm_v128_load(a + i + 4),
+                                                   wasm_v128_load(b + i + 4)));
+    }
+    for (; i + 4 <= n; i += 4)
+        acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(wasm_v128_load(a + i), wasm_v128_load(b + i)));
+    return hsum(wasm_f32x4_add(acc0, acc1)) + dot_f32_ref(a + i, b + i, n - i);
+}
+
+// Four rows per pass: each query chunk is loaded once and reused from a register for four
+// rows, which keeps the loop bound by streaming the catalog, not by loads of q.
+void gemv_f32_simd128(const float* rows, size_t n, size_t d, const float* q, float* out) {
+    const size_t d4 = d & ~size_t(3);
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const float* r0 = rows + i * d;
+        const float* r1 = r0 + d;
+        const float* r2 = r1 + d;
+        const float* r3 = r2 + d;
+        v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0;
+        for (size_t j = 0; j < d4; j += 4) {
+            const v128_t qv = wasm_v128_load(q + j);
+            a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(r0 + j), qv));
+            a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(r1 + j), qv));
+            a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load(r2 + j), qv));
+            a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_v128_load(r3 + j), qv));
+        }
+        out[i] = hsum(a0) + dot_f32_ref(r0 + d4, q + d4, d - d4);
+        out[i + 1] = hsum(a1) + dot_f32_ref(r1 + d4, q + d4, d - d4);
+        out[i + 2] = hsum(a2) + dot_f32_ref(r2 + d4, q + d4, d - d4);
+        out[i + 3] = hsum(a3) + dot_f32_ref(r3 + d4, q + d4, d - d4);
+    }
+    for (; i < n; ++i) out[i] = dot_f32_simd128(rows + i * d, q, d);
+}
+
+#endif
+
+#if defined(HEARTH_X86)
+
+float hsum_sse(__m128 v) {
+    alignas(16) float lanes[4];
+    _mm_store_ps(lanes, v);
+    return lanes[0] + lanes[1] + lanes[2] + lanes[3];
+}
+
+float dot_f32_sse2(const float* a, const float* b, size_t n) {
+    __m128 acc0 = _mm_setzero_ps(), acc1 = _mm_setzero_ps();
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        acc0 = _mm_add_ps(acc0, _mm_mul_ps(_mm_loadu_ps(a + i), _mm_loadu_ps(b + i)));
+        acc1 = _mm_add_ps(acc1, _mm_mul_ps(_mm_loadu_ps(a + i + 4), _mm_loadu_ps(b + i + 4)));
+    }
+    for (; i + 4 <= n; i += 4)
+        acc0 = _mm_add_ps(acc0, _mm_mul_ps(_mm_loadu_ps(a + i), _mm_loadu_ps(b + i)));
+    return hsum_sse(_mm_add_ps(acc0, acc1)) + dot_f32_ref(a + i, b + i, n - i);
+}
+
+void gemv_f32_sse2(const float* rows, size_t n, size_t d, const float* q, float* out) {
+    const size_t d4 = d & ~size_t(3);
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const float* r0 = rows + i * d;
+        const float* r1 = r0 + d;
+        const float* r2 = r1 + d;
+        const float* r3 = r2 + d;
+        __m128 a0 = _mm_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        for (size_t j = 0; j < d4; j += 4) {
+            const __m128 qv = _mm_loadu_ps(q + j);
+            a0 = _mm_add_ps(a0, _mm_mul_ps(_mm_loadu_ps(r0 + j), qv));
+            a1 = _mm_add_ps(a1, _mm_mul_ps(_mm_loadu_ps(r1 + j), qv));
+            a2 = _mm_add_ps(a2, _mm_mul_ps(_mm_loadu_ps(r2 + j), qv));
+            a3 = _mm_add_ps(a3, _mm_mul_ps(_mm_loadu_ps(r3 + j), qv));
+        }
+        out[i] = hsum_sse(a0) + dot_f32_ref(r0 + d4, q + d4, d - d4);
+        out[i + 1] = hsum_sse(a1) + dot_f32_ref(r1 + d4, q + d4, d - d4);
+        out[i + 2] = hsum_sse(a2) + dot_f32_ref(r2 + d4, q + d4, d - d4);
+        out[i + 3] = hsum_sse(a3) + dot_f32_ref(r3 + d4, q + d4, d - d4);
+    }
+    for (; i < n; ++i) out[i] = dot_f32_sse2(rows + i * d, q, d);
+}
+
+__attribute__((target("avx2"))) float hsum_avx(__m256 v) {
+    return hsum_sse(_mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1)));
+}
+
+__attribute__((target("avx2"))) float dot_f32_avx2(const float* a, const float* b, size_t n) {
+    __m256 acc = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i)));
+    return hsum_avx(acc) + dot_f32_ref(a + i, b + i, n - i);
+}
+
+__attribute__((target("avx2"))) void gemv_f32_avx2(const float* rows, size_t n, size_t d,
+                                                   const float* q, float* out) {
+    const size_t d8 = d & ~size_t(7);
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const float* r0 = rows + i * d;
+        const float* r1 = r0 + d;
+        const float* r2 = r1 + d;
+        const float* r3 = r2 + d;
+        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        for (size_t j = 0; j < d8; j += 8) {
+            const __m256 qv = _mm256_loadu_ps(q + j);
+            a0 = _mm256_add_ps(a0, _mm256_mul_ps(_mm256_loadu_ps(r0 + j), qv));
+            a1 = _mm256_add_ps(a1, _mm256_mul_ps(_mm256_loadu_ps(r1 + j), qv));
+            a2 = _mm256_add_ps(a2, _mm256_mul_ps(_mm256_loadu_ps(r2 + j), qv));
+            a3 = _mm256_add_ps(a3, _mm256_mul_ps(_mm256_loadu_ps(r3 + j), qv));
+        }
+        out[i] = hsum_avx(a0) + dot_f32_ref(r0 + d8, q + d8, d - d8);
+        out[i + 1] = hsum_avx(a1) + dot_f32_ref(r1 + d8, q + d8, d - d8);
+        out[i + 2] = hsum_avx(a2) + dot_f32_ref(r2 + d8, q + d8, d - d8);
+        out[i + 3] = hsum_avx(a3) + dot_f32_ref(r3 + d8, q + d8, d - d8);
+    }
+    for (; i < n; ++i) out[i] = dot_f32_avx2(rows + i * d, q, d);
+}
+
+bool cpu_has_avx2() {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2");
+}
+
+#endif
+
+template <typename Fn>
+Fn best_of(const std::vector<KernelVariant<Fn>>& variants) {
+    Fn best = variants.front().fn;
+    for (const auto& v : variants)
+        if (v.available) best = v.fn;  // lists are ordered slowest to fastest
+    return best;
+}
+
+}  // namespace
+
+const std::vector<KernelVariant<DotF32Fn>>& dot_f32_variants() {
+    static const std::vector<KernelVariant<DotF32Fn>> variants = {
+        {"f32_dot__ref", dot_f32_ref, true},
+#if defined(__wasm_simd128__)
+        {"f32_dot__simd128", dot_f32_simd128, true},
+#endif
+#if defined(HEARTH_X86)
+        {"f32_dot__sse2", dot_f32_sse2, true},
+        {"f32_dot__avx2", dot_f32_avx2, cpu_has_avx2()},
+#endif
+    };
+    return variants;
+}
+
+const std::vector<KernelVariant<GemvF32Fn>>& gemv_f32_variants() {
+    static const std::vector<KernelVariant<GemvF32Fn>> variants = {
+        {"f32_gemv__ref", gemv_f32_ref, true},
+#if defined(__wasm_simd128__)
+        {"f32_gemv__simd128", gemv_f32_simd128, true},
+#endif
+#if defined(HEARTH_X86)
+        {"f32_gemv__sse2", gemv_f32_sse2, true},
+        {"f32_gemv__avx2", gemv_f32_avx2, cpu_has_avx2()},
+#endif
+    };
+    return variants;
+}
+
+DotF32Fn dot_f32() {
+    static const DotF32Fn fn = best_of(dot_f32_variants());
+    return fn;
+}
+
+GemvF32Fn gemv_f32() {
+    static const GemvF32Fn fn = best_of(gemv_f32_variants());
+    return fn;
+}
+
+}  // namespace hearth

@@ -1,0 +1,76 @@
+#include "core/mf/export.h"
+
+#include <algorithm>
+#include <map>
+
+#include "core/bundle/bundle.h"
+#include "core/common/error.h"
+
+namespace hearth {
+
+CatalogData build_catalog(const Interactions& interactions, const ItemMetadata& metadata) {
+    CatalogData c;
+    const size_t n = interactions.item_ids.size();
+    c.ids = interactions.item_ids;
+    c.titles.resize(n);
+    c.item_tags.resize(n);
+    c.popularity.assign(n, 0.0f);
+    for (const Interaction& e : interactions.events) c.popularity[e.item] += 1.0f;
+
+    std::map<std::string, uint32_t> tag_index;
+    for (size_t i = 0; i < n; ++i) {
+        const auto it = metadata.items.find(c.ids[i]);
+        if (it == metadata.items.end()) continue;
+        for (const std::string& t : it->second.tags) tag_index.emplace(t, 0);
+    }
+    for (auto& [name, index] : tag_index) {
+        index = static_cast<uint32_t>(c.tags.size());
+        c.tags.push_back(name);
+    }
+    for (size_t i = 0; i < n; ++i) {
+        const auto it = metadata.items.find(c.ids[i]);
+        if (it == metadata.items.end() || it->second.title.empty()) {
+            c.titles[i] = c.ids[i];
+        } else {
+            c.titles[i] = it->second.title;
+        }
+        if (it != metadata.items.end())
+            for (const std::string& t : it->second.tags) c.item_tags[i].push_back(tag_index[t]);
+    }
+    return c;
+}
+
+std::vector<uint8_t> export_mf_bundle(const MfModel& model, const CatalogData& catalog,
+                                      const std::string& meta_json) {
+    const uint32_t n = model.items();
+    if (catalog.ids.size() != n)
+        throw Error("argument", "catalog has " + std::to_string(catalog.ids.size()) +
+                                    " items but the model " + std::to_string(n));
+    BundleWriter w;
+    w.add_json("meta", meta_json);
+    w.add_strings("catalog.ids", catalog.ids);
+    w.add_strings("catalog.titles", catalog.titles);
+    w.add_strings("catalog.tags", catalog.tags);
+    std::vector<uint32_t> offsets{0}, tag_ids;
+    for (const auto& tags : catalog.item_tags) {
+        tag_ids.insert(tag_ids.end(), tags.begin(), tags.end());
+        offsets.push_back(static_cast<uint32_t>(tag_ids.size()));
+    }
+    w.add_u32("catalog.tag_offsets", offsets.data(), n + 1, 1);
+    w.add_u32("catalog.tag_ids", tag_ids.data(), static_cast<uint32_t>(tag_ids.size()), 1);
+    w.add_f32("catalog.popularity", catalog.popularity.data(), n, 1);
+
+    const uint32_t kind = static_cast<uint32_t>(model.params.kind);
+    w.add_u32("mf.kind", &kind, 1, 1);
+    const float params[4] = {model.params.reg, model.params.alpha, model.params.global_mean,
+                             model.params.reg_scales_with_count ? 1.0f : 0.0f};
+    w.add_f32("mf.params", params, 1, 4);
+    w.add_f32("mf.factors", model.item_factors.data(), n, model.dim);
+    if (model.params.kind == MfKind::Explicit)
+        w.add_f32("mf.item_bias", model.item_bias.data(), n, 1);
+    else
+        w.add_f32("mf.gram", model.gram.data(), model.dim, model.dim);
+    return w.finish();
+}
+
+}  // namespace hearth

@@ -1,0 +1,208 @@
+// The on-device path end to end: trained model -> bundle bytes -> Engine -> recommend /
+// explain, checked against dense computations done here independently.
+#include <catch2/catch.hpp>
+
+#include <Eigen/Dense>
+#include <cstring>
+#include <algorithm>
+#include <map>
+#include <random>
+
+#include "core/common/error.h"
+#include "core/engine/engine.h"
+#include "core/mf/export.h"
+#include "core/mf/rating_matrix.h"
+#include "core/mf/trainer.h"
+
+using namespace hearth;
+
+namespace {
+
+struct Fixture {
+    Interactions data;
+    MfModel model;
+    std::unique_ptr<Engine> engine;
+};
+
+Fixture make_fixture(MfKind kind, uint32_t users = 60, uint32_t items = 40) {
+    Fixture f;
+    std::mt19937 rng(kind == MfKind::Implicit ? 1 : 2);
+    for (uint32_t i = 0; i < items; ++i) f.data.intern_item("item" + std::to_string(i));
+    for (uint32_t u = 0; u < users; ++u) {
+        const uint32_t uid = f.data.intern_user("u" + std::to_string(u));
+        // Two taste groups, so the factors have structure to find.
+        const uint32_t group = u % 2;
+        for (int k = 0; k < 8; ++k) {
+            const uint32_t item = static_cast<uint32_t>((rng() % (items / 2)) * 2) + (rng() % 5 == 0 ? 1 - group : group);
+            const float r = kind == MfKind::Explicit ? 0.5f * static_cast<float>(1 + rng() % 10) : 1.0f;
+            f.data.events.push_back({uid, item, r, k});
+        }
+    }
+    f.data.has_ratings = kind == MfKind::Explicit;
+    MfConfig c;
+    c.params.kind = kind;
+    c.params.reg = kind == MfKind::Explicit ? 0.05f : 0.5f;
+    c.params.alpha = 3.0f;
+    c.params.reg_scales_with_count = kind == MfKind::Explicit;
+    c.factors = 8;
+    c.iterations = 6;
+    const RatingMatrix m = RatingMatrix::build(users, items, f.data.events, kind);
+    f.model = train_mf(m, c);
+    ItemMetadata meta;
+    for (uint32_t i = 0; i < items; ++i)
+        meta.items["item" + std::to_string(i)] = {"Title " + std::to_string(i), {i % 2 ? "odd" : "even"}};
+    const std::vector<uint8_t> bytes =
+        export_mf_bundle(f.model, build_catalog(f.data, meta), "{\"model\":\"test\"}");
+    Engine::Bytes owned(static_cast<uint8_t*>(std::malloc(bytes.size())), &std::free);
+    std::memcpy(owned.get(), bytes.data(), bytes.size());
+    f.engine = std::make_unique<Engine>(std::move(owned), bytes.size());
+    return f;
+}
+
+std::vector<HistoryEntry> history_of(const Fixture& f, uint32_t user) {
+    std::vector<HistoryEntry> h;
+    for (const Interaction& e : f.data.events)
+        if (e.user == user) h.push_back({e.item, e.rating});
+    return h;
+}
+
+}  // namespace
+
+TEST_CASE("engine reproduces training users and ranks by brute force", "[engine]") {
+    const MfKind kind = GENERATE(MfKind::Implicit, MfKind::Explicit);
+    Fixture f = make_fixture(kind);
+    Engine& e = *f.engine;
+    const uint32_t ud = f.model.view().user_dim();
+    for (uint32_t u = 0; u < 10; ++u) {
+        const auto h = history_of(f, u);
+        RecommendOptions o;
+        o.k = 7;
+        const uint32_t extra_exclude[] = {u % 40, (u * 7) % 40};
+        o.exclude = extra_exclude;
+        o.exclude_count = 2;
+        const Recommendations& r = e.recommend(h.data(), h.size(), o);
+
+        // The folded-in vector is the trained one.
+        for (uint32_t j = 0; j < ud; ++j)
+            CHECK(e.user_vector()[j] == Approx(f.model.user_factors[u * ud + j]).margin(1e-6));
+
+        // Scores computed densely here, then ranked by sorting.
+        std::vector<float> want(40);
+        std::vector<uint8_t> excluded(40, 0);
+        for (uint32_t i = 0; i < 40; ++i) {
+            double s = f.model.view().base_score(i);
+            for (uint32_t a = 0; a < f.model.dim; ++a)
+                s += double(f.model.user_factors[u * ud + a]) * f.model.item_factors[i * f.model.dim + a];
+            if (kind == MfKind::Explicit) s += f.model.user_factors[u * ud + f.model.dim];
+            want[i] = static_cast<float>(s);
+            CHECK(e.scores()[i] == Approx(want[i]).margin(1e-4));
+        }
+        for (const HistoryEntry& x : h) excluded[x.item] = 1;
+        for (uint32_t x : extra_exclude) excluded[x] = 1;
+        const auto sorted = top_k_by_sort(e.scores().data(), 40, 7, excluded.data());
+        REQUIRE(r.items.size() == sorted.size());
+        for (size_t k = 0; k < sorted.size(); ++k) {
+            CHECK(r.items[k].index == sorted[k].index);
+            CHECK_FALSE(excluded[r.items[k].index]);
+        }
+        // Reasons are history items with positive weight, largest first, at most 3.
+        for (size_t k = 0; k < r.items.size(); ++k) {
+            CHECK(r.reason_start[k + 1] - r.reason_start[k] <= 3);
+            for (uint32_t j = r.reason_start[k]; j < r.reason_start[k + 1]; ++j) {
+                CHECK(r.reasons[j].weight > 0.0f);
+                CHECK(std::any_of(h.begin(), h.end(), [&](const HistoryEntry& x) { return x.item == r.reasons[j].item; }));
+                if (j > r.reason_start[k]) CHECK(r.reasons[j].weight <= r.reasons[j - 1].weight);
+            }
+        }
+    }
+}
+
+TEST_CASE("explanation contributions are exact and sum to the score", "[engine][explain]") {
+    const MfKind kind = GENERATE(MfKind::Implicit, MfKind::Explicit);
+    Fixture f = make_fixture(kind);
+    const MfModelView view = f.model.view();
+    const uint32_t m = view.user_dim();
+    // A history with a repeated item, as a device may hold it.
+    const std::vector<HistoryEntry> h = {{3, 4.0f}, {10, 2.0f}, {3, 5.0f}, {17, 1.5f}, {22, 3.5f}};
+    for (uint32_t item : {0u, 5u, 11u, 39u}) {
+        const Explanation& x = f.engine->explain(h.data(), h.size(), item);
+        double sum = x.base;
+        for (const Reason& r : x.contributions) sum += r.weight;
+        CHECK(sum == Approx(x.score).margin(1e-5));
+        CHECK(x.contributions.size() == 4);  // distinct history items
+
+        // Independent: dense A, b for the merged history; c_i = w_i t_i f_i^T A^-1 f_item.
+        std::map<uint32_t, float> merged;
+        for (const HistoryEntry& e : h) {
+            if (kind == MfKind::Implicit) merged[e.item] += e.value;
+            else merged[e.item] = e.value;
+        }
+        auto feature = [&](uint32_t i) {
+            Eigen::VectorXd v(m);
+            for (uint32_t a = 0; a < view.items.dim; ++a) v(a) = view.items.rows[i * view.items.dim + a];
+            if (view.items.append_one) v(view.items.dim) = 1.0;
+            return v;
+        };
+        Eigen::MatrixXd A = Eigen::MatrixXd::Zero(m, m);
+        if (view.gram)
+            for (uint32_t a = 0; a < m; ++a)
+                for (uint32_t b = 0; b < m; ++b) A(a, b) = view.gram[a * m + b];
+        for (auto [i, v] : merged) {
+            const double w = kind == MfKind::Implicit ? 1.0 + view.params.alpha * v : 1.0;
+            const Eigen::VectorXd fi = feature(i);
+            A += (kind == MfKind::Implicit ? w - 1.0 : w) * fi * fi.transpose();
+        }
+        A += effective_reg(view.params, merged.size()) * Eigen::MatrixXd::Identity(m, m);
+        const Eigen::VectorXd z = A.ldlt().solve(feature(item));
+        for (const Reason& r : x.contributions) {
+            const float v = merged.at(r.item);
+            const double w = kind == MfKind::Implicit ? 1.0 + view.params.alpha * v : 1.0;
+            const double t = kind == MfKind::Implicit ? 1.0 : v - view.base_score(r.item);
+            CHECK(r.weight == Approx(w * t * feature(r.item).dot(z)).margin(1e-5));
+        }
+    }
+}
+
+TEST_CASE("engine rejects bad history entries with a clear message", "[engine]") {
+    Fixture f = make_fixture(MfKind::Implicit);
+    const std::vector<HistoryEntry> unknown = {{1, 1.0f}, {40, 1.0f}};
+    CHECK_THROWS_WITH(f.engine->recommend(unknown.data(), unknown.size(), {}),
+                      Catch::Contains("history entry 1") && Catch::Contains("outside the catalog"));
+    const std::vector<HistoryEntry> nan = {{1, std::nanf("")}};
+    CHECK_THROWS_WITH(f.engine->recommend(nan.data(), nan.size(), {}),
+                      Catch::Contains("not a finite number"));
+    CHECK_THROWS_WITH(f.engine->explain(nullptr, 0, 99), Catch::Contains("outside the catalog"));
+    // The engine still works after a rejected call.
+    const std::vector<HistoryEntry> ok = {{1, 1.0f}};
+    CHECK(f.engine->recommend(ok.data(), ok.size(), {}).items.size() == 10);
+}
+
+TEST_CASE("a user without history gets the most popular items", "[engine]") {
+    Fixture f = make_fixture(MfKind::Implicit);
+    RecommendOptions o;
+    o.k = 5;
+    const Recommendations& r = f.engine->recommend(nullptr, 0, o);
+    REQUIRE(r.items.size() == 5);
+    const Catalog& c = f.engine->catalog();
+    std::vector<float> pop(c.size());
+    for (uint32_t i = 0; i < c.size(); ++i) pop[i] = c.popularity(i);
+    const auto want = top_k_by_sort(pop.data(), pop.size(), 5, nullptr);
+    for (size_t k = 0; k < 5; ++k) {
+        CHECK(r.items[k].index == want[k].index);
+        CHECK(r.base[k] == r.items[k].score);
+        CHECK(r.reason_start[k + 1] == r.reason_start[k]);  // no history, no reasons
+    }
+}
+
+TEST_CASE("catalog comes through the bundle intact", "[engine]") {
+    Fixture f = make_fixture(MfKind::Explicit);
+    const Catalog& c = f.engine->catalog();
+    REQUIRE(c.size() == 40);
+    CHECK(c.id(7) == "item7");
+    CHECK(c.title(7) == "Title 7");
+    REQUIRE(c.item_tags(7).size == 1);
+    CHECK(c.tag_name(c.item_tags(7)[0]) == "odd");
+    CHECK(c.find("item12") == 12);
+    CHECK(c.find("nope") == -1);
+    CHECK(f.engine->meta_json() == "{\"model\":\"test\"}");
+}

@@ -1,0 +1,238 @@
+// Hearth: recommendations computed on the device, each with its true reasons.
+import { HearthError } from './errors.js';
+import { loadModule, isNode } from './module.js';
+
+export { HearthError };
+
+const decoder = new TextDecoder();
+
+/**
+ * @typedef {string | { id: string, value?: number }} HistoryItem
+ * @typedef {{ id: string, title: string, weight: number }} Reason
+ * @typedef {{ id: string, title: string, tags: string[], score: number, base: number, because: Reason[] }} Recommendation
+ */
+
+async function bundleBytes(bundle) {
+  if (bundle instanceof Uint8Array) return bundle;
+  if (bundle instanceof ArrayBuffer) return new Uint8Array(bundle);
+  if (typeof bundle === 'string' || bundle instanceof URL) {
+    const text = String(bundle);
+    if (isNode && !/^https?:/.test(text)) {
+      const { readFile } = await import('node:fs/promises');
+      const path = text.startsWith('file:') ? new URL(text) : text;
+      try {
+        return new Uint8Array(await readFile(path));
+      } catch (e) {
+        throw new HearthError('io', `cannot read bundle ${text}: ${e.message}`);
+      }
+    }
+    let response;
+    try {
+      response = await fetch(bundle);
+    } catch (e) {
+      throw new HearthError('io', `cannot fetch bundle ${text}: ${e.message}`);
+    }
+    if (!response.ok) throw new HearthError('io', `cannot fetch bundle ${text}: HTTP ${response.status}`);
+    return new Uint8Array(await response.arrayBuffer());
+  }
+  throw new HearthError('argument', 'bundle must be a URL, a path (in Node), an ArrayBuffer or a Uint8Array');
+}
+
+function splitJoined(text) {
+  return text.length === 0 ? [] : text.split('\0');
+}
+
+/**
+ * Loads a bundle into the WebAssembly module and returns a recommender for it.
+ * @param {{ bundle: string | URL | ArrayBuffer | Uint8Array, wasmBinary?: ArrayBuffer | Uint8Array }} options
+ * @returns {Promise<Recommender>}
+ */
+export async function createRecommender(options) {
+  if (!options || options.bundle === undefined) throw new HearthError('argument', 'createRecommender needs { bundle }');
+  const [module, bytes] = await Promise.all([loadModule(options), bundleBytes(options.bundle)]);
+  const ptr = module._malloc(Math.max(1, bytes.byteLength));
+  if (!ptr) throw new HearthError('memory', `cannot allocate ${bytes.byteLength} bytes for the bundle`);
+  module.HEAPU8.set(bytes, ptr);
+  const engine = new module.Engine(ptr, bytes.byteLength);  // owns ptr from here on
+  if (!engine.ok()) {
+    const error = new HearthError(engine.errorCode() || 'bundle', engine.error());
+    engine.delete();
+    throw error;
+  }
+  return new Recommender(module, engine);
+}
+
+/** A loaded bundle. Call dispose() to free its WebAssembly memory. */
+export class Recommender {
+  /** @internal */
+  constructor(module, engine) {
+    this._module = module;
+    this._engine = engine;
+    this._ids = splitJoined(engine.joinedStrings('catalog.ids'));
+    this._titles = splitJoined(engine.joinedStrings('catalog.titles'));
+    this._tagNames = splitJoined(engine.joinedStrings('catalog.tags'));
+    const n = engine.itemCount();
+    const tagOffsets = module.HEAPU32.slice(engine.tagOffsetsPtr() >>> 2, (engine.tagOffsetsPtr() >>> 2) + n + 1);
+    const tagIds = module.HEAPU32.slice(engine.tagIdsPtr() >>> 2, (engine.tagIdsPtr() >>> 2) + engine.tagIdsLength());
+    this._tagOffsets = tagOffsets;
+    this._tagIds = tagIds;
+    this._index = new Map(this._ids.map((id, i) => [id, i]));
+    /** Bundle metadata: model, hyper-parameters, training summary, metrics. */
+    this.meta = JSON.parse(engine.metaJson());
+    /** 'mf-implicit' or 'mf-explicit'. */
+    this.modelKind = engine.modelKind();
+    this._capacity = 0;
+    this._buffer = 0;
+  }
+
+  /** Number of items in the catalog. */
+  get size() {
+    return this._ids.length;
+  }
+
+  /**
+   * The catalog entry of an item id, or undefined.
+   * @param {string} id
+   */
+  item(id) {
+    const i = this._index.get(id);
+    return i === undefined ? undefined : this._describe(i);
+  }
+
+  /**
+   * The top recommendations for a history, each with the history items that drove it.
+   * @param {HistoryItem[]} history oldest first; a bare id counts as value 1
+   * @param {{ k?: number, reasons?: number, exclude?: string[], excludeHistory?: boolean, ignoreUnknown?: boolean }} [options]
+   * @returns {Promise<Recommendation[]>}
+   */
+  async recommend(history, options = {}) {
+    const { k = 10, reasons = 3, exclude = [], excludeHistory = true, ignoreUnknown = false } = options;
+    if (!Number.isInteger(k) || k < 0) throw new HearthError('argument', `k must be a non-negative integer, got ${k}`);
+    if (!Number.isInteger(reasons) || reasons < 0) throw new HearthError('argument', `reasons must be a non-negative integer, got ${reasons}`);
+    const engine = this._live();
+    const entries = this._entries(history, ignoreUnknown);
+    const excluded = [];
+    for (const id of exclude) {
+      const i = this._index.get(id);
+      if (i !== undefined) excluded.push(i);
+    }
+    const { items, values, skip } = this._stage(entries.length + excluded.length);
+    const heapU32 = this._module.HEAPU32;
+    const heapF32 = this._module.HEAPF32;
+    for (let j = 0; j < entries.length; j++) {
+      heapU32[(items >>> 2) + j] = entries[j][0];
+      heapF32[(values >>> 2) + j] = entries[j][1];
+    }
+    for (let j = 0; j < excluded.length; j++) heapU32[(skip >>> 2) + j] = excluded[j];
+    const count = engine.recommend(items, values, entries.length, skip, excluded.length, k, reasons, excludeHistory);
+    if (count < 0) throw new HearthError(engine.errorCode(), engine.error());
+    return this._readRecommendations(count);
+  }
+
+  /**
+   * Every history item's exact contribution to one item's score:
+   * score === base + the sum of the contributions' weights.
+   * @param {HistoryItem[]} history
+   * @param {string} itemId
+   * @param {{ ignoreUnknown?: boolean }} [options]
+   */
+  async explain(history, itemId, options = {}) {
+    const engine = this._live();
+    const target = this._index.get(itemId);
+    if (target === undefined) throw new HearthError('unknown-item', `item '${itemId}' is not in the catalog`);
+    const entries = this._entries(history, !!options.ignoreUnknown);
+    const { items, values } = this._stage(entries.length);
+    const heapU32 = this._module.HEAPU32;
+    const heapF32 = this._module.HEAPF32;
+    for (let j = 0; j < entries.length; j++) {
+      heapU32[(items >>> 2) + j] = entries[j][0];
+      heapF32[(values >>> 2) + j] = entries[j][1];
+    }
+    const count = engine.explain(items, values, entries.length, target);
+    if (count < 0) throw new HearthError(engine.errorCode(), engine.error());
+    const at = engine.contributionsPtr() >>> 2;
+    const u32 = this._module.HEAPU32.slice(at, at + 2 * count);
+    const f32 = new Float32Array(u32.buffer);
+    const contributions = [];
+    for (let j = 0; j < count; j++) {
+      const i = u32[2 * j];
+      contributions.push({ id: this._ids[i], title: this._titles[i], weight: f32[2 * j + 1] });
+    }
+    return { ...this._describe(target), score: engine.explainedScore(), base: engine.explainedBase(), contributions };
+  }
+
+  /** Frees the WebAssembly memory of this recommender. Further calls throw. */
+  dispose() {
+    if (!this._engine) return;
+    if (this._buffer) this._module._free(this._buffer);
+    this._engine.delete();
+    this._engine = null;
+    this._buffer = 0;
+  }
+
+  _live() {
+    if (!this._engine) throw new HearthError('disposed', 'this recommender has been disposed');
+    return this._engine;
+  }
+
+  _entries(history, ignoreUnknown) {
+    if (!Array.isArray(history)) throw new HearthError('argument', 'history must be an array of ids or { id, value } objects');
+    const out = [];
+    for (let j = 0; j < history.length; j++) {
+      const h = history[j];
+      const id = typeof h === 'string' ? h : h && h.id;
+      const value = typeof h === 'string' || h.value === undefined ? 1 : h.value;
+      if (typeof id !== 'string') throw new HearthError('argument', `history[${j}] has no string id`);
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw new HearthError('argument', `history[${j}] ('${id}') has a value that is not a finite number`);
+      const i = this._index.get(id);
+      if (i === undefined) {
+        if (ignoreUnknown) continue;
+        throw new HearthError('unknown-item', `history[${j}]: item '${id}' is not in the catalog`);
+      }
+      out.push([i, value]);
+    }
+    return out;
+  }
+
+  // One reusable heap buffer for inputs: [items u32 | values f32 | excluded u32].
+  _stage(n) {
+    if (n > this._capacity) {
+      if (this._buffer) this._module._free(this._buffer);
+      this._capacity = Math.max(64, n * 2);
+      this._buffer = this._module._malloc(this._capacity * 12);
+      if (!this._buffer) throw new HearthError('memory', 'cannot allocate the history buffer');
+    }
+    return { items: this._buffer, values: this._buffer + this._capacity * 4, skip: this._buffer + this._capacity * 8 };
+  }
+
+  _describe(i) {
+    const tags = [];
+    for (let t = this._tagOffsets[i]; t < this._tagOffsets[i + 1]; t++) tags.push(this._tagNames[this._tagIds[t]]);
+    return { id: this._ids[i], title: this._titles[i], tags };
+  }
+
+  _readRecommendations(count) {
+    const engine = this._engine;
+    const heapU32 = this._module.HEAPU32;
+    const at = engine.resultsPtr() >>> 2;
+    const results = heapU32.slice(at, at + 2 * count);
+    const resultScores = new Float32Array(results.buffer);
+    const baseAt = engine.basePtr() >>> 2;
+    const base = this._module.HEAPF32.slice(baseAt, baseAt + count);
+    const startAt = engine.reasonStartPtr() >>> 2;
+    const starts = heapU32.slice(startAt, startAt + count + 1);
+    const reasonAt = engine.reasonsPtr() >>> 2;
+    const reasons = heapU32.slice(reasonAt, reasonAt + 2 * starts[count]);
+    const reasonWeights = new Float32Array(reasons.buffer);
+    const out = [];
+    for (let r = 0; r < count; r++) {
+      const because = [];
+      for (let j = starts[r]; j < starts[r + 1]; j++) {
+        const i = reasons[2 * j];
+        because.push({ id: this._ids[i], title: this._titles[i], weight: reasonWeights[2 * j + 1] });
+      }
+      out.push({ ...this._describe(results[2 * r]), score: resultScores[2 * r + 1], base: base[r], because });
+    }
+    return out;
+  }
+}
