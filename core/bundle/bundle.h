@@ -40,13 +40,17 @@ uint64_t xxh64(const void* data, size_t size, uint64_t seed);
 
 class BundleWriter {
 public:
+    // Each add_* copies the data and checks it against the reader's rules at once, throwing
+    // Error("bundle", "section '<name>': ...") on a bad or duplicate name, a shape too large,
+    // or strings/JSON that are not valid UTF-8 (or strings holding a NUL byte).
     void add_json(const std::string& name, const std::string& json);
     void add_strings(const std::string& name, const std::vector<std::string>& strings);
     void add_f32(const std::string& name, const float* data, uint32_t rows, uint32_t cols);
     void add_i8(const std::string& name, const int8_t* data, uint32_t rows, uint32_t cols);
     void add_u32(const std::string& name, const uint32_t* data, uint32_t rows, uint32_t cols);
 
-    // The whole file. Throws Error("bundle", ...) on a bad or duplicate section name.
+    // The whole file, laid out as FORMAT.md says. write_file replaces `path` atomically
+    // (temporary file + rename) and throws Error("io", ...) naming the path.
     std::vector<uint8_t> finish() const;
     void write_file(const std::string& path) const;
 
@@ -87,7 +91,7 @@ public:
     const SectionInfo& section(const std::string& name) const;  // throws if missing
 
     // Typed views; each throws Error("bundle", "<name>: ...") if the section is missing,
-    // has another dtype, or (when expected_rows/cols != npos) another shape.
+    // has another dtype, or (when expected_rows/cols != any) another shape.
     static constexpr uint32_t any = 0xffffffffu;
     std::string_view json(const std::string& name) const;
     StringTable strings(const std::string& name, uint32_t expected_rows = any) const;
@@ -102,7 +106,6 @@ private:
     const SectionInfo& typed(const std::string& name, DType dtype, uint32_t rows,
                              uint32_t cols) const;
     const uint8_t* data_;
-    size_t size_;
     uint16_t version_major_ = 0, version_minor_ = 0;
     std::vector<SectionInfo> sections_;
 };
