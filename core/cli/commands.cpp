@@ -1,8 +1,8 @@
 #include "core/cli/commands.h"
 
 #include <chrono>
+#include <filesystem>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <set>
 
@@ -243,7 +243,8 @@ int run_train(const std::vector<std::string>& argv) {
     j.field("seed", static_cast<uint64_t>(config.seed));
     j.end_object();
     j.key("training").begin_object();
-    j.field("source", a.require("data"));
+    // The file name only: a bundle is published, the trainer's folders are not.
+    j.field("source", std::filesystem::path(a.require("data")).filename().string());
     j.field("users", all.users).field("items", all.items);
     j.field("events", static_cast<uint64_t>(d.interactions.events.size()));
     j.field("explicit_ratings", d.interactions.has_ratings);
@@ -256,13 +257,10 @@ int run_train(const std::vector<std::string>& argv) {
     j.end_object();
 
     const CatalogData catalog = build_catalog(d.interactions, d.metadata);
-    const std::vector<uint8_t> bytes = export_mf_bundle(model, catalog, j.str());
-    std::ofstream f(out, std::ios::binary | std::ios::trunc);
-    if (!f) throw Error("io", "cannot write " + out);
-    f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    if (!f) throw Error("io", "cannot write " + out);
+    mf_bundle_writer(model, catalog, j.str()).write_file(out);
+    const auto bytes = static_cast<size_t>(std::filesystem::file_size(out));
     std::printf("wrote %s (%zu bytes, %u items, %u factors, trained in %.2fs)\n", out.c_str(),
-                bytes.size(), all.items, config.factors, seconds);
+                bytes, all.items, config.factors, seconds);
     return 0;
 }
 

@@ -40,8 +40,8 @@ CatalogData build_catalog(const Interactions& interactions, const ItemMetadata& 
     return c;
 }
 
-std::vector<uint8_t> export_mf_bundle(const MfModel& model, const CatalogData& catalog,
-                                      const std::string& meta_json) {
+BundleWriter mf_bundle_writer(const MfModel& model, const CatalogData& catalog,
+                              const std::string& meta_json) {
     const uint32_t n = model.items();
     if (catalog.ids.size() != n)
         throw Error("argument", "catalog has " + std::to_string(catalog.ids.size()) +
@@ -70,7 +70,12 @@ std::vector<uint8_t> export_mf_bundle(const MfModel& model, const CatalogData& c
         w.add_f32("mf.item_bias", model.item_bias.data(), n, 1);
     else
         w.add_f32("mf.gram", model.gram.data(), model.dim, model.dim);
-    return w.finish();
+    return w;
+}
+
+std::vector<uint8_t> export_mf_bundle(const MfModel& model, const CatalogData& catalog,
+                                      const std::string& meta_json) {
+    return mf_bundle_writer(model, catalog, meta_json).finish();
 }
 
 }  // namespace hearth

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "core/bundle/bundle.h"
 #include "core/data/interactions.h"
 #include "core/mf/trainer.h"
 
@@ -21,6 +22,8 @@ struct CatalogData {
 CatalogData build_catalog(const Interactions& interactions, const ItemMetadata& metadata);
 
 // `meta_json` is a JSON object describing the model, its data and its metrics.
+BundleWriter mf_bundle_writer(const MfModel& model, const CatalogData& catalog,
+                              const std::string& meta_json);
 std::vector<uint8_t> export_mf_bundle(const MfModel& model, const CatalogData& catalog,
                                       const std::string& meta_json);
 
