@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <random>
+#include <string>
 
 #include "core/kernels/kernels.h"
 #include "core/kernels/topk.h"
@@ -73,9 +74,13 @@ TEST_CASE("gemv variants match the reference", "[kernels]") {
 }
 
 TEST_CASE("the dispatched kernels are available variants", "[kernels]") {
-    bool found = false;
-    for (const auto& v : gemv_f32_variants()) found |= (v.fn == gemv_f32() && v.available);
-    CHECK(found);
+    std::string chosen;
+    for (const auto& v : gemv_f32_variants())
+        if (v.fn == gemv_f32() && v.available) chosen = v.name;
+    CHECK_FALSE(chosen.empty());
+#if defined(__wasm_simd128__)
+    CHECK(chosen == "f32_gemv__simd128");  // the wasm build must not fall back to scalar
+#endif
 }
 
 TEST_CASE("top_k agrees with a full sort", "[kernels][topk]") {
