@@ -45,7 +45,7 @@ const char* kModelHelp =
     "  --model als|bmf|pop   implicit ALS (ranking, default), biased MF (explicit ratings),\n"
     "                        or popularity (eval only, the baseline)\n"
     "  --factors N           latent factors (default 64 for als, 32 for bmf)\n"
-    "  --reg X               ridge regularization (default 0.1 for als, 0.05 per rating for bmf)\n"
+    "  --reg X               ridge regularization (default 0.1 for als, 0.1 per rating for bmf)\n"
     "  --alpha X             als confidence: 1 + alpha * value (default 1)\n"
     "  --iterations N        alternating steps (default 15)\n"
     "  --threads N           training threads (default 2)\n"
@@ -77,7 +77,7 @@ MfConfig model_config(const Args& a) {
     } else if (model == "bmf") {
         c.params.kind = MfKind::Explicit;
         c.factors = 32;
-        c.params.reg = 0.05f;
+        c.params.reg = 0.1f;
         c.params.reg_scales_with_count = true;
     } else {
         throw Error("argument", "--model must be als or bmf, got '" + model + "'");

@@ -24,6 +24,7 @@ SynthWorld generate_synth_world(const SynthConfig& config);
 
 // Writes `dir`/ratings.csv (header user,item,rating,timestamp) and `dir`/items.csv
 // (header id,title,tags; tags '|'-separated), readable by the readers in readers.h.
+// Creates `dir` if needed; throws Error("io", ...) when a file cannot be written.
 void write_synth_world(const SynthWorld& world, const std::string& dir);
 
 }  // namespace hearth
