@@ -16,6 +16,7 @@
 #include <map>
 
 #include "core/common/error.h"
+#include "core/common/utf8.h"
 
 #if defined(__unix__) || defined(__APPLE__)
 #include <unistd.h>
@@ -144,45 +145,6 @@ std::string printable(std::string_view name) {
 }
 
 constexpr const char* kNameRule = "names are 1..23 bytes of [a-z0-9._], NUL-padded";
-
-// Index of the first byte that does not start a well-formed UTF-8 character (overlongs,
-// surrogates and code points past U+10FFFF are not well-formed), or n if all are fine.
-size_t utf8_error(const uint8_t* s, size_t n) {
-    constexpr uint64_t kHighBits = 0x8080808080808080ull;
-    size_t i = 0;
-    while (i < n) {
-        if (n - i >= 8 && (load<uint64_t>(s + i) & kHighBits) == 0) {
-            i += 8;  // ASCII fast path: catalogs are mostly ASCII
-            continue;
-        }
-        const uint8_t c = s[i];
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        size_t len;
-        uint32_t cp;
-        uint32_t min;
-        if ((c & 0xe0) == 0xc0) {
-            len = 2, cp = c & 0x1fu, min = 0x80;
-        } else if ((c & 0xf0) == 0xe0) {
-            len = 3, cp = c & 0x0fu, min = 0x800;
-        } else if ((c & 0xf8) == 0xf0) {
-            len = 4, cp = c & 0x07u, min = 0x10000;
-        } else {
-            return i;
-        }
-        if (n - i < len) return i;
-        for (size_t k = 1; k < len; ++k) {
-            const uint8_t b = s[i + k];
-            if ((b & 0xc0) != 0x80) return i;
-            cp = (cp << 6) | (b & 0x3fu);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
-        i += len;
-    }
-    return n;
-}
 
 // Length must follow from dtype and shape; checked before the length is used for anything.
 void check_shape(const SectionInfo& s) {

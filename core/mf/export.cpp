@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "core/bundle/bundle.h"
 #include "core/common/error.h"
+#include "core/common/utf8.h"
 
 namespace hearth {
 
@@ -17,25 +19,36 @@ CatalogData build_catalog(const Interactions& interactions, const ItemMetadata& 
     c.popularity.assign(n, 0.0f);
     for (const Interaction& e : interactions.events) c.popularity[e.item] += 1.0f;
 
+    // Bundles hold well-formed UTF-8 only; text from a file in another encoding is shown
+    // with U+FFFD where it cannot be read rather than refused.
+    std::set<std::string_view> distinct;
+    for (size_t i = 0; i < n; ++i) {
+        c.ids[i] = repair_utf8(c.ids[i]);
+        if (!distinct.insert(c.ids[i]).second)
+            throw Error("data", "item id '" + c.ids[i] +
+                                    "' occurs twice once its invalid UTF-8 is replaced");
+    }
+
     std::map<std::string, uint32_t> tag_index;
     for (size_t i = 0; i < n; ++i) {
-        const auto it = metadata.items.find(c.ids[i]);
+        const auto it = metadata.items.find(interactions.item_ids[i]);
         if (it == metadata.items.end()) continue;
-        for (const std::string& t : it->second.tags) tag_index.emplace(t, 0);
+        for (const std::string& t : it->second.tags) tag_index.emplace(repair_utf8(t), 0);
     }
     for (auto& [name, index] : tag_index) {
         index = static_cast<uint32_t>(c.tags.size());
         c.tags.push_back(name);
     }
     for (size_t i = 0; i < n; ++i) {
-        const auto it = metadata.items.find(c.ids[i]);
+        const auto it = metadata.items.find(interactions.item_ids[i]);
         if (it == metadata.items.end() || it->second.title.empty()) {
             c.titles[i] = c.ids[i];
         } else {
-            c.titles[i] = it->second.title;
+            c.titles[i] = repair_utf8(it->second.title);
         }
         if (it != metadata.items.end())
-            for (const std::string& t : it->second.tags) c.item_tags[i].push_back(tag_index[t]);
+            for (const std::string& t : it->second.tags)
+                c.item_tags[i].push_back(tag_index[repair_utf8(t)]);
     }
     return c;
 }

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "core/common/error.h"
+#include "core/common/utf8.h"
 #include "core/engine/engine.h"
 #include "core/mf/export.h"
 #include "core/mf/rating_matrix.h"
@@ -205,4 +206,20 @@ TEST_CASE("catalog comes through the bundle intact", "[engine]") {
     CHECK(c.find("item12") == 12);
     CHECK(c.find("nope") == -1);
     CHECK(f.engine->meta_json() == "{\"model\":\"test\"}");
+}
+
+TEST_CASE("catalog text that is not UTF-8 is repaired, not refused", "[engine][utf8]") {
+    Interactions data;
+    data.intern_user("u");
+    data.intern_item("caf\xE9");  // Latin-1 e-acute
+    data.intern_item("plain");
+    data.events = {{0, 0, 1.0f, 0}, {0, 1, 1.0f, 1}};
+    ItemMetadata meta;
+    meta.items["caf\xE9"] = {"Caf\xE9 Society", {"dr\xE4ma"}};
+    const CatalogData c = build_catalog(data, meta);
+    CHECK(c.ids[0] == "caf\xEF\xBF\xBD");
+    CHECK(c.titles[0] == "Caf\xEF\xBF\xBD Society");
+    CHECK(c.tags == std::vector<std::string>{"dr\xEF\xBF\xBDma"});
+    CHECK(repair_utf8("ok \xC3\xA9 \xC3") == "ok \xC3\xA9 \xEF\xBF\xBD");  // truncated sequence
+    CHECK(is_valid_utf8(c.ids[0]));
 }
