@@ -1,0 +1,53 @@
+#include "core/sasrec/sasrec_bundle.h"
+
+#include <cmath>
+
+#include "core/common/error.h"
+
+namespace hearth {
+
+void write_sasrec(BundleWriter& w, const SasrecWeights& weights) {
+    const SasrecConfig& c = weights.config;
+    c.validate();
+    const uint32_t config[8] = {c.items,   c.dim,     c.heads,
+                                c.blocks,  c.max_len, c.ffn_dim,
+                                static_cast<uint32_t>(c.variant),
+                                static_cast<uint32_t>(c.activation)};
+    w.add_u32("sasrec.config", config, 1, 8);
+    const float params[2] = {c.emb_scale, c.ln_eps};
+    w.add_f32("sasrec.params", params, 1, 2);
+    const auto specs = sasrec_tensor_specs(c);
+    for (size_t i = 0; i < specs.size(); ++i) {
+        for (float v : weights.tensors[i])
+            if (!std::isfinite(v))
+                throw Error("model", "SASRec tensor " + specs[i].name + " holds a non-finite value");
+        w.add_f32(specs[i].name, weights.tensors[i].data(), specs[i].rows, specs[i].cols);
+    }
+}
+
+SasrecView read_sasrec(const BundleReader& bundle) {
+    const Span<uint32_t> cfg = bundle.u32("sasrec.config", 1, 8);
+    const Span<float> params = bundle.f32("sasrec.params", 1, 2);
+    SasrecConfig c;
+    c.items = cfg[0];
+    c.dim = cfg[1];
+    c.heads = cfg[2];
+    c.blocks = cfg[3];
+    c.max_len = cfg[4];
+    c.ffn_dim = cfg[5];
+    c.variant = static_cast<SasrecVariant>(cfg[6]);
+    c.activation = static_cast<Activation>(cfg[7]);
+    c.emb_scale = params[0];
+    c.ln_eps = params[1];
+    try {
+        c.validate();
+    } catch (const Error& e) {
+        throw Error("bundle", std::string("section 'sasrec.config': ") + e.what());
+    }
+    std::vector<const float*> tensors;
+    for (const TensorSpec& t : sasrec_tensor_specs(c))
+        tensors.push_back(bundle.f32(t.name, t.rows, t.cols).data);
+    return sasrec_view(c, tensors);
+}
+
+}  // namespace hearth
