@@ -17,8 +17,15 @@ struct Partial {
     std::vector<uint8_t> recommended;  // items seen in some top-10
 };
 
+uint64_t mix(uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
 void rank_range(uint32_t items, const SparseRows& train, const std::vector<HeldOut>& held_out,
-                const UserScorer& scorer, size_t begin, size_t end, Partial& p) {
+                const UserScorer& scorer, const RankingProtocol& protocol, size_t begin,
+                size_t end, Partial& p) {
     std::vector<float> scores(items);
     std::vector<uint8_t> excluded(items, 0);
     std::vector<Scored> top;
@@ -30,8 +37,22 @@ void rank_range(uint32_t items, const SparseRows& train, const std::vector<HeldO
             excluded[train.index[k]] = 1;
         const Scored target{e.item, scores[e.item]};
         size_t rank = 0;
-        for (uint32_t i = 0; i < items; ++i)
-            if (!excluded[i] && i != e.item && ranks_before({i, scores[i]}, target)) ++rank;
+        if (protocol.sampled_negatives == 0) {
+            for (uint32_t i = 0; i < items; ++i)
+                if (!excluded[i] && i != e.item && ranks_before({i, scores[i]}, target)) ++rank;
+        } else {
+            // Negatives drawn uniformly (with replacement, as the SASRec paper's code does)
+            // from items the user never had; seeded per held-out event, so the sample does
+            // not depend on the thread split.
+            uint64_t state = mix(protocol.seed ^ mix(h + 1));
+            for (uint32_t drawn = 0; drawn < protocol.sampled_negatives;) {
+                state = mix(state + 0x9E3779B97F4A7C15ull);
+                const auto i = static_cast<uint32_t>(state % items);
+                if (excluded[i] || i == e.item) continue;
+                ++drawn;
+                if (ranks_before({i, scores[i]}, target)) ++rank;
+            }
+        }
         top_k(scores.data(), items, 10, excluded.data(), top);
         for (const Scored& s : top) p.recommended[s.index] = 1;
         for (uint32_t k = train.start[e.user]; k < train.start[e.user + 1]; ++k)
@@ -50,7 +71,7 @@ void rank_range(uint32_t items, const SparseRows& train, const std::vector<HeldO
 
 RankingMetrics evaluate_ranking(uint32_t items, const SparseRows& train_by_user,
                                 const std::vector<HeldOut>& held_out, const UserScorer& scorer,
-                                uint32_t threads) {
+                                uint32_t threads, const RankingProtocol& protocol) {
     threads = std::max(1u, threads);
     std::vector<Partial> parts(threads);
     std::vector<std::thread> pool;
@@ -59,7 +80,7 @@ RankingMetrics evaluate_ranking(uint32_t items, const SparseRows& train_by_user,
         const size_t begin = std::min(held_out.size(), t * chunk);
         const size_t end = std::min(held_out.size(), begin + chunk);
         pool.emplace_back([&, begin, end, t] {
-            rank_range(items, train_by_user, held_out, scorer, begin, end, parts[t]);
+            rank_range(items, train_by_user, held_out, scorer, protocol, begin, end, parts[t]);
         });
     }
     for (auto& th : pool) th.join();

@@ -28,12 +28,20 @@ struct RatingMetrics {
 // Writes a score for every item for `user`. Called from several threads at once.
 using UserScorer = std::function<void(uint32_t user, float* scores)>;
 
-// The rank of a held-out item is the number of items that rank before it (higher score,
-// or equal score and lower index: the order top_k uses), with the user's training items
-// left out.
-RankingMetrics evaluate_ranking(uint32_t items, const SparseRows& train_by_user,
+struct RankingProtocol {
+    // 0: rank against every item (the protocol to trust). N > 0: against N negatives drawn
+    // uniformly from items the user never had, as in the SASRec paper (only to compare with
+    // papers that use it; it inflates every metric).
+    uint32_t sampled_negatives = 0;
+    uint64_t seed = 42;
+};
+
+// The rank of a held-out item is the number of candidates that rank before it (higher
+// score, or equal score and lower index: the order top_k uses), with the user's history
+// (the rows of `history_by_user`) left out. coverage@10 always uses the full ranking.
+RankingMetrics evaluate_ranking(uint32_t items, const SparseRows& history_by_user,
                                 const std::vector<HeldOut>& held_out, const UserScorer& scorer,
-                                uint32_t threads);
+                                uint32_t threads, const RankingProtocol& protocol = {});
 
 RatingMetrics evaluate_ratings(const MfModel& model, const std::vector<HeldOut>& held_out);
 
