@@ -26,10 +26,12 @@ public:
 
     uint32_t itemCount() const { return engine_->catalog().size(); }
     uint32_t tagCount() const { return engine_->catalog().tag_count(); }
-    uint32_t factors() const { return engine_->model().items.dim; }
-    std::string modelKind() const {
-        return engine_->model().params.kind == hearth::MfKind::Implicit ? "mf-implicit"
-                                                                      : "mf-explicit";
+    bool hasMf() const { return engine_->has_mf(); }
+    bool hasSasrec() const { return engine_->has_sasrec(); }
+    float hybridWeight() const { return engine_->hybrid_weight(); }
+    std::string mfKind() const {
+        if (!engine_->has_mf()) return "";
+        return engine_->mf_model().params.kind == hearth::MfKind::Implicit ? "implicit" : "explicit";
     }
     std::string metaJson() const { return std::string(engine_->meta_json()); }
 
@@ -54,14 +56,19 @@ public:
 
     // history: `n` item indices (u32) at items_ptr and values (f32) at values_ptr.
     // Returns the number of recommendations, or -1.
+    // model: 0 auto, 1 mf, 2 sasrec, 3 hybrid; hybrid_weight < 0: the bundle's.
     int recommend(uintptr_t items_ptr, uintptr_t values_ptr, uint32_t n, uintptr_t exclude_ptr,
-                  uint32_t exclude_count, uint32_t k, uint32_t reasons, bool exclude_history) {
+                  uint32_t exclude_count, uint32_t k, uint32_t reasons, bool exclude_history,
+                  uint32_t model, float hybrid_weight, bool sequence_reasons) {
         return guard([&] {
             load_history(items_ptr, values_ptr, n);
             hearth::RecommendOptions options;
             options.k = k;
             options.reasons = reasons;
             options.exclude_history = exclude_history;
+            options.model = model_choice(model);
+            options.hybrid_weight = hybrid_weight;
+            options.sequence_reasons = sequence_reasons;
             options.exclude = reinterpret_cast<const uint32_t*>(exclude_ptr);
             options.exclude_count = exclude_count;
             recs_ = &engine_->recommend(history_.data(), history_.size(), options);
@@ -69,24 +76,36 @@ public:
         });
     }
     // Result buffers of the last recommend(), valid until the next call.
+    uint32_t resultModel() const { return static_cast<uint32_t>(recs_->model); }
     uintptr_t resultsPtr() const { return ptr(recs_->items.data()); }       // {u32 item, f32 score}
     uintptr_t basePtr() const { return ptr(recs_->base.data()); }           // f32
     uintptr_t reasonStartPtr() const { return ptr(recs_->reason_start.data()); }  // u32
     uintptr_t reasonsPtr() const { return ptr(recs_->reasons.data()); }     // {u32 item, f32 weight}
 
     // Returns the number of contributions, or -1.
-    int explain(uintptr_t items_ptr, uintptr_t values_ptr, uint32_t n, uint32_t item) {
+    int explain(uintptr_t items_ptr, uintptr_t values_ptr, uint32_t n, uint32_t item,
+                uint32_t model, float hybrid_weight) {
         return guard([&] {
             load_history(items_ptr, values_ptr, n);
-            explanation_ = &engine_->explain(history_.data(), history_.size(), item);
+            explanation_ = &engine_->explain(history_.data(), history_.size(), item,
+                                             model_choice(model), hybrid_weight);
             return static_cast<int>(explanation_->contributions.size());
         });
     }
     float explainedScore() const { return explanation_->score; }
     float explainedBase() const { return explanation_->base; }
     uintptr_t contributionsPtr() const { return ptr(explanation_->contributions.data()); }
+    uint32_t explainedModel() const { return static_cast<uint32_t>(explanation_->model); }
+    bool explainedAdditive() const { return explanation_->additive; }
+    uint32_t attentionCount() const { return static_cast<uint32_t>(explanation_->attention.size()); }
+    uintptr_t attentionPtr() const { return ptr(explanation_->attention.data()); }
 
 private:
+    static hearth::ModelChoice model_choice(uint32_t m) {
+        if (m > 3) throw hearth::Error("argument", "unknown model choice " + std::to_string(m));
+        return static_cast<hearth::ModelChoice>(m);
+    }
+
     template <typename T>
     static uintptr_t ptr(const T* p) { return reinterpret_cast<uintptr_t>(p); }
 
@@ -138,8 +157,10 @@ EMSCRIPTEN_BINDINGS(hearth) {
         .function("errorCode", &WasmEngine::errorCode)
         .function("itemCount", &WasmEngine::itemCount)
         .function("tagCount", &WasmEngine::tagCount)
-        .function("factors", &WasmEngine::factors)
-        .function("modelKind", &WasmEngine::modelKind)
+        .function("hasMf", &WasmEngine::hasMf)
+        .function("hasSasrec", &WasmEngine::hasSasrec)
+        .function("hybridWeight", &WasmEngine::hybridWeight)
+        .function("mfKind", &WasmEngine::mfKind)
         .function("metaJson", &WasmEngine::metaJson)
         .function("joinedStrings", &WasmEngine::joinedStrings)
         .function("tagOffsetsPtr", &WasmEngine::tagOffsetsPtr)
@@ -147,6 +168,7 @@ EMSCRIPTEN_BINDINGS(hearth) {
         .function("tagIdsPtr", &WasmEngine::tagIdsPtr)
         .function("popularityPtr", &WasmEngine::popularityPtr)
         .function("recommend", &WasmEngine::recommend)
+        .function("resultModel", &WasmEngine::resultModel)
         .function("resultsPtr", &WasmEngine::resultsPtr)
         .function("basePtr", &WasmEngine::basePtr)
         .function("reasonStartPtr", &WasmEngine::reasonStartPtr)
@@ -154,5 +176,9 @@ EMSCRIPTEN_BINDINGS(hearth) {
         .function("explain", &WasmEngine::explain)
         .function("explainedScore", &WasmEngine::explainedScore)
         .function("explainedBase", &WasmEngine::explainedBase)
-        .function("contributionsPtr", &WasmEngine::contributionsPtr);
+        .function("contributionsPtr", &WasmEngine::contributionsPtr)
+        .function("explainedModel", &WasmEngine::explainedModel)
+        .function("explainedAdditive", &WasmEngine::explainedAdditive)
+        .function("attentionCount", &WasmEngine::attentionCount)
+        .function("attentionPtr", &WasmEngine::attentionPtr);
 }

@@ -4,8 +4,14 @@ export class HearthError extends Error {
   readonly code: string;
 }
 
-/** A history entry: an item id (value 1) or an id with a value (a rating, or a strength). */
-export type HistoryItem = string | { id: string; value?: number };
+/**
+ * A history entry: an item id (value 1) or an id with a value (a rating, or a strength)
+ * and optionally a timestamp (entries with `ts` are put in time order).
+ */
+export type HistoryItem = string | { id: string; value?: number; ts?: number };
+
+/** Which of the bundle's models to use; 'auto' is the hybrid when both are present. */
+export type ModelName = 'auto' | 'mf' | 'sasrec' | 'hybrid';
 
 export interface CatalogItem {
   id: string;
@@ -21,18 +27,28 @@ export interface Reason {
 }
 
 export interface Recommendation extends CatalogItem {
+  /** The model that produced the list. */
+  model: Exclude<ModelName, 'auto'>;
   score: number;
   /** The part of the score not due to the history (item bias; popularity for a new user). */
   base: number;
-  /** The history items that contributed most, largest first (positive weights only). */
+  /**
+   * The history items that helped most, largest first (positive weights only): exact MF
+   * contributions, or SASRec leave-one-out influences (empty when `explain: false`).
+   */
   because: Reason[];
 }
 
 export interface Explanation extends CatalogItem {
+  model: Exclude<ModelName, 'auto'>;
   score: number;
+  /** True for MF: base + the sum of the contributions equals score exactly. */
+  additive: boolean;
   base: number;
-  /** One entry per distinct history item; base + the sum of the weights equals score. */
+  /** One entry per distinct history item, largest first. */
   contributions: Reason[];
+  /** SASRec: the last layer's attention over the history. Not a faithful explanation. */
+  attention: Reason[];
 }
 
 export interface RecommendOptions {
@@ -46,6 +62,12 @@ export interface RecommendOptions {
   excludeHistory?: boolean;
   /** Skip history ids the catalog does not know instead of throwing (default false). */
   ignoreUnknown?: boolean;
+  /** Which model to use (default 'auto'). */
+  model?: ModelName;
+  /** SASRec's share in the hybrid, 0..1 (default: the weight tuned at training). */
+  hybridWeight?: number;
+  /** Compute reasons for sequence-model recommendations (default true; MF's are always cheap). */
+  explain?: boolean;
 }
 
 export interface CreateRecommenderOptions {
@@ -58,12 +80,12 @@ export interface CreateRecommenderOptions {
 export class Recommender {
   /** Bundle metadata: model, hyper-parameters, training summary, metrics. */
   readonly meta: Record<string, unknown>;
-  readonly modelKind: 'mf-implicit' | 'mf-explicit';
+  readonly models: { mf: 'implicit' | 'explicit' | null; sasrec: boolean; hybridWeight: number | null };
   /** Number of items in the catalog. */
   readonly size: number;
   item(id: string): CatalogItem | undefined;
   recommend(history: HistoryItem[], options?: RecommendOptions): Promise<Recommendation[]>;
-  explain(history: HistoryItem[], itemId: string, options?: { ignoreUnknown?: boolean }): Promise<Explanation>;
+  explain(history: HistoryItem[], itemId: string, options?: { ignoreUnknown?: boolean; model?: ModelName; hybridWeight?: number }): Promise<Explanation>;
   /** Frees the WebAssembly memory; later calls throw HearthError('disposed'). */
   dispose(): void;
 }

@@ -8,6 +8,7 @@
 
 #include "core/bundle/bundle.h"
 #include "core/cli/args.h"
+#include "core/cli/common.h"
 #include "core/common/error.h"
 #include "core/common/json.h"
 #include "core/data/readers.h"
@@ -23,89 +24,11 @@ namespace hearth::cli {
 
 namespace {
 
-bool wants_help(const std::vector<std::string>& args, const char* text) {
-    for (const std::string& a : args)
-        if (a == "--help" || a == "-h") {
-            std::fputs(text, stdout);
-            return true;
-        }
-    return false;
-}
-
-const std::set<std::string> kDataOptions = {"data", "format", "items"};
-const std::set<std::string> kModelOptions = {"model", "factors", "reg", "alpha",
-                                             "iterations", "threads", "seed"};
-
-std::set<std::string> join(std::set<std::string> a, const std::set<std::string>& b) {
-    a.insert(b.begin(), b.end());
-    return a;
-}
-
-const char* kModelHelp =
-    "  --model als|bmf|pop   implicit ALS (ranking, default), biased MF (explicit ratings),\n"
-    "                        or popularity (eval only, the baseline)\n"
-    "  --factors N           latent factors (default 64 for als, 32 for bmf)\n"
-    "  --reg X               ridge regularization (default 0.1 for als, 0.1 per rating for bmf)\n"
-    "  --alpha X             als confidence: 1 + alpha * value (default 1)\n"
-    "  --iterations N        alternating steps (default 15)\n"
-    "  --threads N           training threads (default 2)\n"
-    "  --seed N              initialization seed (default 42)\n";
-
-const char* kDataHelp =
-    "  --data PATH           ratings CSV (user,item,rating[,timestamp]), a sequence file\n"
-    "                        (user item item ...), or a MovieLens folder (ratings.csv)\n"
-    "  --format F            auto (default), csv, seq or movielens\n"
-    "  --items FILE          item metadata CSV: id,title,tags (tags separated by |)\n";
-
-Dataset load(const Args& a) {
-    Dataset d = load_dataset(a.require("data"), parse_data_format(a.get("format", "auto")),
-                             a.get("items"));
-    for (const ParseReport& r : d.reports) {
-        std::fprintf(stderr, "%s\n", r.summary().c_str());
-    }
-    return d;
-}
-
-MfConfig model_config(const Args& a) {
-    const std::string model = a.get("model", "als");
-    MfConfig c;
-    if (model == "als") {
-        c.params.kind = MfKind::Implicit;
-        c.factors = 64;
-        c.params.reg = 0.1f;
-        c.params.alpha = 1.0f;
-    } else if (model == "bmf") {
-        c.params.kind = MfKind::Explicit;
-        c.factors = 32;
-        c.params.reg = 0.1f;
-        c.params.reg_scales_with_count = true;
-    } else {
-        throw Error("argument", "--model must be als or bmf, got '" + model + "'");
-    }
-    c.factors = a.get_u32("factors", c.factors);
-    c.params.reg = a.get_float("reg", c.params.reg);
-    c.params.alpha = a.get_float("alpha", c.params.alpha);
-    c.iterations = a.get_u32("iterations", 15);
-    c.threads = a.get_u32("threads", 2);
-    c.seed = a.get_u64("seed", 42);
-    return c;
-}
-
-void print_progress(const IterationReport& r) {
-    std::fprintf(stderr, "  iteration %2u  loss %.6f  %.2fs\n", r.iteration, r.loss, r.seconds);
-}
-
 RatingMatrix matrix_of(const Interactions& data, const std::vector<Interaction>& events,
                        MfKind kind) {
     return RatingMatrix::build(static_cast<uint32_t>(data.user_ids.size()),
                                static_cast<uint32_t>(data.item_ids.size()), events, kind);
 }
-
-struct EvalResult {
-    RankingMetrics ranking;
-    RatingMetrics rating;
-    bool has_rating = false;
-};
 
 // Trains on everything but each user's last event and ranks the held-out events.
 EvalResult evaluate_model(const Dataset& d, const Args& a, const std::string& model) {
@@ -130,28 +53,6 @@ EvalResult evaluate_model(const Dataset& d, const Args& a, const std::string& mo
         r.has_rating = true;
     }
     return r;
-}
-
-void metrics_json(Json& j, const EvalResult& r) {
-    j.begin_object();
-    j.field("protocol", "leave-last-out, full ranking, training items excluded");
-    j.field("users", static_cast<uint64_t>(r.ranking.users));
-    j.field("hr@5", r.ranking.hr5).field("hr@10", r.ranking.hr10).field("hr@20", r.ranking.hr20);
-    j.field("ndcg@5", r.ranking.ndcg5).field("ndcg@10", r.ranking.ndcg10);
-    j.field("ndcg@20", r.ranking.ndcg20).field("recall@20", r.ranking.recall20);
-    j.field("mrr", r.ranking.mrr).field("coverage@10", r.ranking.coverage10);
-    if (r.has_rating) j.field("rmse", r.rating.rmse).field("mae", r.rating.mae);
-    j.end_object();
-}
-
-void print_metrics(const std::string& model, const EvalResult& r) {
-    std::printf("model %s: %zu held-out events\n", model.c_str(), r.ranking.users);
-    std::printf("  HR@10 %.4f  NDCG@10 %.4f  Recall@20 %.4f  MRR %.4f  coverage@10 %.4f\n",
-                r.ranking.hr10, r.ranking.ndcg10, r.ranking.recall20, r.ranking.mrr,
-                r.ranking.coverage10);
-    std::printf("  HR@5 %.4f  NDCG@5 %.4f  HR@20 %.4f  NDCG@20 %.4f\n", r.ranking.hr5,
-                r.ranking.ndcg5, r.ranking.hr20, r.ranking.ndcg20);
-    if (r.has_rating) std::printf("  RMSE %.4f  MAE %.4f\n", r.rating.rmse, r.rating.mae);
 }
 
 // "id[:value],id[:value],..." against the bundle's catalog.
@@ -182,6 +83,14 @@ std::vector<HistoryEntry> parse_history(const Engine& engine, const std::string&
     return history;
 }
 
+ModelChoice parse_model_choice(const std::string& name) {
+    if (name == "auto") return ModelChoice::Auto;
+    if (name == "mf") return ModelChoice::Mf;
+    if (name == "sasrec") return ModelChoice::Sasrec;
+    if (name == "hybrid") return ModelChoice::Hybrid;
+    throw Error("argument", "--model must be auto, mf, sasrec or hybrid, got '" + name + "'");
+}
+
 std::unique_ptr<Engine> open_engine(const Args& a) { return Engine::from_file(a.require("bundle")); }
 
 }  // namespace
@@ -205,7 +114,20 @@ int run_synth(const std::vector<std::string>& argv) {
     return 0;
 }
 
+namespace {
+
+bool is_sequence_model(const std::vector<std::string>& argv) {
+    for (size_t i = 0; i + 1 < argv.size(); ++i)
+        if (argv[i] == "--model" && (argv[i + 1] == "sasrec" || argv[i + 1] == "hybrid")) return true;
+    for (const std::string& s : argv)
+        if (s == "--model=sasrec" || s == "--model=hybrid") return true;
+    return false;
+}
+
+}  // namespace
+
 int run_train(const std::vector<std::string>& argv) {
+    if (is_sequence_model(argv)) return run_sequence(argv, true);
     const std::string help = std::string("usage: hearth train --data PATH --out FILE [options]\n") +
                              kDataHelp + kModelHelp +
                              "  --out FILE            the .hearth bundle to write\n"
@@ -265,6 +187,7 @@ int run_train(const std::vector<std::string>& argv) {
 }
 
 int run_eval(const std::vector<std::string>& argv) {
+    if (is_sequence_model(argv)) return run_sequence(argv, false);
     const std::string help = std::string("usage: hearth eval --data PATH [options]\n") +
                              kDataHelp + kModelHelp + "  --json                print JSON\n";
     if (wants_help(argv, help.c_str())) return 0;
@@ -306,10 +229,20 @@ int run_inspect(const std::vector<std::string>& argv) {
     for (uint32_t i = 0; i < c.size() && i < 3; ++i)
         std::printf("  %.*s  %.*s\n", static_cast<int>(c.id(i).size()), c.id(i).data(),
                     static_cast<int>(c.title(i).size()), c.title(i).data());
-    const MfModelView& m = engine->model();
-    std::printf("model: %s MF, %u factors, reg %g, alpha %g\n",
-                m.params.kind == MfKind::Implicit ? "implicit" : "explicit", m.items.dim,
-                m.params.reg, m.params.alpha);
+    if (engine->has_mf()) {
+        const MfModelView& m = engine->mf_model();
+        std::printf("mf: %s, %u factors, reg %g, alpha %g\n",
+                    m.params.kind == MfKind::Implicit ? "implicit ALS" : "explicit biased MF",
+                    m.items.dim, m.params.reg, m.params.alpha);
+    }
+    if (engine->has_sasrec()) {
+        const SasrecConfig& s = engine->sasrec_model().config;
+        std::printf("sasrec: dim %u, %u heads, %u blocks, max_len %u, ffn %u, %s\n", s.dim,
+                    s.heads, s.blocks, s.max_len, s.ffn_dim,
+                    s.variant == SasrecVariant::PreNorm ? "pre-norm" : "original layout");
+    }
+    if (engine->has_mf() && engine->has_sasrec())
+        std::printf("hybrid: SASRec weight %g\n", engine->hybrid_weight());
     const std::string_view meta = engine->meta_json();
     std::printf("meta: %.*s\n", static_cast<int>(meta.size()), meta.data());
     return 0;
@@ -317,19 +250,23 @@ int run_inspect(const std::vector<std::string>& argv) {
 
 int run_recommend(const std::vector<std::string>& argv) {
     if (wants_help(argv, "usage: hearth recommend --bundle FILE --history ID[:VALUE],...\n"
-                         "                        [--k 10] [--reasons 3] [--json]\n"))
+                         "                        [--k 10] [--reasons 3] [--model auto|mf|sasrec|hybrid]\n"
+                         "                        [--hybrid-weight W] [--json]\n"
+                         "  the history is oldest first\n"))
         return 0;
-    const Args a(argv, {"bundle", "history", "k", "reasons"}, {"json"});
+    const Args a(argv, {"bundle", "history", "k", "reasons", "model", "hybrid-weight"}, {"json"});
     const std::unique_ptr<Engine> engine = open_engine(a);
     const std::vector<HistoryEntry> history = parse_history(*engine, a.get("history"));
     RecommendOptions options;
     options.k = a.get_u32("k", 10);
     options.reasons = a.get_u32("reasons", 3);
+    options.model = parse_model_choice(a.get("model", "auto"));
+    options.hybrid_weight = a.get_float("hybrid-weight", -1.0f);
     const Recommendations& recs = engine->recommend(history.data(), history.size(), options);
     const Catalog& c = engine->catalog();
     if (a.has("json")) {
         Json j;
-        j.begin_object().key("items").begin_array();
+        j.begin_object().field("model", model_choice_name(recs.model)).key("items").begin_array();
         for (size_t r = 0; r < recs.items.size(); ++r) {
             const uint32_t item = recs.items[r].index;
             j.begin_object().field("id", c.id(item)).field("title", c.title(item));
@@ -360,27 +297,38 @@ int run_recommend(const std::vector<std::string>& argv) {
 }
 
 int run_explain(const std::vector<std::string>& argv) {
-    if (wants_help(argv, "usage: hearth explain --bundle FILE --history ID[:VALUE],... --item ID\n"))
+    if (wants_help(argv, "usage: hearth explain --bundle FILE --history ID[:VALUE],... --item ID\n"
+                         "                      [--model auto|mf|sasrec|hybrid] [--hybrid-weight W] [--json]\n"))
         return 0;
-    const Args a(argv, {"bundle", "history", "item"}, {"json"});
+    const Args a(argv, {"bundle", "history", "item", "model", "hybrid-weight"}, {"json"});
     const std::unique_ptr<Engine> engine = open_engine(a);
     const std::vector<HistoryEntry> history = parse_history(*engine, a.get("history"));
     const std::string id = a.require("item");
     const int64_t item = engine->catalog().find(id);
     if (item < 0) throw Error("argument", "item '" + id + "' is not in the catalog");
-    const Explanation& e = engine->explain(history.data(), history.size(), static_cast<uint32_t>(item));
+    const Explanation& e =
+        engine->explain(history.data(), history.size(), static_cast<uint32_t>(item),
+                        parse_model_choice(a.get("model", "auto")), a.get_float("hybrid-weight", -1.0f));
     const Catalog& c = engine->catalog();
     if (a.has("json")) {
         Json j;
-        j.begin_object().field("id", id).field("score", e.score).field("base", e.base);
+        j.begin_object().field("id", id).field("model", model_choice_name(e.model));
+        j.field("score", e.score).field("base", e.base).field("additive", e.additive);
         j.key("contributions").begin_array();
         for (const Reason& r : e.contributions)
+            j.begin_object().field("id", c.id(r.item)).field("weight", r.weight).end_object();
+        j.end_array().key("attention").begin_array();
+        for (const Reason& r : e.attention)
             j.begin_object().field("id", c.id(r.item)).field("weight", r.weight).end_object();
         j.end_array().end_object();
         std::printf("%s\n", j.str().c_str());
         return 0;
     }
-    std::printf("%s: score %.5f = base %.5f + history contributions:\n", id.c_str(), e.score, e.base);
+    if (e.additive)
+        std::printf("%s: score %.5f = base %.5f + history contributions:\n", id.c_str(), e.score, e.base);
+    else
+        std::printf("%s: score %.5f; influence of each history item (score minus the score "
+                    "without it):\n", id.c_str(), e.score);
     for (const Reason& r : e.contributions) {
         const std::string_view t = c.title(r.item);
         std::printf("  %+.5f  %.*s\n", r.weight, static_cast<int>(t.size()), t.data());

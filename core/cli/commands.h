@@ -11,5 +11,7 @@ int run_eval(const std::vector<std::string>& args);
 int run_inspect(const std::vector<std::string>& args);
 int run_recommend(const std::vector<std::string>& args);
 int run_explain(const std::vector<std::string>& args);
+// train (train = true) or eval for --model sasrec|hybrid
+int run_sequence(const std::vector<std::string>& args, bool train);
 
 }  // namespace hearth::cli

@@ -5,25 +5,71 @@
 #include <cstring>
 
 #include "core/common/error.h"
-#include "core/kernels/kernels.h"
+#include "core/sasrec/sasrec_bundle.h"
 
 namespace hearth {
+
+namespace {
+
+void mean_and_scale(const float* x, size_t n, double& mean, double& inv_std) {
+    double sum = 0.0, sq = 0.0;
+    for (size_t i = 0; i < n; ++i) sum += x[i];
+    mean = n ? sum / static_cast<double>(n) : 0.0;
+    for (size_t i = 0; i < n; ++i) sq += (x[i] - mean) * (x[i] - mean);
+    const double sd = n ? std::sqrt(sq / static_cast<double>(n)) : 0.0;
+    inv_std = sd > 1e-12 ? 1.0 / sd : 0.0;
+}
+
+}  // namespace
+
+const char* model_choice_name(ModelChoice m) {
+    switch (m) {
+        case ModelChoice::Mf: return "mf";
+        case ModelChoice::Sasrec: return "sasrec";
+        case ModelChoice::Hybrid: return "hybrid";
+        default: return "auto";
+    }
+}
+
+void blend_scores(const float* seq, const float* mf, size_t n, float w, float* out,
+                  float& a_seq, float& a_mf) {
+    double ms, is, mm, im;
+    mean_and_scale(seq, n, ms, is);
+    mean_and_scale(mf, n, mm, im);
+    a_seq = static_cast<float>(w * is);
+    a_mf = static_cast<float>((1.0 - w) * im);
+    const float offset = static_cast<float>(-w * is * ms - (1.0 - w) * im * mm);
+    for (size_t i = 0; i < n; ++i) out[i] = a_seq * seq[i] + a_mf * mf[i] + offset;
+}
 
 Engine::Engine(Bytes bytes, size_t size) : bytes_(std::move(bytes)) {
     reader_ = std::make_unique<BundleReader>(bytes_.get(), size);
     catalog_ = Catalog(*reader_);
-    model_ = read_mf_model(*reader_);
-    if (model_.items.count != catalog_.size())
-        throw Error("bundle", "section 'mf.factors': " + std::to_string(model_.items.count) +
-                                  " rows but the catalog has " +
-                                  std::to_string(catalog_.size()) + " items");
     const uint32_t n = catalog_.size();
-    const uint32_t m = model_.user_dim();
-    user_.assign(m, 0.0f);
+    if (reader_->has("mf.kind")) {
+        mf_.emplace(read_mf_model(*reader_));
+        if (mf_->model().items.count != n)
+            throw Error("bundle", "section 'mf.factors': " +
+                                      std::to_string(mf_->model().items.count) +
+                                      " rows but the catalog has " + std::to_string(n) + " items");
+    }
+    if (reader_->has("sasrec.config")) {
+        sasrec_.emplace(read_sasrec(*reader_));
+        if (sasrec_->model().config.items != n)
+            throw Error("bundle", "section 'sasrec.item_emb': " +
+                                      std::to_string(sasrec_->model().config.items) +
+                                      " rows but the catalog has " + std::to_string(n) + " items");
+    }
+    if (!mf_ && !sasrec_)
+        throw Error("bundle", "the bundle holds no model (neither mf.* nor sasrec.* sections)");
+    if (reader_->has("hybrid.weight")) {
+        hybrid_weight_ = reader_->f32("hybrid.weight", 1, 1)[0];
+        if (!(hybrid_weight_ >= 0.0f && hybrid_weight_ <= 1.0f))
+            throw Error("bundle", "section 'hybrid.weight': weight must be in [0, 1]");
+    }
     scores_.assign(n, 0.0f);
+    if (mf_ && sasrec_) mf_scores_.assign(n, 0.0f);
     excluded_.assign(n, 0);
-    feature_.assign(m, 0.0);
-    z_.assign(m, 0.0);
 }
 
 std::unique_ptr<Engine> Engine::from_file(const std::string& path) {
@@ -38,119 +84,146 @@ std::string_view Engine::meta_json() const {
     return reader_->has("meta") ? reader_->json("meta") : std::string_view("{}");
 }
 
-void Engine::fold_in(const HistoryEntry* history, size_t n) {
-    const uint32_t catalog_size = catalog_.size();
-    merged_.assign(history, history + n);
+ModelChoice Engine::resolve(ModelChoice asked) const {
+    if (asked == ModelChoice::Auto)
+        return mf_ && sasrec_ ? ModelChoice::Hybrid : (mf_ ? ModelChoice::Mf : ModelChoice::Sasrec);
+    const bool ok = (asked == ModelChoice::Mf && mf_) || (asked == ModelChoice::Sasrec && sasrec_) ||
+                    (asked == ModelChoice::Hybrid && mf_ && sasrec_);
+    if (!ok)
+        throw Error("argument", std::string("the bundle has no ") + model_choice_name(asked) + " model");
+    return asked;
+}
+
+float Engine::resolve_weight(float asked) const {
+    if (asked < 0.0f) return hybrid_weight_;
+    if (!(asked <= 1.0f)) throw Error("argument", "hybrid weight must be in [0, 1]");
+    return asked;
+}
+
+void Engine::check_history(const HistoryEntry* history, size_t n) const {
+    const uint32_t size = catalog_.size();
     for (size_t i = 0; i < n; ++i) {
-        if (merged_[i].item >= catalog_size)
+        if (history[i].item >= size)
             throw Error("argument", "history entry " + std::to_string(i) + ": item index " +
-                                        std::to_string(merged_[i].item) +
-                                        " is outside the catalog of " +
-                                        std::to_string(catalog_size) + " items");
-        if (!std::isfinite(merged_[i].value))
+                                        std::to_string(history[i].item) +
+                                        " is outside the catalog of " + std::to_string(size) +
+                                        " items");
+        if (!std::isfinite(history[i].value))
             throw Error("argument", "history entry " + std::to_string(i) +
                                         ": value is not a finite number");
     }
-    // One term per distinct item, in item order (the order training uses, so a training
-    // user's history folds in to bit-identical sums). Repeats add up for implicit
-    // strengths; for ratings the latest one counts.
-    std::stable_sort(merged_.begin(), merged_.end(),
-                     [](const HistoryEntry& a, const HistoryEntry& b) { return a.item < b.item; });
-    size_t out = 0;
-    for (size_t i = 0; i < merged_.size(); ++i) {
-        if (out > 0 && merged_[out - 1].item == merged_[i].item) {
-            if (model_.params.kind == MfKind::Implicit)
-                merged_[out - 1].value += merged_[i].value;
-            else
-                merged_[out - 1].value = merged_[i].value;
-        } else {
-            merged_[out++] = merged_[i];
-        }
-    }
-    merged_.resize(out);
-    history_terms(model_, merged_.data(), merged_.size(), terms_);
-    solver_.solve(model_.items, model_.gram, terms_.data(), terms_.size(),
-                  effective_reg(model_.params, terms_.size()), user_.data());
 }
 
-void Engine::score_all() {
-    const uint32_t n = catalog_.size();
-    if (cold_start()) {
-        // An implicit model knows nothing of a user without history (every score is 0):
-        // popularity is the honest answer until the first event.
-        for (uint32_t i = 0; i < n; ++i) scores_[i] = catalog_.popularity(i);
+void Engine::score(const HistoryEntry* history, size_t n, ModelChoice model, float weight) {
+    check_history(history, n);
+    history_items_.clear();
+    for (size_t i = 0; i < n; ++i) history_items_.push_back(history[i].item);
+    const uint32_t size = catalog_.size();
+    const bool use_mf = model != ModelChoice::Sasrec;
+    const bool use_seq = model != ModelChoice::Mf;
+    if (use_mf) mf_->fold_in(history, n);
+    if (use_seq) sasrec_->encode(history_items_.data(), history_items_.size());
+
+    const bool explicit_mf = model == ModelChoice::Mf && mf_->model().params.kind == MfKind::Explicit;
+    if (cold_start() && !explicit_mf) {
+        // Without history the models know nothing of the user (an implicit or sequence
+        // model gives no signal): popularity is the honest answer until the first event.
+        for (uint32_t i = 0; i < size; ++i) scores_[i] = catalog_.popularity(i);
         return;
     }
-    gemv_f32()(model_.items.rows, n, model_.items.dim, user_.data(), scores_.data());
-    if (model_.params.kind == MfKind::Explicit) {
-        const float user_bias = user_[model_.items.dim];
-        const float mu = model_.params.global_mean;
-        for (uint32_t i = 0; i < n; ++i) scores_[i] += mu + model_.item_bias[i] + user_bias;
+    if (model == ModelChoice::Mf) {
+        mf_->score_all(scores_.data());
+    } else if (model == ModelChoice::Sasrec) {
+        sasrec_->score_all(scores_.data());
+    } else {
+        sasrec_->score_all(scores_.data());
+        mf_->score_all(mf_scores_.data());
+        blend_scores(scores_.data(), mf_scores_.data(), size, weight, scores_.data(), a_seq_, a_mf_);
     }
 }
 
-// contribution_i = w_i t_i f_i . A^-1 f_item: the user vector is A^-1 sum_i w_i t_i f_i,
-// so these add up to the item's score exactly (Hu, Koren, Volinsky 2008, section 5).
-void Engine::contributions_for(uint32_t item, std::vector<Reason>& out) {
-    const uint32_t m = model_.user_dim();
-    RidgeSolver::features(model_.items, item, feature_.data());
-    solver_.apply_inverse(feature_.data(), z_.data());
+void Engine::reasons_for(uint32_t item, ModelChoice model, std::vector<Reason>& out) {
     out.clear();
-    for (const RidgeTerm& t : terms_) {
-        RidgeSolver::features(model_.items, t.index, feature_.data());
-        double dot = 0.0;
-        for (uint32_t r = 0; r < m; ++r) dot += feature_[r] * z_[r];
-        out.push_back({t.index, static_cast<float>(double(t.weight) * t.target * dot)});
+    if (cold_start()) return;
+    if (model == ModelChoice::Mf) {
+        mf_->contributions(item, out);
+    } else if (model == ModelChoice::Sasrec) {
+        sasrec_->influences(item, out);
+    } else {
+        // The blend is linear in the two scores, so each history item's share is the same
+        // blend of its MF contribution and its SASRec influence.
+        sasrec_->influences(item, out);
+        mf_->contributions(item, extra_);
+        for (Reason& r : out) r.weight *= a_seq_;
+        for (const Reason& m : extra_) {
+            auto it = std::find_if(out.begin(), out.end(), [&](const Reason& r) { return r.item == m.item; });
+            if (it != out.end())
+                it->weight += a_mf_ * m.weight;
+            else
+                out.push_back({m.item, a_mf_ * m.weight});
+        }
+        sort_reasons(out);
     }
-    std::sort(out.begin(), out.end(), [](const Reason& a, const Reason& b) {
-        return a.weight > b.weight || (a.weight == b.weight && a.item < b.item);
-    });
 }
 
 const Recommendations& Engine::recommend(const HistoryEntry* history, size_t n,
                                          const RecommendOptions& options) {
-    const uint32_t catalog_size = catalog_.size();
+    const uint32_t size = catalog_.size();
     for (size_t i = 0; i < options.exclude_count; ++i)
-        if (options.exclude[i] >= catalog_size)
+        if (options.exclude[i] >= size)
             throw Error("argument", "excluded item index " + std::to_string(options.exclude[i]) +
                                         " is outside the catalog");
-    fold_in(history, n);
-    score_all();
+    const ModelChoice model = resolve(options.model);
+    score(history, n, model, resolve_weight(options.hybrid_weight));
 
     if (options.exclude_history)
-        for (const HistoryEntry& h : merged_) excluded_[h.item] = 1;
+        for (uint32_t item : history_items_) excluded_[item] = 1;
     for (size_t i = 0; i < options.exclude_count; ++i) excluded_[options.exclude[i]] = 1;
-    top_k(scores_.data(), catalog_size, options.k, excluded_.data(), recs_.items);
-    for (const HistoryEntry& h : merged_) excluded_[h.item] = 0;
+    top_k(scores_.data(), size, options.k, excluded_.data(), recs_.items);
+    for (uint32_t item : history_items_) excluded_[item] = 0;
     for (size_t i = 0; i < options.exclude_count; ++i) excluded_[options.exclude[i]] = 0;
 
+    recs_.model = model;
     recs_.base.clear();
     recs_.reasons.clear();
     recs_.reason_start.assign(1, 0);
+    const bool with_reasons = model == ModelChoice::Mf || options.sequence_reasons;
     for (const Scored& s : recs_.items) {
-        recs_.base.push_back(cold_start() ? s.score : model_.base_score(s.index));
-        contributions_for(s.index, candidates_);
-        for (size_t r = 0; r < candidates_.size() && r < options.reasons; ++r) {
-            if (!(candidates_[r].weight > 0.0f)) break;  // a reason is something that helped
-            recs_.reasons.push_back(candidates_[r]);
+        const bool additive = model == ModelChoice::Mf;
+        recs_.base.push_back(cold_start() ? s.score : (additive ? mf_->base_score(s.index) : 0.0f));
+        if (with_reasons && options.reasons > 0) {
+            reasons_for(s.index, model, candidates_);
+            for (size_t r = 0; r < candidates_.size() && r < options.reasons; ++r) {
+                if (!(candidates_[r].weight > 0.0f)) break;  // a reason is something that helped
+                recs_.reasons.push_back(candidates_[r]);
+            }
         }
         recs_.reason_start.push_back(static_cast<uint32_t>(recs_.reasons.size()));
     }
     return recs_;
 }
 
-const Explanation& Engine::explain(const HistoryEntry* history, size_t n, uint32_t item) {
+const Explanation& Engine::explain(const HistoryEntry* history, size_t n, uint32_t item,
+                                   ModelChoice asked, float hybrid_weight) {
     if (item >= catalog_.size())
         throw Error("argument", "item index " + std::to_string(item) + " is outside the catalog");
-    fold_in(history, n);
-    RidgeSolver::features(model_.items, item, feature_.data());
-    double score = 0.0;
-    for (uint32_t r = 0; r < model_.user_dim(); ++r) score += feature_[r] * user_[r];
-    explanation_.item = item;
-    explanation_.base = model_.base_score(item);
-    explanation_.score = static_cast<float>(score) + explanation_.base;
-    contributions_for(item, explanation_.contributions);
-    return explanation_;
+    const ModelChoice model = resolve(asked);
+    score(history, n, model, resolve_weight(hybrid_weight));
+    Explanation& e = explanation_;
+    e.model = model;
+    e.item = item;
+    e.additive = model == ModelChoice::Mf || cold_start();
+    if (model == ModelChoice::Mf && !cold_start()) {
+        e.score = mf_->score(item);  // double-precision, so the parts add up tightly
+        e.base = mf_->base_score(item);
+    } else {
+        e.score = scores_[item];
+        e.base = cold_start() ? e.score : 0.0f;
+    }
+    reasons_for(item, model, e.contributions);
+    e.attention.clear();
+    if (model != ModelChoice::Mf && !cold_start()) sasrec_->attention(e.attention);
+    return e;
 }
 
 }  // namespace hearth

@@ -1,51 +1,63 @@
-// On-device recommendation: fold a history into a user vector, score the whole catalog,
-// pick the top k and explain each pick exactly. The same code runs natively (CLI, eval,
-// tests) and in WebAssembly (wasm/bindings.cpp).
+// On-device recommendation over a bundle: score the whole catalog with the bundle's
+// models (MF fold-in, SASRec, or a blend of both), pick the top k, and say why. The same
+// code runs natively (CLI, eval, tests) and in WebAssembly (wasm/bindings.cpp).
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/bundle/bundle.h"
 #include "core/engine/catalog.h"
+#include "core/engine/mf_scorer.h"
+#include "core/engine/reason.h"
+#include "core/engine/sasrec_scorer.h"
 #include "core/kernels/topk.h"
-#include "core/mf/mf_model.h"
-#include "core/mf/ridge.h"
 
 namespace hearth {
 
-// One history item's share of a recommendation's score.
-struct Reason {
-    uint32_t item;
-    float weight;
+enum class ModelChoice : uint32_t {
+    Auto = 0,    // the hybrid when the bundle has both models, else the one it has
+    Mf = 1,      // long-term taste
+    Sasrec = 2,  // what comes next
+    Hybrid = 3,  // w * standardized SASRec + (1 - w) * standardized MF scores
 };
+
+const char* model_choice_name(ModelChoice m);  // "auto", "mf", "sasrec", "hybrid"
 
 struct RecommendOptions {
     uint32_t k = 10;
-    uint32_t reasons = 3;           // reasons kept per recommendation (largest positive first)
-    bool exclude_history = true;    // never recommend what the user already has
+    uint32_t reasons = 3;               // reasons kept per item (largest positive first)
+    bool exclude_history = true;        // never recommend what the user already has
     const uint32_t* exclude = nullptr;  // further items never to recommend
     size_t exclude_count = 0;
+    ModelChoice model = ModelChoice::Auto;
+    float hybrid_weight = -1.0f;        // SASRec's share in a hybrid; < 0: the bundle's
+    bool sequence_reasons = true;       // SASRec leave-one-out influences for the top k
 };
 
 struct Recommendations {
-    std::vector<Scored> items;           // best first
-    std::vector<float> base;             // per item: the score part not due to the history
-                                         // (all of it for a cold start: popularity)
-    std::vector<uint32_t> reason_start;  // items.size() + 1 offsets into reasons
+    ModelChoice model = ModelChoice::Mf;  // the model that produced them
+    std::vector<Scored> items;            // best first
+    std::vector<float> base;              // per item: the score part not due to the history
+    std::vector<uint32_t> reason_start;   // items.size() + 1 offsets into reasons
     std::vector<Reason> reasons;
 };
 
-// Every history item's exact contribution: score == base + sum of contributions.
 struct Explanation {
+    ModelChoice model = ModelChoice::Mf;
     uint32_t item = 0;
     float score = 0.0f;
+    // MF: exact, score == base + sum of contributions. SASRec and hybrid: leave-one-out
+    // influences (score minus the score without that item), which need not add up.
+    bool additive = true;
     float base = 0.0f;
     std::vector<Reason> contributions;  // one per distinct history item, largest first
+    std::vector<Reason> attention;      // SASRec: last-layer attention, a secondary view
 };
 
 class Engine {
@@ -57,42 +69,57 @@ public:
 
     const BundleReader& bundle() const { return *reader_; }
     const Catalog& catalog() const { return catalog_; }
-    const MfModelView& model() const { return model_; }
     std::string_view meta_json() const;
+    bool has_mf() const { return mf_.has_value(); }
+    bool has_sasrec() const { return sasrec_.has_value(); }
+    const MfModelView& mf_model() const { return mf_->model(); }
+    const SasrecView& sasrec_model() const { return sasrec_->model(); }
+    float hybrid_weight() const { return hybrid_weight_; }
 
-    // Results stay valid until the next call. Throws Error("argument") for an item index
-    // outside the catalog or a non-finite value.
+    // History entries oldest first. Results stay valid until the next call. Throws
+    // Error("argument") for an item outside the catalog, a non-finite value, or a model
+    // the bundle does not have.
     const Recommendations& recommend(const HistoryEntry* history, size_t n,
                                      const RecommendOptions& options);
-    const Explanation& explain(const HistoryEntry* history, size_t n, uint32_t item);
+    const Explanation& explain(const HistoryEntry* history, size_t n, uint32_t item,
+                               ModelChoice model = ModelChoice::Auto, float hybrid_weight = -1.0f);
 
-    // After recommend/explain: the folded-in user vector (model().user_dim() floats) and
-    // every item's score.
-    const std::vector<float>& user_vector() const { return user_; }
+    // After recommend/explain: every item's score under the model used.
     const std::vector<float>& scores() const { return scores_; }
+    // After recommend/explain with MF: the folded-in user vector.
+    const std::vector<float>& user_vector() const { return mf_->user_vector(); }
 
 private:
-    void fold_in(const HistoryEntry* history, size_t n);
-    void score_all();
-    bool cold_start() const { return merged_.empty() && model_.params.kind == MfKind::Implicit; }
-    void contributions_for(uint32_t item, std::vector<Reason>& out);
+    ModelChoice resolve(ModelChoice asked) const;
+    float resolve_weight(float asked) const;
+    void check_history(const HistoryEntry* history, size_t n) const;
+    // Runs the models on the history and fills scores_ for `model`.
+    void score(const HistoryEntry* history, size_t n, ModelChoice model, float weight);
+    // Per-item reasons of `model` for `item`, all of them, largest first.
+    void reasons_for(uint32_t item, ModelChoice model, std::vector<Reason>& out);
+    bool cold_start() const { return history_items_.empty(); }
 
     Bytes bytes_;
     std::unique_ptr<BundleReader> reader_;
     Catalog catalog_;
-    MfModelView model_;
-    RidgeSolver solver_;
+    std::optional<MfScorer> mf_;
+    std::optional<SasrecScorer> sasrec_;
+    float hybrid_weight_ = 0.5f;
 
     // Workspaces, sized once and reused so that a warm call does not allocate.
-    std::vector<HistoryEntry> merged_;
-    std::vector<RidgeTerm> terms_;
-    std::vector<float> user_;
-    std::vector<float> scores_;
+    std::vector<uint32_t> history_items_;
+    std::vector<float> scores_, mf_scores_;
     std::vector<uint8_t> excluded_;
-    std::vector<double> feature_, z_;
-    std::vector<Reason> candidates_;
+    std::vector<Reason> candidates_, extra_;
+    // Hybrid: scores_ = a_seq * sasrec + a_mf * mf + offset (standardization per request).
+    float a_seq_ = 0.0f, a_mf_ = 0.0f;
     Recommendations recs_;
     Explanation explanation_;
 };
+
+// z-scores of two score arrays over the catalog, blended: w * z(seq) + (1 - w) * z(mf).
+// Returns the coefficients so that a per-item term can be mapped the same way.
+void blend_scores(const float* seq, const float* mf, size_t n, float w, float* out,
+                  float& a_seq, float& a_mf);
 
 }  // namespace hearth

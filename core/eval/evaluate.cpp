@@ -69,8 +69,15 @@ void rank_range(uint32_t items, const SparseRows& train, const std::vector<HeldO
 
 }  // namespace
 
-RankingMetrics evaluate_ranking(uint32_t items, const SparseRows& train_by_user,
+RankingMetrics evaluate_ranking(uint32_t items, const SparseRows& history_by_user,
                                 const std::vector<HeldOut>& held_out, const UserScorer& scorer,
+                                uint32_t threads, const RankingProtocol& protocol) {
+    return evaluate_ranking(items, history_by_user, held_out, [&] { return scorer; }, threads,
+                            protocol);
+}
+
+RankingMetrics evaluate_ranking(uint32_t items, const SparseRows& train_by_user,
+                                const std::vector<HeldOut>& held_out, const ScorerFactory& scorers,
                                 uint32_t threads, const RankingProtocol& protocol) {
     threads = std::max(1u, threads);
     std::vector<Partial> parts(threads);
@@ -80,6 +87,7 @@ RankingMetrics evaluate_ranking(uint32_t items, const SparseRows& train_by_user,
         const size_t begin = std::min(held_out.size(), t * chunk);
         const size_t end = std::min(held_out.size(), begin + chunk);
         pool.emplace_back([&, begin, end, t] {
+            const UserScorer scorer = scorers();
             rank_range(items, train_by_user, held_out, scorer, protocol, begin, end, parts[t]);
         });
     }

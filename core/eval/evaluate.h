@@ -25,8 +25,10 @@ struct RatingMetrics {
     double rmse = 0, mae = 0;
 };
 
-// Writes a score for every item for `user`. Called from several threads at once.
+// Writes a score for every item for `user`.
 using UserScorer = std::function<void(uint32_t user, float* scores)>;
+// Makes one scorer per evaluation thread, so a scorer may keep per-thread workspaces.
+using ScorerFactory = std::function<UserScorer()>;
 
 struct RankingProtocol {
     // 0: rank against every item (the protocol to trust). N > 0: against N negatives drawn
@@ -39,6 +41,10 @@ struct RankingProtocol {
 // The rank of a held-out item is the number of candidates that rank before it (higher
 // score, or equal score and lower index: the order top_k uses), with the user's history
 // (the rows of `history_by_user`) left out. coverage@10 always uses the full ranking.
+RankingMetrics evaluate_ranking(uint32_t items, const SparseRows& history_by_user,
+                                const std::vector<HeldOut>& held_out, const ScorerFactory& scorers,
+                                uint32_t threads, const RankingProtocol& protocol = {});
+// The same with one scorer shared by all threads (it must be safe to call concurrently).
 RankingMetrics evaluate_ranking(uint32_t items, const SparseRows& history_by_user,
                                 const std::vector<HeldOut>& held_out, const UserScorer& scorer,
                                 uint32_t threads, const RankingProtocol& protocol = {});

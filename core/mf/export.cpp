@@ -53,14 +53,8 @@ CatalogData build_catalog(const Interactions& interactions, const ItemMetadata& 
     return c;
 }
 
-BundleWriter mf_bundle_writer(const MfModel& model, const CatalogData& catalog,
-                              const std::string& meta_json) {
-    const uint32_t n = model.items();
-    if (catalog.ids.size() != n)
-        throw Error("argument", "catalog has " + std::to_string(catalog.ids.size()) +
-                                    " items but the model " + std::to_string(n));
-    BundleWriter w;
-    w.add_json("meta", meta_json);
+void write_catalog(BundleWriter& w, const CatalogData& catalog) {
+    const auto n = static_cast<uint32_t>(catalog.ids.size());
     w.add_strings("catalog.ids", catalog.ids);
     w.add_strings("catalog.titles", catalog.titles);
     w.add_strings("catalog.tags", catalog.tags);
@@ -72,7 +66,10 @@ BundleWriter mf_bundle_writer(const MfModel& model, const CatalogData& catalog,
     w.add_u32("catalog.tag_offsets", offsets.data(), n + 1, 1);
     w.add_u32("catalog.tag_ids", tag_ids.data(), static_cast<uint32_t>(tag_ids.size()), 1);
     w.add_f32("catalog.popularity", catalog.popularity.data(), n, 1);
+}
 
+void write_mf(BundleWriter& w, const MfModel& model) {
+    const uint32_t n = model.items();
     const uint32_t kind = static_cast<uint32_t>(model.params.kind);
     w.add_u32("mf.kind", &kind, 1, 1);
     const float params[4] = {model.params.reg, model.params.alpha, model.params.global_mean,
@@ -83,6 +80,17 @@ BundleWriter mf_bundle_writer(const MfModel& model, const CatalogData& catalog,
         w.add_f32("mf.item_bias", model.item_bias.data(), n, 1);
     else
         w.add_f32("mf.gram", model.gram.data(), model.dim, model.dim);
+}
+
+BundleWriter mf_bundle_writer(const MfModel& model, const CatalogData& catalog,
+                              const std::string& meta_json) {
+    if (catalog.ids.size() != model.items())
+        throw Error("argument", "catalog has " + std::to_string(catalog.ids.size()) +
+                                    " items but the model " + std::to_string(model.items()));
+    BundleWriter w;
+    w.add_json("meta", meta_json);
+    write_catalog(w, catalog);
+    write_mf(w, model);
     return w;
 }
 

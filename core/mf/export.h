@@ -21,6 +21,10 @@ struct CatalogData {
 
 CatalogData build_catalog(const Interactions& interactions, const ItemMetadata& metadata);
 
+// The catalog.* and mf.* sections (core/bundle/FORMAT.md lists them).
+void write_catalog(BundleWriter& writer, const CatalogData& catalog);
+void write_mf(BundleWriter& writer, const MfModel& model);
+
 // `meta_json` is a JSON object describing the model, its data and its metrics.
 BundleWriter mf_bundle_writer(const MfModel& model, const CatalogData& catalog,
                               const std::string& meta_json);

@@ -127,6 +127,8 @@ TEST_CASE("explanation contributions are exact and sum to the score", "[engine][
     const std::vector<HistoryEntry> h = {{3, 4.0f}, {10, 2.0f}, {3, 5.0f}, {17, 1.5f}, {22, 3.5f}};
     for (uint32_t item : {0u, 5u, 11u, 39u}) {
         const Explanation& x = f.engine->explain(h.data(), h.size(), item);
+        CHECK(x.additive);
+        CHECK(x.model == ModelChoice::Mf);
         double sum = x.base;
         for (const Reason& r : x.contributions) sum += r.weight;
         CHECK(sum == Approx(x.score).margin(1e-5));

@@ -21,8 +21,11 @@ export function trainedBundle(model = 'als') {
     const dir = mkdtempSync(join(tmpdir(), `hearth-web-${model}-`));
     hearth('synth', '--out', dir, '--items', '600', '--users', '300', '--seed', '7');
     const bundle = join(dir, `${model}.hearth`);
+    const sequence = model === 'sasrec' || model === 'hybrid'
+      ? ['--dim', '16', '--heads', '2', '--max-len', '20', '--epochs', '3', '--batch', '64']
+      : [];
     hearth('train', '--data', join(dir, 'ratings.csv'), '--items', join(dir, 'items.csv'),
-      '--model', model, '--factors', '16', '--iterations', '6', '--out', bundle);
+      '--model', model, '--factors', '16', '--iterations', '6', ...sequence, '--out', bundle);
     cache.set(model, { dir, bundle });
   }
   return cache.get(model);

@@ -9,12 +9,24 @@ import { hearth, trainedBundle, sampleHistories } from './helpers.mjs';
 
 const close = (a, b, tol = 1e-4) => Math.abs(a - b) <= tol * Math.max(1, Math.abs(b));
 
-for (const model of ['als', 'bmf']) {
+const expectedModels = {
+  als: { mf: 'implicit', sasrec: false, hybridWeight: null },
+  bmf: { mf: 'explicit', sasrec: false, hybridWeight: null },
+  sasrec: { mf: null, sasrec: true, hybridWeight: null },
+};
+
+for (const model of ['als', 'bmf', 'sasrec', 'hybrid']) {
   test(`wasm and native agree on ${model} recommendations and reasons`, async () => {
     const { dir, bundle } = trainedBundle(model);
     const rec = await createRecommender({ bundle });
     try {
-      assert.equal(rec.modelKind, model === 'als' ? 'mf-implicit' : 'mf-explicit');
+      if (model === 'hybrid') {
+        assert.equal(rec.models.mf, 'implicit');
+        assert.equal(rec.models.sasrec, true);
+        assert.ok(rec.models.hybridWeight >= 0 && rec.models.hybridWeight <= 1);
+      } else {
+        assert.deepEqual(rec.models, expectedModels[model]);
+      }
       const histories = sampleHistories(join(dir, 'ratings.csv'), readFileSync, 6);
       histories.push(histories[0].slice(0, 1));  // a one-item history
       for (const history of histories) {
@@ -37,21 +49,29 @@ for (const model of ['als', 'bmf']) {
     }
   });
 
-  test(`${model} explain: contributions sum to the score and match native`, async () => {
+  test(`${model} explain: reasons are true and match native`, async () => {
     const { dir, bundle } = trainedBundle(model);
     const rec = await createRecommender({ bundle });
     try {
       const [history] = sampleHistories(join(dir, 'ratings.csv'), readFileSync, 1);
       const [top] = await rec.recommend(history, { k: 1 });
       const e = await rec.explain(history, top.id);
-      const sum = e.contributions.reduce((s, c) => s + c.weight, e.base);
-      assert.ok(close(sum, e.score, 1e-4), `sum ${sum} vs score ${e.score}`);
       assert.ok(close(e.score, top.score, 1e-4));
-      assert.equal(e.contributions.length, new Set(history.map((h) => h.id)).size);
+      if (e.additive) {
+        const sum = e.contributions.reduce((s, c) => s + c.weight, e.base);
+        assert.ok(close(sum, e.score, 1e-4), `sum ${sum} vs score ${e.score}`);
+      }
+      assert.equal(e.additive, model === 'als' || model === 'bmf');
+      const distinct = new Set(history.map((h) => h.id)).size;
+      if (model === 'als' || model === 'bmf') assert.equal(e.contributions.length, distinct);
+      else assert.ok(e.contributions.length > 0 && e.contributions.length <= distinct);
+      if (model === 'sasrec' || model === 'hybrid') assert.ok(e.attention.length > 0);
       const text = history.map((h) => `${h.id}:${h.value}`).join(',');
       const native = JSON.parse(hearth('explain', '--bundle', bundle, '--history', text, '--item', top.id, '--json'));
       assert.ok(close(e.score, native.score));
+      assert.equal(e.model, native.model);
       assert.deepEqual(e.contributions.map((c) => c.id), native.contributions.map((c) => c.id));
+      e.contributions.forEach((c, j) => assert.ok(close(c.weight, native.contributions[j].weight)));
     } finally {
       rec.dispose();
     }

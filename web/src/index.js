@@ -7,9 +7,12 @@ export { HearthError };
 const decoder = new TextDecoder();
 
 /**
- * @typedef {string | { id: string, value?: number }} HistoryItem
+ * @typedef {string | { id: string, value?: number, ts?: number }} HistoryItem
  * @typedef {{ id: string, title: string, weight: number }} Reason
- * @typedef {{ id: string, title: string, tags: string[], score: number, base: number, because: Reason[] }} Recommendation
+ * @typedef {{ id: string, title: string, tags: string[], model: ModelName, score: number, base: number, because: Reason[] }} Recommendation
+ * @typedef {'auto' | 'mf' | 'sasrec' | 'hybrid'} ModelName
+ * @typedef {{ k?: number, reasons?: number, exclude?: string[], excludeHistory?: boolean, ignoreUnknown?: boolean,
+ *   model?: ModelName, hybridWeight?: number, explain?: boolean }} RecommendOptions
  */
 
 async function bundleBytes(bundle) {
@@ -36,6 +39,24 @@ async function bundleBytes(bundle) {
     return new Uint8Array(await response.arrayBuffer());
   }
   throw new HearthError('argument', 'bundle must be a URL, a path (in Node), an ArrayBuffer or a Uint8Array');
+}
+
+const MODEL_NAMES = ['auto', 'mf', 'sasrec', 'hybrid'];
+
+function modelCode(name = 'auto') {
+  const code = MODEL_NAMES.indexOf(name);
+  if (code < 0) throw new HearthError('argument', `model must be one of ${MODEL_NAMES.join(', ')}, got '${name}'`);
+  return code;
+}
+
+function hybridWeightOf(w) {
+  if (w === undefined) return -1;
+  if (typeof w !== 'number' || !(w >= 0 && w <= 1)) throw new HearthError('argument', `hybridWeight must be a number in [0, 1], got ${w}`);
+  return w;
+}
+
+function tsOf(h) {
+  return h && typeof h === 'object' && typeof h.ts === 'number' ? h.ts : Infinity;
 }
 
 function splitJoined(text) {
@@ -79,8 +100,12 @@ export class Recommender {
     this._index = new Map(this._ids.map((id, i) => [id, i]));
     /** Bundle metadata: model, hyper-parameters, training summary, metrics. */
     this.meta = JSON.parse(engine.metaJson());
-    /** 'mf-implicit' or 'mf-explicit'. */
-    this.modelKind = engine.modelKind();
+    /** The models in the bundle: MF kind ('implicit' | 'explicit' | null), SASRec, hybrid weight. */
+    this.models = {
+      mf: engine.hasMf() ? engine.mfKind() : null,
+      sasrec: engine.hasSasrec(),
+      hybridWeight: engine.hasMf() && engine.hasSasrec() ? engine.hybridWeight() : null,
+    };
     this._capacity = 0;
     this._buffer = 0;
   }
@@ -101,14 +126,16 @@ export class Recommender {
 
   /**
    * The top recommendations for a history, each with the history items that drove it.
-   * @param {HistoryItem[]} history oldest first; a bare id counts as value 1
-   * @param {{ k?: number, reasons?: number, exclude?: string[], excludeHistory?: boolean, ignoreUnknown?: boolean }} [options]
+   * @param {HistoryItem[]} history oldest first (or with `ts`, then ordered by it); a bare id counts as value 1
+   * @param {RecommendOptions} [options]
    * @returns {Promise<Recommendation[]>}
    */
   async recommend(history, options = {}) {
-    const { k = 10, reasons = 3, exclude = [], excludeHistory = true, ignoreUnknown = false } = options;
+    const { k = 10, reasons = 3, exclude = [], excludeHistory = true, ignoreUnknown = false, explain = true } = options;
     if (!Number.isInteger(k) || k < 0) throw new HearthError('argument', `k must be a non-negative integer, got ${k}`);
     if (!Number.isInteger(reasons) || reasons < 0) throw new HearthError('argument', `reasons must be a non-negative integer, got ${reasons}`);
+    const model = modelCode(options.model);
+    const weight = hybridWeightOf(options.hybridWeight);
     const engine = this._live();
     const entries = this._entries(history, ignoreUnknown);
     const excluded = [];
@@ -124,17 +151,19 @@ export class Recommender {
       heapF32[(values >>> 2) + j] = entries[j][1];
     }
     for (let j = 0; j < excluded.length; j++) heapU32[(skip >>> 2) + j] = excluded[j];
-    const count = engine.recommend(items, values, entries.length, skip, excluded.length, k, reasons, excludeHistory);
+    const count = engine.recommend(items, values, entries.length, skip, excluded.length, k, reasons, excludeHistory, model, weight, !!explain);
     if (count < 0) throw new HearthError(engine.errorCode(), engine.error());
-    return this._readRecommendations(count);
+    return this._readRecommendations(count, MODEL_NAMES[engine.resultModel()]);
   }
 
   /**
-   * Every history item's exact contribution to one item's score:
-   * score === base + the sum of the contributions' weights.
+   * Why an item scores as it does for a history. For MF every history item's exact
+   * contribution (score === base + the sum of the weights, `additive: true`); for SASRec
+   * and the hybrid each history item's leave-one-out influence (the score minus the score
+   * without it), plus the last layer's attention weights as a secondary view.
    * @param {HistoryItem[]} history
    * @param {string} itemId
-   * @param {{ ignoreUnknown?: boolean }} [options]
+   * @param {{ ignoreUnknown?: boolean, model?: ModelName, hybridWeight?: number }} [options]
    */
   async explain(history, itemId, options = {}) {
     const engine = this._live();
@@ -148,17 +177,17 @@ export class Recommender {
       heapU32[(items >>> 2) + j] = entries[j][0];
       heapF32[(values >>> 2) + j] = entries[j][1];
     }
-    const count = engine.explain(items, values, entries.length, target);
+    const count = engine.explain(items, values, entries.length, target, modelCode(options.model), hybridWeightOf(options.hybridWeight));
     if (count < 0) throw new HearthError(engine.errorCode(), engine.error());
-    const at = engine.contributionsPtr() >>> 2;
-    const u32 = this._module.HEAPU32.slice(at, at + 2 * count);
-    const f32 = new Float32Array(u32.buffer);
-    const contributions = [];
-    for (let j = 0; j < count; j++) {
-      const i = u32[2 * j];
-      contributions.push({ id: this._ids[i], title: this._titles[i], weight: f32[2 * j + 1] });
-    }
-    return { ...this._describe(target), score: engine.explainedScore(), base: engine.explainedBase(), contributions };
+    return {
+      ...this._describe(target),
+      model: MODEL_NAMES[engine.explainedModel()],
+      score: engine.explainedScore(),
+      additive: engine.explainedAdditive(),
+      base: engine.explainedBase(),
+      contributions: this._readReasons(engine.contributionsPtr(), count),
+      attention: this._readReasons(engine.attentionPtr(), engine.attentionCount()),
+    };
   }
 
   /** Frees the WebAssembly memory of this recommender. Further calls throw. */
@@ -175,8 +204,24 @@ export class Recommender {
     return this._engine;
   }
 
+  _readReasons(ptr, count) {
+    const at = ptr >>> 2;
+    const u32 = this._module.HEAPU32.slice(at, at + 2 * count);
+    const f32 = new Float32Array(u32.buffer);
+    const out = [];
+    for (let j = 0; j < count; j++) {
+      const i = u32[2 * j];
+      out.push({ id: this._ids[i], title: this._titles[i], weight: f32[2 * j + 1] });
+    }
+    return out;
+  }
+
   _entries(history, ignoreUnknown) {
     if (!Array.isArray(history)) throw new HearthError('argument', 'history must be an array of ids or { id, value } objects');
+    // Entries with timestamps are put in time order (stable), the order a sequence model reads.
+    if (history.some((h) => h && typeof h === 'object' && typeof h.ts === 'number')) {
+      history = history.map((h, j) => [h, j]).sort((a, b) => tsOf(a[0]) - tsOf(b[0]) || a[1] - b[1]).map(([h]) => h);
+    }
     const out = [];
     for (let j = 0; j < history.length; j++) {
       const h = history[j];
@@ -211,7 +256,7 @@ export class Recommender {
     return { id: this._ids[i], title: this._titles[i], tags };
   }
 
-  _readRecommendations(count) {
+  _readRecommendations(count, model) {
     const engine = this._engine;
     const heapU32 = this._module.HEAPU32;
     const at = engine.resultsPtr() >>> 2;
@@ -231,7 +276,7 @@ export class Recommender {
         const i = reasons[2 * j];
         because.push({ id: this._ids[i], title: this._titles[i], weight: reasonWeights[2 * j + 1] });
       }
-      out.push({ ...this._describe(results[2 * r]), score: resultScores[2 * r + 1], base: base[r], because });
+      out.push({ ...this._describe(results[2 * r]), model, score: resultScores[2 * r + 1], base: base[r], because });
     }
     return out;
   }

@@ -1,0 +1,40 @@
+// Pieces the CLI commands share: option sets, help texts, data loading, model options
+// and metric output.
+#pragma once
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/cli/args.h"
+#include "core/common/json.h"
+#include "core/data/readers.h"
+#include "core/eval/evaluate.h"
+#include "core/mf/trainer.h"
+
+namespace hearth::cli {
+
+// Prints `text` and returns true when the arguments ask for help.
+bool wants_help(const std::vector<std::string>& args, const char* text);
+
+extern const std::set<std::string> kDataOptions;
+extern const std::set<std::string> kModelOptions;
+extern const char* const kModelHelp;
+extern const char* const kDataHelp;
+std::set<std::string> join(std::set<std::string> a, const std::set<std::string>& b);
+
+// Loads --data/--format/--items and prints what each reader accepted and skipped.
+Dataset load(const Args& a);
+// The MF configuration of --model (als, bmf; hybrid uses als) and its options.
+MfConfig model_config(const Args& a);
+void print_progress(const IterationReport& r);
+
+struct EvalResult {
+    RankingMetrics ranking;
+    RatingMetrics rating;
+    bool has_rating = false;
+};
+
+void metrics_json(Json& j, const EvalResult& r);
+void print_metrics(const std::string& model, const EvalResult& r);
+
+}  // namespace hearth::cli

@@ -1,0 +1,41 @@
+// SASRec on a device: encode the history window, score every item, and measure each
+// history item's influence on a score by leaving it out (faithful by construction).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "core/engine/reason.h"
+#include "core/sasrec/encoder.h"
+
+namespace hearth {
+
+class SasrecScorer {
+public:
+    explicit SasrecScorer(const SasrecView& model);
+
+    // Encodes the history (oldest first); values are not used by a sequence model.
+    void encode(const uint32_t* items, size_t n);
+    void score_all(float* out) const;
+    float score(uint32_t item) const;
+
+    // Influence of each history item on `item`'s score: score - score without that item.
+    // A repeated item's influences add up. Largest first. The leave-one-out encodings are
+    // computed once per history (one batched pass), then each item costs m dot products.
+    void influences(uint32_t item, std::vector<Reason>& out);
+    // The last block's attention of the last position, averaged over heads, per window item.
+    void attention(std::vector<Reason>& out) const;
+
+    const SasrecView& model() const { return encoder_.model(); }
+
+private:
+    SasrecEncoder encoder_;
+    std::vector<uint32_t> items_;   // the history, oldest first
+    std::vector<float> z_;          // its encoding
+    bool leave_one_out_ready_ = false;
+    std::vector<float> without_;    // rows x dim leave-one-out encodings
+    size_t rows_ = 0;
+    std::vector<Reason> merged_;
+};
+
+}  // namespace hearth
