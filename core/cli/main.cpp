@@ -13,11 +13,12 @@ const char* kUsage =
     "\n"
     "commands:\n"
     "  synth      write the synthetic default world (ratings.csv, items.csv)\n"
-    "  train      train a model on an interaction log and write a .hearth bundle\n"
+    "  train      train a model (als, bmf, sasrec, hybrid) and write a .hearth bundle\n"
     "  eval       leave-last-out evaluation with full ranking\n"
     "  inspect    print the sections and metadata of a bundle\n"
     "  recommend  top-k recommendations with reasons for a history\n"
-    "  explain    every history item's exact contribution to one item's score\n"
+    "  explain    why an item scores as it does: each history item's contribution or influence\n"
+    "  import     convert a PyTorch SASRec (safetensors + JSON config) into a bundle\n"
     "\n"
     "run 'hearth <command> --help' for the options of a command\n";
 
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
         if (command == "inspect") return hearth::cli::run_inspect(args);
         if (command == "recommend") return hearth::cli::run_recommend(args);
         if (command == "explain") return hearth::cli::run_explain(args);
+        if (command == "import") return hearth::cli::run_import(args);
         std::fprintf(stderr, "hearth: unknown command '%s'\n\n%s", command.c_str(), kUsage);
         return 2;
     } catch (const hearth::Error& e) {

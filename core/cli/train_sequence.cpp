@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <unordered_map>
 
 #include "core/bundle/bundle.h"
 #include "core/cli/commands.h"
@@ -18,6 +19,7 @@
 #include "core/engine/sasrec_scorer.h"
 #include "core/eval/sequences.h"
 #include "core/mf/export.h"
+#include "core/sasrec/import.h"
 #include "core/sasrec/sasrec_bundle.h"
 #include "core/train/sasrec_trainer.h"
 
@@ -286,6 +288,72 @@ int run_sequence(const std::vector<std::string>& argv, bool train) {
     std::printf("wrote %s (%llu bytes; %s, trained in %.1fs)\n", out.c_str(),
                 static_cast<unsigned long long>(std::filesystem::file_size(out)),
                 hybrid ? "SASRec + MF hybrid" : "SASRec", seconds);
+    return 0;
+}
+
+}  // namespace hearth::cli
+
+namespace hearth::cli {
+
+int run_import(const std::vector<std::string>& argv) {
+    if (wants_help(argv,
+                   "usage: hearth import --safetensors FILE --config FILE --out BUNDLE\n"
+                   "                     [--items FILE] [--data PATH [--format F]]\n"
+                   "  converts a SASRec trained in PyTorch (safetensors + JSON config; the\n"
+                   "  tensor names and config keys are in core/sasrec/IMPORT.md) into a bundle.\n"
+                   "  --items adds titles and tags; --data adds popularity (for cold start)\n"))
+        return 0;
+    const Args a(argv, {"safetensors", "config", "out", "items", "data", "format"}, {});
+    const std::string out = a.require("out");
+    ImportedSasrec imported = import_pytorch_sasrec(a.require("safetensors"), a.require("config"));
+    for (const std::string& t : imported.ignored_tensors)
+        std::fprintf(stderr, "import: tensor '%s' is not part of the model and was left out\n", t.c_str());
+
+    Interactions catalog_items;
+    for (const std::string& id : imported.item_ids) catalog_items.intern_item(id);
+    ItemMetadata metadata;
+    if (a.has("items")) {
+        ParseReport report;
+        metadata = read_item_metadata(a.get("items"), report);
+        std::fprintf(stderr, "%s\n", report.summary().c_str());
+    }
+    CatalogData catalog = build_catalog(catalog_items, metadata);
+    if (a.has("data")) {
+        const Dataset d = load(a);
+        std::unordered_map<std::string, uint32_t> index;
+        for (uint32_t k = 0; k < imported.item_ids.size(); ++k) index.emplace(imported.item_ids[k], k);
+        size_t unknown = 0;
+        for (const Interaction& e : d.interactions.events) {
+            const auto it = index.find(d.interactions.item_ids[e.item]);
+            if (it == index.end()) ++unknown;
+            else catalog.popularity[it->second] += 1.0f;
+        }
+        if (unknown) std::fprintf(stderr, "import: %zu events name items the model does not have\n", unknown);
+    } else {
+        std::fprintf(stderr, "import: no --data, so popularity is unknown: a new user gets catalog order\n");
+    }
+
+    Json meta;
+    const SasrecConfig& c = imported.weights.config;
+    meta.begin_object().field("format", "hearth-bundle").field("model", "sasrec");
+    meta.key("hyperparameters").begin_object();
+    meta.field("dim", c.dim).field("heads", c.heads).field("blocks", c.blocks);
+    meta.field("max_len", c.max_len).field("ffn_dim", c.ffn_dim);
+    meta.field("variant", c.variant == SasrecVariant::PreNorm ? "prenorm" : "original");
+    meta.field("activation", c.activation == Activation::Relu ? "relu" : "gelu");
+    meta.end_object();
+    meta.key("training").begin_object();
+    meta.field("source", std::filesystem::path(a.require("safetensors")).filename().string());
+    meta.field("imported", true).field("items", c.items);
+    meta.end_object().end_object();
+
+    BundleWriter w;
+    w.add_json("meta", meta.str());
+    write_catalog(w, catalog);
+    write_sasrec(w, imported.weights);
+    w.write_file(out);
+    std::printf("wrote %s (SASRec: %u items, dim %u, %u blocks, max_len %u)\n", out.c_str(),
+                c.items, c.dim, c.blocks, c.max_len);
     return 0;
 }
 
