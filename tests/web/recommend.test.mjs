@@ -133,3 +133,27 @@ test('repeated recommend calls do not grow wasm memory', async () => {
   assert.equal(rec._module.HEAPU8.buffer.byteLength, memory);
   rec.dispose();
 });
+
+test('a sequence model reads the history in time order and only its last max_len items', async () => {
+  const { dir, bundle } = trainedBundle('sasrec');
+  const rec = await createRecommender({ bundle });
+  try {
+    const [history] = sampleHistories(join(dir, 'ratings.csv'), readFileSync, 1);
+    const ordered = history.map((h, i) => ({ ...h, ts: 1000 + i }));
+    const shuffled = [...ordered].reverse();
+    const a = await rec.recommend(ordered, { k: 5 });
+    const b = await rec.recommend(shuffled, { k: 5 });
+    assert.deepEqual(b.map((r) => [r.id, r.score]), a.map((r) => [r.id, r.score]));
+    const reversedWithoutTs = await rec.recommend(history.slice().reverse(), { k: 5 });
+    assert.notDeepEqual(reversedWithoutTs.map((r) => r.score), a.map((r) => r.score));
+    // The test bundle's max_len is 20: a longer history is read as its last 20 items.
+    const long = [...history, ...history, ...history].slice(-45);
+    const all = await rec.recommend(long, { k: 5, excludeHistory: false });
+    const last = await rec.recommend(long.slice(-20), { k: 5, excludeHistory: false });
+    assert.deepEqual(all.map((r) => r.id), last.map((r) => r.id));
+    const e = await rec.explain(long, a[0].id);
+    assert.ok(e.attention.length <= 20);
+  } finally {
+    rec.dispose();
+  }
+});
