@@ -234,10 +234,12 @@ int run_sequence(const std::vector<std::string>& argv, bool train) {
                 run("hybrid", &seq, &mf_view);
             }
         }
-        for (const NamedResult& r : results) {
-            std::printf("[%s protocol] ", r.protocol.c_str());
-            print_metrics(r.name, r.result);
-        }
+        // With --json, stdout carries the JSON alone.
+        if (!a.has("json"))
+            for (const NamedResult& r : results) {
+                std::printf("[%s protocol] ", r.protocol.c_str());
+                print_metrics(r.name, r.result);
+            }
     }
 
     Json meta;

@@ -393,7 +393,7 @@ SasrecWeights Trainer::run(const std::function<void(const SasrecEpochReport&)>& 
                 state_.best_epoch = state_.epoch;
                 state_.bad_epochs = 0;
                 best_ = params_;
-            } else if (++state_.bad_epochs >= cfg_.patience) {
+            } else if (++state_.bad_epochs >= cfg_.patience && cfg_.patience > 0) {
                 state_.stopped = true;
             }
         }

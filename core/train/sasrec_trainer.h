@@ -34,7 +34,7 @@ struct SasrecTrainConfig {
     float dropout = 0.2f;
     uint32_t batch = 128;       // sequences per step
     uint32_t epochs = 200;
-    uint32_t patience = 10;     // epochs without a better validation NDCG@10 before stopping
+    uint32_t patience = 10;     // epochs without a better validation NDCG@10 before stopping (0: never)
     uint32_t threads = 2;
     uint64_t seed = 42;
     std::string checkpoint;     // save here every epoch; resume from it when it exists
