@@ -70,11 +70,36 @@ export interface RecommendOptions {
   explain?: boolean;
 }
 
+/** Download progress; `total` is null when the size is unknown (no Content-Length, or compressed). */
+export interface LoadProgress {
+  loaded: number;
+  total: number | null;
+}
+
 export interface CreateRecommenderOptions {
   /** A URL, a file path (Node), or the bundle's bytes. */
   bundle: string | URL | ArrayBuffer | Uint8Array;
   /** The hearth.wasm bytes, when the default location cannot be used. */
   wasmBinary?: ArrayBuffer | Uint8Array;
+  /**
+   * Subresource-Integrity-style digest of the bundle, e.g. 'sha256-<base64>' (sha384 and
+   * sha512 too; space-separated alternatives). A mismatch rejects with HearthError('integrity').
+   */
+  integrity?: string;
+  /** Called as the bundle downloads (and once for bytes or a file). */
+  onProgress?: (progress: LoadProgress) => void;
+  /**
+   * Keep downloaded bundles in the Cache API ('hearth-bundles'), keyed by URL and the
+   * integrity value or ETag (default true where `caches` exists).
+   */
+  cache?: boolean;
+  /** The fetch used for the bundle URL (default: globalThis.fetch). */
+  fetch?: typeof fetch;
+  /**
+   * Score in a worker (a module Web Worker; worker_threads in Node) so the calling thread
+   * never blocks: `true` for the library's worker script, or the URL of a copy of it.
+   */
+  worker?: boolean | string | URL;
 }
 
 export class Recommender {
@@ -86,8 +111,11 @@ export class Recommender {
   item(id: string): CatalogItem | undefined;
   recommend(history: HistoryItem[], options?: RecommendOptions): Promise<Recommendation[]>;
   explain(history: HistoryItem[], itemId: string, options?: { ignoreUnknown?: boolean; model?: ModelName; hybridWeight?: number }): Promise<Explanation>;
-  /** Frees the WebAssembly memory; later calls throw HearthError('disposed'). */
-  dispose(): void;
+  /**
+   * Frees the WebAssembly memory; later calls throw HearthError('disposed'). In worker
+   * mode it also stops the worker and returns a promise that resolves once it has stopped.
+   */
+  dispose(): void | Promise<void>;
 }
 
 export function createRecommender(options: CreateRecommenderOptions): Promise<Recommender>;

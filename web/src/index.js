@@ -1,6 +1,8 @@
 // Hearth: recommendations computed on the device, each with its true reasons.
 import { HearthError } from './errors.js';
-import { loadModule, isNode } from './module.js';
+import { loadModule } from './module.js';
+import { loadBundle } from './loader.js';
+import { createWorkerRecommender } from './worker-client.js';
 
 export { HearthError };
 
@@ -14,32 +16,6 @@ const decoder = new TextDecoder();
  * @typedef {{ k?: number, reasons?: number, exclude?: string[], excludeHistory?: boolean, ignoreUnknown?: boolean,
  *   model?: ModelName, hybridWeight?: number, explain?: boolean }} RecommendOptions
  */
-
-async function bundleBytes(bundle) {
-  if (bundle instanceof Uint8Array) return bundle;
-  if (bundle instanceof ArrayBuffer) return new Uint8Array(bundle);
-  if (typeof bundle === 'string' || bundle instanceof URL) {
-    const text = String(bundle);
-    if (isNode && !/^https?:/.test(text)) {
-      const { readFile } = await import('node:fs/promises');
-      const path = text.startsWith('file:') ? new URL(text) : text;
-      try {
-        return new Uint8Array(await readFile(path));
-      } catch (e) {
-        throw new HearthError('io', `cannot read bundle ${text}: ${e.message}`);
-      }
-    }
-    let response;
-    try {
-      response = await fetch(bundle);
-    } catch (e) {
-      throw new HearthError('io', `cannot fetch bundle ${text}: ${e.message}`);
-    }
-    if (!response.ok) throw new HearthError('io', `cannot fetch bundle ${text}: HTTP ${response.status}`);
-    return new Uint8Array(await response.arrayBuffer());
-  }
-  throw new HearthError('argument', 'bundle must be a URL, a path (in Node), an ArrayBuffer or a Uint8Array');
-}
 
 const MODEL_NAMES = ['auto', 'mf', 'sasrec', 'hybrid'];
 
@@ -70,7 +46,8 @@ function splitJoined(text) {
  */
 export async function createRecommender(options) {
   if (!options || options.bundle === undefined) throw new HearthError('argument', 'createRecommender needs { bundle }');
-  const [module, bytes] = await Promise.all([loadModule(options), bundleBytes(options.bundle)]);
+  if (options.worker) return createWorkerRecommender(options);
+  const [module, bytes] = await Promise.all([loadModule(options), loadBundle(options.bundle, options)]);
   const ptr = module._malloc(Math.max(1, bytes.byteLength));
   if (!ptr) throw new HearthError('memory', `cannot allocate ${bytes.byteLength} bytes for the bundle`);
   module.HEAPU8.set(bytes, ptr);

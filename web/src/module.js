@@ -2,8 +2,7 @@
 // hearth.wasm next to hearth.mjs; in Node it cannot (its loader tries fetch() on a file
 // path), so the bytes are read here and handed over.
 import createHearthModule from '../dist/hearth.mjs';
-
-const isNode = typeof process !== 'undefined' && !!process.versions && !!process.versions.node;
+import { isNode, nodeBuiltin } from './node.js';
 
 let shared = null;
 
@@ -16,7 +15,7 @@ export function loadModule(options = {}) {
   if (!shared) {
     shared = (async () => {
       if (isNode) {
-        const { readFile } = await import('node:fs/promises');
+        const { readFile } = await nodeBuiltin('fs/promises');
         const wasmBinary = await readFile(new URL('../dist/hearth.wasm', import.meta.url));
         return createHearthModule({ wasmBinary });
       }

@@ -1,0 +1,206 @@
+// The main-thread side of worker mode: a recommender with the same API as Recommender
+// whose scoring runs in a worker (a module Web Worker in browsers, worker_threads in Node),
+// so the calling thread never blocks on it. The bundle is loaded here (progress, integrity,
+// cache) and its bytes are handed to the worker.
+import { HearthError } from './errors.js';
+import { loadBundle } from './loader.js';
+import { isNode, nodeBuiltin } from './node.js';
+
+/**
+ * Loads a bundle and starts a worker that scores with it.
+ * @param {{
+ *   bundle: string | URL | ArrayBuffer | Uint8Array,
+ *   wasmBinary?: ArrayBuffer | Uint8Array,
+ *   worker?: true | string | URL,
+ *   integrity?: string,
+ *   onProgress?: (p: { loaded: number, total: number | null }) => void,
+ *   cache?: boolean,
+ *   fetch?: typeof fetch,
+ * }} options `worker` is `true` for the library's own worker script, or the URL of a
+ *   copy of web/src/worker-host.js (for bundlers that do not handle worker URLs).
+ * @returns {Promise<WorkerRecommender>}
+ */
+export async function createWorkerRecommender(options) {
+  if (!options || options.bundle === undefined) throw new HearthError('argument', 'createRecommender needs { bundle }');
+  // Started first so the worker compiles the wasm while the bundle downloads.
+  const channel = await spawn(options.worker);
+  const client = new WorkerRecommender(channel);
+  try {
+    const bytes = await loadBundle(options.bundle, options);
+    // Bytes the library fetched or read are its own and move to the worker without a
+    // copy; the caller's buffer is copied so it stays usable.
+    const caller = options.bundle instanceof Uint8Array || options.bundle instanceof ArrayBuffer;
+    const transfer = !caller && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? [bytes.buffer] : [];
+    const message = { bytes };
+    if (options.wasmBinary) message.wasmBinary = options.wasmBinary;
+    client._accept(await client._call('init', message, transfer));
+    return client;
+  } catch (e) {
+    await client.dispose();
+    throw e;
+  }
+}
+
+/**
+ * A recommender served by a worker. Same API as Recommender; item(), size, meta and
+ * models are answered from a copy of the catalog, so they stay synchronous.
+ */
+export class WorkerRecommender {
+  /** @internal */
+  constructor(channel) {
+    this._channel = channel;
+    this._pending = new Map();
+    this._nextId = 1;
+    this._closed = null;
+    /** Bundle metadata: model, hyper-parameters, training summary, metrics. */
+    this.meta = {};
+    /** The models in the bundle: MF kind ('implicit' | 'explicit' | null), SASRec, hybrid weight. */
+    this.models = { mf: null, sasrec: false, hybridWeight: null };
+    this._catalog = { ids: [], titles: [], tagNames: [], tagOffsets: new Uint32Array(1), tagIds: new Uint32Array(0) };
+    this._index = new Map();
+    channel.onMessage((m) => this._settle(m));
+    channel.onFailure((error) => this._fail(error));
+  }
+
+  /** Number of items in the catalog. */
+  get size() {
+    return this._catalog.ids.length;
+  }
+
+  /**
+   * The catalog entry of an item id, or undefined.
+   * @param {string} id
+   */
+  item(id) {
+    const i = this._index.get(id);
+    if (i === undefined) return undefined;
+    const { ids, titles, tagNames, tagOffsets, tagIds } = this._catalog;
+    const tags = [];
+    for (let t = tagOffsets[i]; t < tagOffsets[i + 1]; t++) tags.push(tagNames[tagIds[t]]);
+    return { id: ids[i], title: titles[i], tags };
+  }
+
+  /**
+   * The top recommendations for a history, computed in the worker.
+   * @param {import('./index.js').HistoryItem[]} history
+   * @param {import('./index.js').RecommendOptions} [options]
+   */
+  recommend(history, options = {}) {
+    return this._call('recommend', { args: [history, options] });
+  }
+
+  /**
+   * Why an item scores as it does for a history, computed in the worker.
+   * @param {import('./index.js').HistoryItem[]} history
+   * @param {string} itemId
+   * @param {{ ignoreUnknown?: boolean, model?: import('./index.js').ModelName, hybridWeight?: number }} [options]
+   */
+  explain(history, itemId, options = {}) {
+    return this._call('explain', { args: [history, itemId, options] });
+  }
+
+  /**
+   * Frees the worker's WebAssembly memory and stops the worker. Later calls reject with
+   * HearthError('disposed'). The promise resolves once the worker has stopped; awaiting
+   * it is optional.
+   * @returns {Promise<void>}
+   */
+  dispose() {
+    if (!this._closed) {
+      this._failure = new HearthError('disposed', 'this recommender has been disposed');
+      this._fail(this._failure);
+      // Terminating the worker discards its whole wasm instance, which frees every
+      // allocation at once; no need to wait for a polite 'dispose' round trip.
+      this._closed = Promise.resolve(this._channel.terminate()).then(() => {}, () => {});
+    }
+    return this._closed;
+  }
+
+  _accept({ meta, models, catalog }) {
+    this.meta = meta;
+    this.models = models;
+    this._catalog = catalog;
+    this._index = new Map(catalog.ids.map((id, i) => [id, i]));
+  }
+
+  _call(op, message, transfer = []) {
+    if (this._closed || this._failure) return Promise.reject(this._failure);
+    const id = this._nextId++;
+    return new Promise((resolve, reject) => {
+      this._pending.set(id, { resolve, reject });
+      try {
+        this._channel.post({ ...message, id, op }, transfer);
+      } catch (e) {
+        this._pending.delete(id);
+        // Only structured-cloneable data crosses to a worker; functions or DOM objects in a
+        // history or options are the caller's mistake.
+        reject(new HearthError('argument', `cannot send the ${op} request to the worker: ${e.message}`));
+      }
+      this._channel.busy(this._pending.size > 0);
+    });
+  }
+
+  _settle({ id, ok, value, error }) {
+    const request = this._pending.get(id);
+    if (!request) return;
+    this._pending.delete(id);
+    this._channel.busy(this._pending.size > 0);
+    if (ok) request.resolve(value);
+    else request.reject(new HearthError(error.code, error.message));
+  }
+
+  // The worker is gone (crashed, or disposed): every outstanding and later call fails.
+  _fail(error) {
+    if (!this._failure) this._failure = error;
+    for (const { reject } of this._pending.values()) reject(this._failure);
+    this._pending.clear();
+    if (!this._closed) this._channel.busy(false);
+  }
+}
+
+// A Worker with one interface over the browser and Node APIs.
+async function spawn(target = true) {
+  let worker;
+  if (isNode) {
+    const { Worker } = await nodeBuiltin('worker_threads');
+    // Node's Worker takes a URL object or a file path (relative to the working directory).
+    const script = target === true ? new URL('./worker-host.js', import.meta.url)
+      : typeof target === 'string' && target.startsWith('file:') ? new URL(target) : target;
+    worker = new Worker(script);
+    return {
+      post: (m, transfer) => worker.postMessage(m, transfer),
+      onMessage: (f) => worker.on('message', f),
+      onFailure: (f) => {
+        worker.on('error', (e) => f(new HearthError('worker', `the recommender worker failed: ${e.message}`)));
+        worker.on('exit', (code) => f(new HearthError('worker', `the recommender worker exited (code ${code})`)));
+      },
+      // An idle worker must not keep a Node process alive; a busy one must.
+      busy: (yes) => (yes ? worker.ref() : worker.unref()),
+      terminate: () => worker.terminate(),
+      stopped: () => worker.threadId === -1,
+    };
+  }
+  if (typeof Worker === 'undefined') throw new HearthError('worker', 'worker mode needs Web Workers, which this environment lacks');
+  try {
+    // Written out literally so bundlers that understand worker URLs (Vite, webpack 5) emit it.
+    worker = target === true
+      ? new Worker(new URL('./worker-host.js', import.meta.url), { type: 'module' })
+      : new Worker(target, { type: 'module' });
+  } catch (e) {
+    throw new HearthError('worker', `cannot start the recommender worker: ${e.message}`);
+  }
+  return {
+    post: (m, transfer) => worker.postMessage(m, transfer),
+    onMessage: (f) => worker.addEventListener('message', (event) => f(event.data)),
+    onFailure: (f) => {
+      worker.addEventListener('error', (event) => {
+        event.preventDefault?.();
+        f(new HearthError('worker', `the recommender worker failed: ${event.message || 'cannot load the worker script'}`));
+      });
+      worker.addEventListener('messageerror', () => f(new HearthError('worker', 'a message from the recommender worker could not be read')));
+    },
+    busy: () => {},
+    terminate: () => worker.terminate(),
+    stopped: () => undefined,  // browsers do not say
+  };
+}
