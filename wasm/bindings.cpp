@@ -82,6 +82,15 @@ public:
     uintptr_t reasonStartPtr() const { return ptr(recs_->reason_start.data()); }  // u32
     uintptr_t reasonsPtr() const { return ptr(recs_->reasons.data()); }     // {u32 item, f32 weight}
 
+    // Returns the number of similar items (written at similarPtr()), or -1.
+    int similar(uint32_t item, uint32_t k) {
+        return guard([&] {
+            similar_ = &engine_->similar(item, k);
+            return static_cast<int>(similar_->size());
+        });
+    }
+    uintptr_t similarPtr() const { return ptr(similar_->data()); }  // {u32 item, f32 cosine}
+
     // Returns the number of contributions, or -1.
     int explain(uintptr_t items_ptr, uintptr_t values_ptr, uint32_t n, uint32_t item,
                 uint32_t model, float hybrid_weight) {
@@ -144,6 +153,7 @@ private:
     std::vector<hearth::HistoryEntry> history_;
     const hearth::Recommendations* recs_ = nullptr;
     const hearth::Explanation* explanation_ = nullptr;
+    const std::vector<hearth::Scored>* similar_ = nullptr;
     mutable std::string error_, code_;
 };
 
@@ -173,6 +183,8 @@ EMSCRIPTEN_BINDINGS(hearth) {
         .function("basePtr", &WasmEngine::basePtr)
         .function("reasonStartPtr", &WasmEngine::reasonStartPtr)
         .function("reasonsPtr", &WasmEngine::reasonsPtr)
+        .function("similar", &WasmEngine::similar)
+        .function("similarPtr", &WasmEngine::similarPtr)
         .function("explain", &WasmEngine::explain)
         .function("explainedScore", &WasmEngine::explainedScore)
         .function("explainedBase", &WasmEngine::explainedBase)

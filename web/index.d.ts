@@ -100,6 +100,21 @@ export interface CreateRecommenderOptions {
    * never blocks: `true` for the library's worker script, or the URL of a copy of it.
    */
   worker?: boolean | string | URL;
+  /** Where the user's history is kept (default 'auto'; see OpenHistoryOptions). */
+  storage?: OpenHistoryOptions['storage'];
+  /** Separate histories on one device (default 'default'). */
+  namespace?: string;
+  /** Oldest events beyond this are dropped (default 5000). */
+  maxEvents?: number;
+  /** Told of quarantined values, migrations, quota compaction and the like. */
+  onWarning?: (warning: HistoryWarning) => void;
+}
+
+/** An item like another, with the tags the two share. */
+export interface SimilarItem extends CatalogItem {
+  /** Cosine similarity of the item embeddings. */
+  similarity: number;
+  sharedTags: string[];
 }
 
 export class Recommender {
@@ -109,13 +124,208 @@ export class Recommender {
   /** Number of items in the catalog. */
   readonly size: number;
   item(id: string): CatalogItem | undefined;
+  /** The history store behind record(), history() and the rest. */
+  readonly store: HistoryStore;
+  /** For the stored history (not-interested items and tags and dislikes left out). */
+  recommend(options?: RecommendOptions): Promise<Recommendation[]>;
+  /** For a given history. */
   recommend(history: HistoryItem[], options?: RecommendOptions): Promise<Recommendation[]>;
+  /** For the stored history. */
+  explain(itemId: string, options?: { model?: ModelName; hybridWeight?: number }): Promise<Explanation>;
   explain(history: HistoryItem[], itemId: string, options?: { ignoreUnknown?: boolean; model?: ModelName; hybridWeight?: number }): Promise<Explanation>;
+  /** Items like this one (nearest embeddings by cosine), most similar first. */
+  similar(itemId: string, options?: { k?: number }): Promise<SimilarItem[]>;
+  record(event: NewHistoryEvent): Promise<{ recorded: boolean; reason?: 'paused' | 'duplicate' }>;
+  /** The stored events, oldest first. */
+  history(): Promise<HistoryEvent[]>;
+  forget(what: string | ((event: HistoryEvent) => boolean)): Promise<number>;
+  notInterested(what: string | { tag: string }): Promise<boolean>;
+  undoNotInterested(what: string | { tag: string }): Promise<boolean>;
+  clear(): Promise<void>;
+  exportData(): Promise<HistoryExport>;
+  importData(data: HistoryExport | string | object, options?: { merge?: boolean }): Promise<{ imported: number; skipped: number; dropped: number }>;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  storageReport(): Promise<HistoryStorageReport>;
+  requestPersistence(): Promise<boolean>;
+  subscribe(listener: (change: HistoryChange) => void): () => void;
   /**
-   * Frees the WebAssembly memory; later calls throw HearthError('disposed'). In worker
-   * mode it also stops the worker and returns a promise that resolves once it has stopped.
+   * Frees the WebAssembly memory (stops the worker in worker mode) and closes the history
+   * store; later calls reject with HearthError('disposed').
    */
-  dispose(): void | Promise<void>;
+  dispose(): Promise<void>;
 }
 
+/** The model input for stored events (what recommend() without a history uses). */
+export function historyFromEvents(events: HistoryEvent[], models: Recommender['models']): { id: string; value: number; ts: number }[];
+/** Downloads (or reads) and checks a bundle: the loading createRecommender does. */
+export function loadBundle(source: string | URL | ArrayBuffer | Uint8Array, options?: Pick<CreateRecommenderOptions, 'integrity' | 'onProgress' | 'cache' | 'fetch'>): Promise<Uint8Array>;
+
 export function createRecommender(options: CreateRecommenderOptions): Promise<Recommender>;
+
+// ---- The on-device history store (web/src/history.js) ----
+
+/** What the user did with an item. */
+export type HistoryEventType = 'view' | 'click' | 'like' | 'dislike' | 'rate' | 'purchase' | 'skip';
+
+/** A stored event. */
+export interface HistoryEvent {
+  type: HistoryEventType;
+  item: string;
+  /** Milliseconds since the epoch. */
+  ts: number;
+  /** The rating of a 'rate' event (any finite number), or an optional strength of the others. */
+  value?: number;
+  /** Dedupe key: an event whose id is already stored is not recorded again. */
+  id?: string;
+}
+
+/** What record() accepts: ts defaults to now; value is required for 'rate'. */
+export type NewHistoryEvent = Omit<HistoryEvent, 'ts'> & { ts?: number };
+
+/**
+ * Where the history lives. Implement it to keep the history somewhere else; every method
+ * may be synchronous or return a Promise. `update` must be atomic (see web/STORAGE.md).
+ */
+export interface StorageAdapter {
+  /** Shown in storageReport(). */
+  kind: string;
+  /** BroadcastChannel identity of the backing store; null/absent: no BroadcastChannel. */
+  channel?: string | null;
+  /** Human-readable location, for storageReport(). */
+  where?: string;
+  get(key: string): string | null | Promise<string | null>;
+  set(key: string, value: string): void | Promise<void>;
+  remove(key: string): void | Promise<void>;
+  keys(prefix: string): string[] | Promise<string[]>;
+  /**
+   * Atomically replaces the value with fn(current): a string is written, null removes the
+   * key, undefined writes nothing. If fn throws, nothing is written and update rejects with
+   * that error; a write that does not fit rejects with an error named 'QuotaExceededError'.
+   */
+  update(key: string, fn: (current: string | null) => string | null | undefined): unknown;
+  /** Bytes a value costs here (default: UTF-8 length of key and value). */
+  size?(key: string, value: string): number;
+  /** Calls onChange when another context changed a key (null: maybe all); returns unwatch. */
+  watch?(onChange: (key: string | null) => void): () => void;
+  close?(): void | Promise<void>;
+}
+
+export interface HistoryWarning {
+  /**
+   * 'corrupt' (a damaged value or entries were quarantined), 'migrated' (an older schema was
+   * upgraded), 'quota' (old events were compacted away to fit), 'capacity' (maxEvents reached;
+   * once per store), 'sync' (a change from another tab could not be read), 'listener' (a
+   * subscribe() listener threw), 'fallback' ('auto' found no persistent storage).
+   */
+  code: 'corrupt' | 'migrated' | 'quota' | 'capacity' | 'sync' | 'listener' | 'fallback';
+  message: string;
+  namespace: string;
+  /** For 'quota' and 'capacity': how many events were dropped. */
+  dropped?: number;
+  /** For 'corrupt': the damaged key, where it was moved (null when it could not be kept), why. */
+  key?: string;
+  quarantineKey?: string | null;
+  reason?: string;
+}
+
+export interface HistoryChange {
+  /** 'local': this store made the change; 'remote': another tab or store did. */
+  source: 'local' | 'remote';
+  /** The operation for local changes ('record', 'forget', ...); 'change' for remote ones. */
+  type: string;
+}
+
+export interface OpenHistoryOptions {
+  /**
+   * 'auto' (default): localStorage in browsers, IndexedDB where localStorage cannot be
+   * written, memory in Node. 'memory' is private to the store; pass one memory adapter to
+   * several stores to share it.
+   */
+  storage?: 'auto' | 'memory' | 'localStorage' | 'indexedDB' | StorageAdapter;
+  /** Separate histories on one device (1-64 of A-Z a-z 0-9 . _ -; default 'default'). */
+  namespace?: string;
+  /** The oldest events beyond this are dropped (default 5000). */
+  maxEvents?: number;
+  onWarning?: (warning: HistoryWarning) => void;
+  /** Tell other tabs of changes through BroadcastChannel (default true). */
+  broadcast?: boolean;
+}
+
+export interface HistoryExport {
+  format: 'hearth-history';
+  version: number;
+  namespace: string;
+  /** ISO 8601. */
+  exportedAt: string;
+  events: HistoryEvent[];
+  notInterested: { items: string[]; tags: string[] };
+  paused: boolean;
+}
+
+export interface HistoryStorageReport {
+  adapter: string;
+  /** Human-readable location, e.g. "this origin's localStorage (this browser profile only)". */
+  where: string;
+  namespace: string;
+  /** The storage key of this namespace's history. */
+  key: string;
+  /** Schema version written. */
+  schema: number;
+  events: number;
+  /** Distinct items in the events. */
+  items: number;
+  notInterested: { items: number; tags: number };
+  paused: boolean;
+  maxEvents: number;
+  /** Size of the stored value in this backend (localStorage: UTF-16 bytes of key and value). */
+  bytes: number;
+  /** Events dropped so far by the maxEvents cap and by quota compaction. */
+  dropped: { capacity: number; quota: number };
+  /** Damaged values or entries moved aside for this namespace. */
+  quarantined: { key: string; bytes: number; reason?: string }[];
+  /** What an event holds, in words. */
+  contents: string;
+  /** navigator.storage.persisted(), where available. */
+  persisted?: boolean;
+}
+
+export class HistoryStore {
+  readonly namespace: string;
+  /** Paused as last seen (record() always checks the stored state). */
+  readonly paused: boolean;
+  record(event: NewHistoryEvent): Promise<{ recorded: boolean; reason?: 'paused' | 'duplicate' }>;
+  /** Oldest first. */
+  events(): Promise<HistoryEvent[]>;
+  /** Removes an item's events, or those a synchronous predicate accepts; resolves to the count. */
+  forget(what: string | ((event: HistoryEvent) => boolean)): Promise<number>;
+  notInterested(what: string | { tag: string }): Promise<boolean>;
+  undoNotInterested(what: string | { tag: string }): Promise<boolean>;
+  notInterestedList(): Promise<{ items: string[]; tags: string[] }>;
+  /** Deletes events and the not-interested list; keeps the paused state and quarantine. */
+  clear(): Promise<void>;
+  /** Deletes this namespace's quarantined values; resolves to how many. */
+  clearQuarantine(): Promise<number>;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  exportData(): Promise<HistoryExport>;
+  /** Rejects with HearthError code 'import' naming the bad field, e.g. `events[3].value`. */
+  importData(data: HistoryExport | string | object, options?: { merge?: boolean }): Promise<{ imported: number; skipped: number; dropped: number }>;
+  storageReport(): Promise<HistoryStorageReport>;
+  /** navigator.storage.persist(), only when called; false where unsupported. */
+  requestPersistence(): Promise<boolean>;
+  subscribe(listener: (change: HistoryChange) => void): () => void;
+  close(): void;
+}
+
+export const SCHEMA_VERSION: number;
+export const EXPORT_VERSION: number;
+export const EVENT_TYPES: readonly HistoryEventType[];
+
+export function openHistory(options?: OpenHistoryOptions): Promise<HistoryStore>;
+export function createMemoryAdapter(options?: { quotaBytes?: number }): StorageAdapter;
+export function createLocalStorageAdapter(options?: { storage?: Storage; events?: EventTarget | null }): StorageAdapter;
+export function createIndexedDBAdapter(options?: { indexedDB?: IDBFactory; database?: string; store?: string }): StorageAdapter;
+/** True for the errors browsers raise when a storage write does not fit. */
+export function isQuotaError(error: unknown): boolean;
+

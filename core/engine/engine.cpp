@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "core/common/error.h"
+#include "core/kernels/kernels.h"
 #include "core/sasrec/sasrec_bundle.h"
 
 namespace hearth {
@@ -201,6 +202,28 @@ const Recommendations& Engine::recommend(const HistoryEntry* history, size_t n,
         recs_.reason_start.push_back(static_cast<uint32_t>(recs_.reasons.size()));
     }
     return recs_;
+}
+
+const std::vector<Scored>& Engine::similar(uint32_t item, uint32_t k) {
+    const uint32_t size = catalog_.size();
+    if (item >= size)
+        throw Error("argument", "item index " + std::to_string(item) + " is outside the catalog");
+    const float* table = mf_ ? mf_->model().items.rows : sasrec_->model().item_emb;
+    const uint32_t dim = mf_ ? mf_->model().items.dim : sasrec_->model().config.dim;
+    if (inverse_norms_.empty()) {
+        inverse_norms_.resize(size);
+        for (uint32_t i = 0; i < size; ++i) {
+            const float* row = table + static_cast<size_t>(i) * dim;
+            const float norm = std::sqrt(dot_f32()(row, row, dim));
+            inverse_norms_[i] = norm > 0.0f ? 1.0f / norm : 0.0f;
+        }
+    }
+    gemv_f32()(table, size, dim, table + static_cast<size_t>(item) * dim, scores_.data());
+    for (uint32_t i = 0; i < size; ++i) scores_[i] *= inverse_norms_[i] * inverse_norms_[item];
+    excluded_[item] = 1;
+    top_k(scores_.data(), size, k, excluded_.data(), similar_);
+    excluded_[item] = 0;
+    return similar_;
 }
 
 const Explanation& Engine::explain(const HistoryEntry* history, size_t n, uint32_t item,

@@ -84,6 +84,10 @@ public:
     const Explanation& explain(const HistoryEntry* history, size_t n, uint32_t item,
                                ModelChoice model = ModelChoice::Auto, float hybrid_weight = -1.0f);
 
+    // Items whose embeddings are nearest to `item`'s by cosine (MF factors when the bundle
+    // has them, else SASRec's item embeddings), best first, the item itself left out.
+    const std::vector<Scored>& similar(uint32_t item, uint32_t k);
+
     // After recommend/explain: every item's score under the model used.
     const std::vector<float>& scores() const { return scores_; }
     // After recommend/explain with MF: the folded-in user vector.
@@ -109,6 +113,8 @@ private:
     // Workspaces, sized once and reused so that a warm call does not allocate.
     std::vector<uint32_t> history_items_;
     std::vector<float> scores_, mf_scores_;
+    std::vector<float> inverse_norms_;  // for similar(), computed on first use
+    std::vector<Scored> similar_;
     std::vector<uint8_t> excluded_;
     std::vector<Reason> candidates_, extra_;
     // Hybrid: scores_ = a_seq * sasrec + a_mf * mf + offset (standardization per request).

@@ -128,9 +128,9 @@ test('repeated recommend calls do not grow wasm memory', async () => {
   const rec = await createRecommender({ bundle });
   const [history] = sampleHistories(join(dir, 'ratings.csv'), readFileSync, 1);
   for (let i = 0; i < 50; i++) await rec.recommend(history, { k: 10 });
-  const memory = rec._module.HEAPU8.buffer.byteLength;
+  const memory = rec._inner._module.HEAPU8.buffer.byteLength;
   for (let i = 0; i < 2000; i++) await rec.recommend(history.slice(0, 1 + (i % history.length)), { k: 10 });
-  assert.equal(rec._module.HEAPU8.buffer.byteLength, memory);
+  assert.equal(rec._inner._module.HEAPU8.buffer.byteLength, memory);
   rec.dispose();
 });
 

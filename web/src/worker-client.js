@@ -100,6 +100,15 @@ export class WorkerRecommender {
   }
 
   /**
+   * Items like `itemId`, computed in the worker.
+   * @param {string} itemId
+   * @param {{ k?: number }} [options]
+   */
+  similar(itemId, options = {}) {
+    return this._call('similar', { args: [itemId, options] });
+  }
+
+  /**
    * Frees the worker's WebAssembly memory and stops the worker. Later calls reject with
    * HearthError('disposed'). The promise resolves once the worker has stopped; awaiting
    * it is optional.

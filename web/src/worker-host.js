@@ -4,9 +4,9 @@
 // (in a browser the Emscripten loader fetches hearth.wasm next to hearth.mjs).
 //
 // Protocol (structured-cloned messages):
-//   in:  { id, op: 'init', bytes, wasmBinary? } | { id, op: 'recommend' | 'explain', args } | { id, op: 'dispose' }
+//   in:  { id, op: 'init', bytes, wasmBinary? } | { id, op: 'recommend' | 'explain' | 'similar', args } | { id, op: 'dispose' }
 //   out: { id, ok: true, value } | { id, ok: false, error: { code, message } }
-import { createRecommender } from './index.js';
+import { openEngine } from './engine.js';
 import { isNode, nodeBuiltin } from './node.js';
 
 const port = isNode ? (await nodeBuiltin('worker_threads')).parentPort : globalThis;
@@ -18,7 +18,7 @@ const handlers = {
   async init({ bytes, wasmBinary }) {
     if (recommender) recommender.dispose();
     recommender = null;
-    recommender = await createRecommender(wasmBinary ? { bundle: bytes, wasmBinary } : { bundle: bytes });
+    recommender = await openEngine(wasmBinary ? { bundle: bytes, wasmBinary } : { bundle: bytes });
     return describe(recommender);
   },
   recommend({ args }) {
@@ -26,6 +26,9 @@ const handlers = {
   },
   explain({ args }) {
     return live().explain(...args);
+  },
+  similar({ args }) {
+    return live().similar(...args);
   },
   dispose() {
     if (recommender) recommender.dispose();

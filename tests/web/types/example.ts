@@ -75,3 +75,29 @@ void ({ model: 'transformer' } satisfies RecommendOptions);
 void ({ bundle: 'x', integrity: true } satisfies CreateRecommenderOptions);
 // @ts-expect-error: code is read-only
 new HearthError('io', 'x').code = 'other';
+
+// The stored-history surface of Recommender.
+async function storedHistory(): Promise<void> {
+  const rec = await createRecommender({ bundle: '/m.hearth', storage: 'memory', namespace: 'alice', maxEvents: 100, onWarning: (w) => console.log(w.code) });
+  await rec.record({ type: 'rate', item: 'i1', value: 4.5 });
+  await rec.record({ type: 'view', item: 'i2', id: 'event-7' });
+  const list = await rec.recommend({ k: 5, model: 'hybrid' });
+  const why = await rec.explain(list[0]?.id ?? 'i1');
+  const like = await rec.similar('i1', { k: 3 });
+  const shared: string[] = like[0]?.sharedTags ?? [];
+  const events = await rec.history();
+  await rec.forget((e) => e.type === 'skip');
+  await rec.notInterested({ tag: 'horror' });
+  const data = await rec.exportData();
+  await rec.importData(data, { merge: true });
+  await rec.pause();
+  await rec.resume();
+  const report = await rec.storageReport();
+  const unsubscribe = rec.subscribe((change) => console.log(change.source));
+  unsubscribe();
+  console.log(why.additive, shared, events.length, report.bytes);
+  // @ts-expect-error: an event needs a known type
+  await rec.record({ type: 'love', item: 'i1' });
+  await rec.dispose();
+}
+void storedHistory;

@@ -1,0 +1,70 @@
+// localStorage: the browser default. It is synchronous, so a read-modify-write inside one
+// update() call cannot interleave with this tab's other writes, and other tabs learn of
+// changes through the 'storage' event. The quota (about 5 MB per origin, counted in UTF-16
+// code units) is shared with everything else on the origin.
+import { HearthError } from '../errors.js';
+
+/**
+ * A StorageAdapter over a Storage object.
+ * @param {{ storage?: Storage, events?: EventTarget | null }} [options]
+ *   storage: default globalThis.localStorage (tests pass a fake with a quota);
+ *   events: where 'storage' events arrive, default globalThis when it is an EventTarget (window)
+ * @returns {import('./adapter.js').StorageAdapter}
+ */
+export function createLocalStorageAdapter(options = {}) {
+  const storage = options.storage ?? globalThis.localStorage;
+  if (!storage || typeof storage.getItem !== 'function') throw new HearthError('storage', 'localStorage is not available here');
+  const events = options.events !== undefined ? options.events
+    : typeof globalThis.addEventListener === 'function' ? globalThis : null;
+  return {
+    kind: 'localStorage',
+    channel: 'localStorage',
+    where: "this origin's localStorage (this browser profile only)",
+    get: (key) => storage.getItem(key),
+    set: (key, value) => storage.setItem(key, value),
+    remove: (key) => storage.removeItem(key),
+    keys(prefix) {
+      const out = [];
+      for (let i = 0; i < storage.length; i++) {
+        const key = storage.key(i);
+        if (key !== null && key.startsWith(prefix)) out.push(key);
+      }
+      return out;
+    },
+    update(key, fn) {
+      const next = fn(storage.getItem(key));
+      if (next === null) storage.removeItem(key);
+      else if (next !== undefined) storage.setItem(key, next);
+      return next;
+    },
+    // Browsers charge localStorage by UTF-16 code units of key and value.
+    size: (key, value) => 2 * (key.length + value.length),
+    watch(onChange) {
+      if (!events) return () => {};
+      const listener = (/** @type {any} */ event) => {
+        if (event.storageArea && event.storageArea !== storage) return;
+        onChange(event.key ?? null);
+      };
+      events.addEventListener('storage', listener);
+      return () => events.removeEventListener('storage', listener);
+    },
+  };
+}
+
+/**
+ * Whether localStorage can really be written (it throws in some private modes and sandboxed
+ * frames, and merely reading the property can throw too).
+ * @returns {boolean}
+ */
+export function localStorageWorks() {
+  try {
+    const storage = globalThis.localStorage;
+    if (!storage) return false;
+    const probe = 'hearth:probe';
+    storage.setItem(probe, '1');
+    storage.removeItem(probe);
+    return true;
+  } catch {
+    return false;
+  }
+}
