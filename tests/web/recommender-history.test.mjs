@@ -60,3 +60,23 @@ test('similar() ranks by cosine of the item embeddings', async () => {
     await rec.dispose();
   }
 });
+
+test('recording and recommending thousands of times does not grow wasm memory', async () => {
+  const { bundle } = trainedBundle('als');
+  const rec = await createRecommender({ bundle, storage: createMemoryAdapter(), maxEvents: 1500 });
+  try {
+    const ids = (await rec.recommend([], { k: 300 })).map((r) => r.id);
+    let ts = 1;
+    for (let i = 0; i < 1500; i++) await rec.record({ type: 'view', item: ids[i % ids.length], ts: ts++ });
+    for (let i = 0; i < 20; i++) await rec.recommend({ k: 10 });
+    const memory = rec._inner._module.HEAPU8.buffer.byteLength;
+    for (let i = 0; i < 2000; i++) {
+      await rec.record({ type: i % 7 ? 'like' : 'skip', item: ids[(i * 13) % ids.length], ts: ts++ });
+      await rec.recommend({ k: 10 });
+    }
+    assert.equal(rec._inner._module.HEAPU8.buffer.byteLength, memory);
+    assert.equal((await rec.history()).length, 1500);
+  } finally {
+    await rec.dispose();
+  }
+});
