@@ -1,0 +1,141 @@
+// The demo's entry: loads the bundle and the stored history, and re-renders the visible
+// view after every change to the history (from this tab or another).
+import { createRecommender } from '../lib/src/index.js';
+import { BUNDLE } from './config.js';
+import { startNetLog } from './netlog.js';
+import { isGenre } from './dom.js';
+import { lastActions } from './items.js';
+import { setupTabs } from './tabs.js';
+import { renderForYou, onboardingSet } from './foryou.js';
+import { renderBrowse, BROWSE_PAGE } from './browse.js';
+import { renderData } from './data.js';
+import { renderAbout } from './about.js';
+
+startNetLog();
+
+const RENDER = { foryou: renderForYou, browse: renderBrowse, data: renderData, about: renderAbout };
+const statusEl = document.getElementById('status');
+const main = document.getElementById('main');
+
+function say(message) {
+  statusEl.textContent = message;
+}
+
+function fail(error) {
+  console.error(error);
+  say(`Something went wrong: ${error.message}`);
+}
+
+async function boot() {
+  if ('serviceWorker' in navigator) {
+    navigator.serviceWorker.register('sw.js').catch((e) => console.warn('offline copy unavailable:', e.message));
+  }
+  const rec = await createRecommender({
+    bundle: BUNDLE.url,
+    integrity: BUNDLE.integrity,
+    storage: 'auto',
+    namespace: 'demo',
+    onProgress: ({ loaded, total }) => say(total ? `Loading the model… ${Math.round((100 * loaded) / total)}%` : 'Loading the model…'),
+    onWarning: (w) => say(w.message),
+  });
+  // The library has no catalog listing; an empty history ranks every item by popularity,
+  // which is both the full catalog and the order browsing and onboarding want.
+  const catalog = (await rec.recommend([], { k: rec.size, explain: false, reasons: 0 }))
+    .map(({ id, title, tags }) => ({ id, title, tags }));
+
+  const ctx = {
+    rec,
+    catalog,
+    byId: new Map(catalog.map((it) => [it.id, it])),
+    onboarding: onboardingSet(catalog, 24, isGenre),
+    bundleBytes: BUNDLE.bytes,
+    bundleIntegrity: BUNDLE.integrity,
+    state: { hideSeen: true, browse: { query: '', genre: '', limit: BROWSE_PAGE } },
+    events: [],
+    last: new Map(),
+    historyIds: [],
+    hidden: { items: [], tags: [] },  // the not-interested items and tags
+    paused: false,
+    openWhy: new Set(),
+    lastRecs: [],
+    view: 'foryou',
+    say,
+    fail,
+    async act(event, message) {
+      const r = await rec.record(event).catch(fail);
+      if (r && !r.recorded && r.reason === 'paused') say('Recording is paused (Your data): that was not stored');
+      else if (r) say(message);
+    },
+    async notInterested(what, message) {
+      await rec.notInterested(what).catch(fail);
+      say(message);
+    },
+    // Options every list uses: hide-seen keeps out every item with any event, not just the
+    // ones the model reads (a 2-star rating is not model input, but it is seen).
+    recommendOptions() {
+      if (!ctx.state.hideSeen) return { excludeHistory: false };
+      return { exclude: ctx.events.map((e) => e.item) };
+    },
+    controlsActed() {
+      const out = [`Ranked by the ${rec.meta.model ?? 'bundle\'s'} model on this device`];
+      const seen = new Set(ctx.events.map((e) => e.item)).size;
+      out.push(ctx.state.hideSeen ? `Hide seen: on (${seen} items you rated or saw are left out)` : 'Hide seen: off');
+      const disliked = new Set(ctx.events.filter((e) => e.type === 'dislike').map((e) => e.item)).size;
+      if (disliked) out.push(`Dislikes: ${disliked} items kept out`);
+      const low = ctx.events.filter((e) => e.type === 'rate' && e.value < 3).length;
+      if (low) out.push(`${low} ratings below 3 count as "not for me", not as taste`);
+      if (ctx.hidden.items.length) out.push(`Not interested: ${ctx.hidden.items.length} items kept out`);
+      if (ctx.hidden.tags.length) out.push(`Not interested in tags: ${ctx.hidden.tags.join(', ')}`);
+      if (ctx.paused) out.push('Recording is paused: new actions are not used');
+      return out;
+    },
+    refresh: () => refresh(),
+    rerender: (view) => { if (ctx.view === view) refresh(); },
+  };
+
+  let generation = 0;
+  let renders = 0;
+  async function refresh() {
+    const mine = ++generation;
+    const [events, not, report] = await Promise.all([rec.history(), rec.store.notInterestedList(), rec.storageReport()]);
+    if (mine !== generation) return;  // a newer change is being rendered
+    ctx.events = events;
+    ctx.last = lastActions(events);
+    ctx.historyIds = [...new Set(events.filter((e) => e.type !== 'dislike' && !(e.type === 'rate' && e.value < 3)).map((e) => e.item))];
+    ctx.hidden = not;
+    ctx.paused = report.paused;
+    const view = document.getElementById(`view-${ctx.view}`);
+    const focusKey = document.activeElement?.dataset?.key;
+    // Render off-screen first so a slow render never shows half a view.
+    const scratch = document.createElement('div');
+    await RENDER[ctx.view](ctx, scratch);
+    if (mine !== generation) return;
+    view.replaceChildren(...scratch.childNodes);
+    if (focusKey) restoreFocus(view, focusKey);
+    main.dataset.renders = String(++renders);
+  }
+
+  const tabs = setupTabs((name) => { ctx.view = name; refresh().catch(fail); });
+  rec.subscribe(() => refresh().catch(fail));
+  window.addEventListener('hashchange', () => {
+    const name = location.hash.slice(1);
+    if (RENDER[name]) tabs.select(name);
+  });
+  const initial = location.hash.slice(1);
+  if (RENDER[initial]) tabs.select(initial);
+  else await refresh();
+  say(`Ready: ${rec.size} items, ${ctx.events.length} events in your history.`);
+  document.documentElement.dataset.ready = 'true';
+}
+
+function restoreFocus(view, key) {
+  const el = [...view.querySelectorAll('[data-key]')].find((e) => e.dataset.key === key);
+  if (!el) return;
+  el.focus();
+  if (el.tagName === 'INPUT' && (el.type === 'search' || el.type === 'text')) el.setSelectionRange(el.value.length, el.value.length);
+}
+
+boot().catch((e) => {
+  fail(e);
+  document.documentElement.dataset.ready = 'error';
+});

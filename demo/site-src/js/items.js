@@ -1,0 +1,70 @@
+// One catalog item as a card with the actions a user can take on it. Every button carries
+// a data-key so that focus can be put back on it after the view re-renders.
+import { h } from './dom.js';
+
+const RATINGS = [1, 2, 3, 4, 5];
+
+/** What the user last did with each item, for the card's "you rated 4" line. */
+export function lastActions(events) {
+  const last = new Map();
+  for (const e of events) last.set(e.item, e);
+  return last;
+}
+
+function describe(event) {
+  if (!event) return null;
+  if (event.type === 'rate') return `You rated it ${event.value}`;
+  if (event.type === 'like') return 'You liked it';
+  if (event.type === 'dislike') return 'You disliked it';
+  return `You: ${event.type}`;
+}
+
+/**
+ * @param {object} ctx the app context (act, last)
+ * @param {{ id: string, title: string, tags: string[] }} item
+ * @param {{ extra?: Node[], heading?: string }} [options]
+ */
+export function itemCard(ctx, item, options = {}) {
+  const headingId = `t-${options.prefix || 'i'}-${item.id}`;
+  const last = ctx.last.get(item.id);
+  const title = item.title;
+  const rate = h('select', {
+    'aria-label': `Rate ${title}`,
+    dataset: { key: `rate:${item.id}` },
+    onchange: (e) => {
+      const value = Number(e.target.value);
+      if (value) ctx.act({ type: 'rate', item: item.id, value }, `Rated ${title}: ${value}`);
+    },
+  }, h('option', { value: '' }, 'Rate…'), RATINGS.map((r) => h('option', { value: String(r) }, `${r} ★`)));
+  const hideTags = item.tags.map((tag) => h('button', {
+    type: 'button',
+    class: 'chip',
+    dataset: { key: `nitag:${tag}` },
+    onclick: () => ctx.notInterested({ tag }, `Hiding everything tagged ${tag}`),
+  }, `No ${tag}`));
+  return h('article', { class: 'item', 'aria-labelledby': headingId, dataset: { item: item.id } },
+    h(options.heading || 'h3', { id: headingId, class: 'title' }, title),
+    h('p', { class: 'tags' }, item.tags.map((t) => h('span', { class: 'tag' }, t))),
+    options.extra || null,
+    last ? h('p', { class: 'mine' }, describe(last)) : null,
+    h('div', { class: 'actions', role: 'group', 'aria-label': `Actions for ${title}` },
+      h('button', {
+        type: 'button', class: 'like', 'aria-pressed': String(last?.type === 'like'),
+        dataset: { key: `like:${item.id}` },
+        onclick: () => ctx.act({ type: 'like', item: item.id }, `Liked ${title}`),
+      }, 'Like'),
+      h('button', {
+        type: 'button', class: 'dislike', 'aria-pressed': String(last?.type === 'dislike'),
+        dataset: { key: `dislike:${item.id}` },
+        onclick: () => ctx.act({ type: 'dislike', item: item.id }, `Disliked ${title}`),
+      }, 'Dislike'),
+      rate,
+      h('button', {
+        type: 'button', class: 'quiet',
+        dataset: { key: `ni:${item.id}` },
+        onclick: () => ctx.notInterested(item.id, `You won't see ${title} again`),
+      }, 'Not interested'),
+      item.tags.length ? h('details', { class: 'more' },
+        h('summary', {}, 'Hide a tag'),
+        h('div', { class: 'chips' }, hideTags)) : null));
+}

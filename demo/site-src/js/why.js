@@ -1,0 +1,65 @@
+// The "Why?" panel: the real reasons for one recommendation, from rec.explain(). Each
+// history item's signed weight (its exact MF share, or its SASRec leave-one-out
+// influence, or the hybrid's blend of the two) is drawn as a bar from a zero line.
+import { h, s, fmt } from './dom.js';
+
+const MAX_ROWS = 8;
+
+function bar(weight, scale) {
+  const half = 60;
+  const len = scale > 0 ? Math.max(1, Math.round((Math.abs(weight) / scale) * half)) : 0;
+  const x = weight >= 0 ? half : half - len;
+  return s('svg', { class: 'bar', viewBox: '0 0 120 12', width: 120, height: 12, 'aria-hidden': 'true', focusable: 'false' },
+    s('line', { x1: half, x2: half, y1: 0, y2: 12, class: 'zero' }),
+    s('rect', { x, y: 2, width: len, height: 8, class: weight >= 0 ? 'pos' : 'neg' }));
+}
+
+function modelWords(explanation) {
+  if (explanation.model === 'mf') return 'Matrix factorisation: each weight is that item\'s exact share of the score (base + weights = score).';
+  if (explanation.model === 'sasrec') return 'Sequence model: each weight is how much the score drops when that item is taken out of your history.';
+  return 'Hybrid: each weight blends the item\'s exact MF share with its leave-one-out influence in the sequence model, as the scores are blended.';
+}
+
+/**
+ * Fills `panel` with the explanation of `item` for the stored history.
+ * @param {object} ctx app context (rec, byId, controlsActed)
+ * @param {{ id: string, title: string, tags: string[] }} item
+ * @param {HTMLElement} panel
+ */
+export async function renderWhy(ctx, item, panel, model) {
+  panel.replaceChildren(h('p', {}, 'Working out the reasons…'));
+  const ex = await ctx.rec.explain(item.id, model === 'auto' ? {} : { model });
+  const rows = [...ex.contributions].sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight)).slice(0, MAX_ROWS);
+  const scale = Math.max(0, ...rows.map((r) => Math.abs(r.weight)));
+  const mine = new Set(item.tags);
+
+  const reasons = rows.length
+    ? h('ul', { class: 'reasons', 'aria-label': `History items behind ${item.title}` }, rows.map((r) => {
+      const shared = (ctx.byId.get(r.id)?.tags || []).filter((t) => mine.has(t));
+      return h('li', { class: 'reason', dataset: { item: r.id } },
+        h('span', { class: 'rname' }, r.title),
+        bar(r.weight, scale),
+        h('span', { class: ['rweight', r.weight >= 0 ? 'up' : 'down'] }, `${r.weight >= 0 ? '+' : '−'}${fmt(Math.abs(r.weight))}`),
+        shared.length ? h('span', { class: 'rshared' }, `shares ${shared.join(', ')}`) : null);
+    }))
+    : h('p', {}, 'Nothing in your history drives this one: it is here because it is popular with everyone (its base score).');
+
+  // Tags of this item that also run through the history, with how many history items carry them.
+  const counts = new Map();
+  for (const id of ctx.historyIds) for (const t of ctx.byId.get(id)?.tags || []) if (mine.has(t)) counts.set(t, (counts.get(t) || 0) + 1);
+  const shared = [...counts].sort((a, b) => b[1] - a[1]);
+
+  panel.replaceChildren(
+    h('h4', {}, `Why ${item.title}?`),
+    h('p', { class: 'note' }, modelWords(ex), ` Score ${fmt(ex.score)}, base ${fmt(ex.base)}.`),
+    reasons,
+    h('h5', {}, 'Shared tags'),
+    shared.length
+      ? h('p', { class: 'tags' }, shared.map(([t, n]) => h('span', { class: 'tag' }, `${t} (${n} in your history)`)))
+      : h('p', {}, 'None of its tags appear in your history.'),
+    h('h5', {}, 'Controls that acted'),
+    h('ul', { class: 'controls-acted' }, ctx.controlsActed().map((c) => h('li', {}, c))),
+    ex.attention?.length ? h('p', { class: 'note' },
+      'The sequence model\'s attention is also available, but attention is not an explanation, so it is not shown as one.') : null,
+  );
+}

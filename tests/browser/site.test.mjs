@@ -1,0 +1,178 @@
+// The demo site in a real browser: rating changes the recommendations, "Why?" names the
+// history items behind them, deleting one removes it from the reasons, the history
+// survives a reload and "Clear all" empties storage. Also: hostile catalog text shows as
+// text, the CSP holds with no violations, and the site works offline after one visit.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serveSite, launch, open, afterRender, screenshot } from './helpers.mjs';
+
+const HOSTILE = '<img src=x onerror=alert(1)>';
+let site;
+
+before(async () => {
+  // The second catalog row gets a title that would run script if it were parsed as HTML.
+  site = await serveSite({
+    mutateItems: (csv) => {
+      const lines = csv.split('\n');
+      const [id, ...rest] = lines[2].split(',');
+      lines[2] = [id, HOSTILE, rest[rest.length - 1]].join(',');
+      return lines.join('\n');
+    },
+  });
+});
+after(async () => { await site?.close(); });
+
+const recIds = (page) => page.locator('#recs > li article').evaluateAll((els) => els.map((e) => e.dataset.item));
+
+async function tab(page, name) {
+  await afterRender(page, () => page.getByRole('tab', { name }).click());
+}
+
+test('rate, see recommendations change, ask why, delete, reload, clear', async () => {
+  const b = await launch();
+  const { page } = b;
+  try {
+    await open(page, site.url);
+    await screenshot(page, 'onboarding.png');
+    const initial = await recIds(page);
+    assert.equal(initial.length, 10);
+
+    // Rate three onboarding items 5 stars and like a fourth.
+    const acted = [];
+    for (let i = 0; i < 3; i++) {
+      const card = page.locator('.onboarding article').first();
+      acted.push(await card.getAttribute('data-item'));
+      await afterRender(page, () => card.locator('select').selectOption('5'));
+    }
+    const likeCard = page.locator('.onboarding article').first();
+    acted.push(await likeCard.getAttribute('data-item'));
+    await afterRender(page, () => likeCard.getByRole('button', { name: 'Like', exact: true }).click());
+
+    const after4 = await recIds(page);
+    assert.notDeepEqual(after4, initial, 'the recommendations changed after rating');
+    for (const id of acted) assert.ok(!after4.includes(id), 'rated items are not recommended again');
+    assert.match(await page.locator('#recs-h').textContent(), /Top picks for you/);
+
+    // Why? names only history items, with their titles.
+    const first = page.locator('#recs > li').first();
+    await first.getByRole('button', { name: 'Why?' }).click();
+    await first.locator('.why .reason').first().waitFor();
+    const reasons = await first.locator('.why .reason').evaluateAll((els) => els.map((e) => ({ id: e.dataset.item, title: e.querySelector('.rname').textContent })));
+    assert.ok(reasons.length > 0);
+    for (const r of reasons) {
+      assert.ok(acted.includes(r.id), `reason ${r.id} is a history item`);
+    }
+    const titles = await Promise.all(acted.map((id) => page.evaluate((i) => document.querySelector(`[data-item="${i}"] .title, [data-item="${i}"] .rname`)?.textContent, id)));
+    assert.ok(reasons.some((r) => titles.includes(r.title)) || reasons.length > 0);
+    assert.ok(await first.locator('.controls-acted li').count() >= 2, 'the controls that acted are listed');
+    await screenshot(page, 'why.png');
+
+    // Delete the strongest reason from the history; it must leave the history and the reasons.
+    const gone = reasons[0].id;
+    await tab(page, 'Your data');
+    assert.equal(await page.locator('#history > li').count(), 4);
+    await afterRender(page, () => page.locator(`#history > li[data-item="${gone}"]`).getByRole('button').click());
+    assert.equal(await page.locator(`#history > li[data-item="${gone}"]`).count(), 0);
+    assert.equal(await page.locator('#history > li').count(), 3);
+    await screenshot(page, 'your-data.png');
+
+    await tab(page, 'For you');
+    const top = page.locator('#recs > li').first();
+    const toggle = top.getByRole('button', { name: 'Why?' });
+    if (await toggle.getAttribute('aria-expanded') !== 'true') await toggle.click();
+    await top.locator('.why h5').first().waitFor();
+    const after = await top.locator('.why .reason').evaluateAll((els) => els.map((e) => e.dataset.item));
+    assert.ok(!after.includes(gone), 'the deleted item no longer appears in the reasons');
+    for (const id of after) assert.ok(acted.includes(id));
+
+    // The history persists across a reload.
+    await page.reload();
+    await page.waitForFunction(() => document.documentElement.dataset.ready === 'true' && document.getElementById('main').dataset.renders);
+    await tab(page, 'Your data');
+    const kept = await page.locator('#history > li').evaluateAll((els) => els.map((e) => e.dataset.item));
+    assert.deepEqual(new Set(kept), new Set(acted.filter((id) => id !== gone)));
+    assert.equal(await page.locator('#storage-events').textContent(), '3');
+
+    await tab(page, 'About this model');
+    await page.locator('#metrics').waitFor();
+    assert.ok(await page.locator('svg.chart').count() >= 2, 'training curve and genre mix charts');
+    await screenshot(page, 'about.png');
+
+    // Clear all: nothing left in the UI or in storage.
+    await tab(page, 'Your data');
+    await page.getByRole('button', { name: 'Clear all data' }).click();
+    await afterRender(page, () => page.getByRole('button', { name: 'Yes, delete everything' }).click());
+    await page.locator('#history-empty').waitFor();
+    assert.equal(await page.locator('#storage-events').textContent(), '0');
+    const stored = await page.evaluate(() => Object.keys(localStorage).map((k) => [k, localStorage.getItem(k)]));
+    for (const [, value] of stored) {
+      for (const id of acted) assert.ok(!new RegExp(`(^|\\D)${id}(\\D|$)`).test(value), `item ${id} is gone from localStorage`);
+    }
+    const events = await page.evaluate(() => JSON.parse(localStorage.getItem('hearth:history:demo') || '{}').e || []);
+    assert.equal(events.length, 0);
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});
+
+test('catalog text is shown as text, under a strict CSP with no violations', async () => {
+  const b = await launch();
+  const { page, context } = b;
+  try {
+    await context.addInitScript(() => {
+      window.__violations = [];
+      document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+    });
+    let dialogs = 0;
+    page.on('dialog', (d) => { dialogs++; d.dismiss(); });
+    const response = await page.goto(site.url);
+    const csp = response.headers()['content-security-policy'];
+    assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'(;|$)/);
+    assert.match(csp, /connect-src 'self'/);
+    assert.doesNotMatch(csp, /'unsafe-inline'|'unsafe-eval'/);
+    await page.waitForFunction(() => document.documentElement.dataset.ready === 'true' && document.getElementById('main').dataset.renders);
+
+    await tab(page, 'Browse');
+    await afterRender(page, () => page.getByLabel('Search titles and tags').fill('onerror'));
+    const titles = await page.locator('#catalog .title').allTextContents();
+    assert.deepEqual(titles, [HOSTILE]);
+    assert.equal(await page.locator('#catalog img').count(), 0);
+    assert.equal(await page.locator('img').count(), 0);
+    // The app itself needs no inline script or style attribute.
+    assert.equal(await page.locator('script:not([src])').count(), 0);
+    assert.equal(await page.locator('[style]').count(), 0);
+    await afterRender(page, () => page.locator('#catalog article').first().getByRole('button', { name: 'Like', exact: true }).click());
+    await tab(page, 'For you');
+    await screenshot(page, 'for-you.png');
+    await tab(page, 'Browse');
+    await afterRender(page, () => page.getByLabel('Search titles and tags').fill(''));
+    await screenshot(page, 'browse.png');
+    assert.equal(dialogs, 0);
+    assert.deepEqual(await page.evaluate(() => window.__violations), []);
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});
+
+test('works offline after the first visit, and fits a phone screen', async () => {
+  const b = await launch({ viewport: { width: 380, height: 800 } });
+  const { page, context } = b;
+  try {
+    await open(page, site.url);
+    await page.evaluate(async () => { await navigator.serviceWorker.ready; });
+    // The first visit may not be controlled yet; the worker claims it once it activates.
+    await page.waitForFunction(() => !!navigator.serviceWorker.controller);
+    await context.setOffline(true);
+    await page.reload();
+    await page.waitForFunction(() => document.documentElement.dataset.ready === 'true' && document.getElementById('main').dataset.renders);
+    assert.equal(await page.locator('#recs > li').count(), 10);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `no horizontal scrolling at phone width (overflow ${overflow}px)`);
+    await screenshot(page, 'phone.png');
+  } finally {
+    await context.setOffline(false).catch(() => {});
+    await b.close();
+  }
+});
