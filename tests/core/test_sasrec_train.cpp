@@ -86,7 +86,7 @@ TEST_CASE("batched float encoder equals sasrec_reference_encode", "[sasrec][trai
             const SasrecWeights w = random_weights(c, 100 + uint64_t(v) * 2 + uint64_t(a));
             train::SplitMix64 rng(5);
             std::vector<std::vector<uint32_t>> histories;
-            for (size_t n : {1u, 3u, 6u, 9u, 2u, 6u, 5u}) {
+            for (size_t n : {1u, 3u, 6u, 9u, 0u, 2u, 6u, 5u}) {
                 std::vector<uint32_t> h(n);
                 for (uint32_t& i : h) i = rng.below(c.items);
                 histories.push_back(h);
@@ -113,12 +113,14 @@ TEST_CASE("ranking leaves out the history and counts ties against the target", "
     std::fill(w.tensors[0].begin(), w.tensors[0].end(), 0.0f);  // every score is 0: all tie
     // 14 items, 3 in the history: the target ranks behind the other 10, a miss.
     // 4 seen: behind 9, a hit at rank 9 (0-based).
-    const std::vector<std::vector<uint32_t>> histories = {{0, 1, 2}, {0, 1, 2, 3}, {5}};
-    const std::vector<uint32_t> targets = {3, 4, UINT32_MAX};
+    // An empty history: behind all 13 others, a miss. A target also in the history is still
+    // ranked: behind the 12 items that are neither it nor item 6, a miss.
+    const std::vector<std::vector<uint32_t>> histories = {{0, 1, 2}, {0, 1, 2, 3}, {5}, {}, {6, 7, 6}};
+    const std::vector<uint32_t> targets = {3, 4, UINT32_MAX, 9, 7};
     const SasrecRankMetrics m = evaluate_sasrec(w, histories, targets, 2);
-    CHECK(m.users == 2);
-    CHECK(m.hr10 == Approx(0.5));
-    CHECK(m.ndcg10 == Approx(0.5 / std::log2(11.0)));
+    CHECK(m.users == 4);
+    CHECK(m.hr10 == Approx(0.25));
+    CHECK(m.ndcg10 == Approx(0.25 / std::log2(11.0)));
 }
 
 TEST_CASE("the trainer learns a predictable sequence with each loss", "[sasrec][train]") {
