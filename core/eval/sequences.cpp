@@ -1,18 +1,11 @@
 #include "core/eval/sequences.h"
 
 #include <algorithm>
-#include <numeric>
 
 namespace hearth {
 
 std::vector<std::vector<uint32_t>> user_sequences(const Interactions& data) {
-    std::vector<uint32_t> order(data.events.size());
-    std::iota(order.begin(), order.end(), 0u);
-    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-        const Interaction& x = data.events[a];
-        const Interaction& y = data.events[b];
-        return x.user < y.user || (x.user == y.user && x.timestamp < y.timestamp);
-    });
+    const std::vector<uint32_t> order = events_by_user_in_time(data);
     std::vector<std::vector<uint32_t>> seqs(data.user_ids.size());
     for (uint32_t k : order) seqs[data.events[k].user].push_back(data.events[k].item);
     return seqs;

@@ -5,8 +5,7 @@
 
 namespace hearth {
 
-Split leave_last_out(const Interactions& data, bool with_validation) {
-    // Events of each user in time order (stable: ties keep source order).
+std::vector<uint32_t> events_by_user_in_time(const Interactions& data) {
     std::vector<uint32_t> order(data.events.size());
     std::iota(order.begin(), order.end(), 0u);
     std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
@@ -14,6 +13,11 @@ Split leave_last_out(const Interactions& data, bool with_validation) {
         const Interaction& y = data.events[b];
         return x.user < y.user || (x.user == y.user && x.timestamp < y.timestamp);
     });
+    return order;
+}
+
+Split leave_last_out(const Interactions& data, bool with_validation) {
+    const std::vector<uint32_t> order = events_by_user_in_time(data);
     Split split;
     split.train.reserve(data.events.size());
     size_t begin = 0;

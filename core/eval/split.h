@@ -20,6 +20,10 @@ struct Split {
     std::vector<HeldOut> test;
 };
 
+// Indices of the events grouped by user, each user's in time order (stable: equal
+// timestamps keep source order).
+std::vector<uint32_t> events_by_user_in_time(const Interactions& data);
+
 // Users need 2 distinct items to give a test event (3 with validation); others stay in
 // training whole. A held-out item the user also had earlier is not held out (it cannot
 // be ranked against items the user has not seen), so that user gives no test event.
