@@ -170,6 +170,8 @@ struct TrainState {
     uint32_t epoch = 0, best_epoch = 0, bad_epochs = 0;
     bool stopped = false;
     double best_ndcg = -1.0;
+    float lr_scale = 1.0f;
+    uint32_t lr_bad_epochs = 0;  // since the best epoch or the last learning-rate cut
 };
 
 class Trainer {
@@ -187,6 +189,7 @@ private:
                                         const PackedBatch& batch) const;
     std::vector<uint32_t> draw_negatives(uint64_t seed) const;
     void clip_gradient(Params<float>& g) const;
+    void record_validation(double ndcg);
     void save_checkpoint() const;
     void load_checkpoint();
 
@@ -340,7 +343,7 @@ double Trainer::train_batch(const std::vector<uint32_t>& ids, uint64_t epoch_see
     for (uint32_t t = 1; t < threads_; ++t) grads_[0].add(grads_[t]);
     if (cfg_.clip_norm > 0.0f) clip_gradient(grads_[0]);
     AdamWConfig opt;
-    opt.lr = cfg_.lr;
+    opt.lr = cfg_.lr * state_.lr_scale;
     opt.beta1 = cfg_.beta1;
     opt.beta2 = cfg_.beta2;
     opt.eps = cfg_.adam_eps;
@@ -378,6 +381,23 @@ double Trainer::train_epoch(size_t& rows) {
     return loss;
 }
 
+// Early stopping keeps the best weights; the learning-rate cut (ReduceLROnPlateau) lets a
+// stalled run settle into a better point before patience runs out.
+void Trainer::record_validation(double ndcg) {
+    if (ndcg > state_.best_ndcg) {
+        state_.best_ndcg = ndcg;
+        state_.best_epoch = state_.epoch;
+        state_.bad_epochs = state_.lr_bad_epochs = 0;
+        best_ = params_;
+        return;
+    }
+    if (cfg_.lr_patience > 0 && ++state_.lr_bad_epochs >= cfg_.lr_patience) {
+        state_.lr_scale *= cfg_.lr_decay;
+        state_.lr_bad_epochs = 0;
+    }
+    if (++state_.bad_epochs >= cfg_.patience && cfg_.patience > 0) state_.stopped = true;
+}
+
 SasrecWeights Trainer::run(const std::function<void(const SasrecEpochReport&)>& progress) {
     if (!cfg_.checkpoint.empty() && std::ifstream(cfg_.checkpoint).good()) load_checkpoint();
     while (!state_.stopped && state_.epoch < cfg_.epochs) {
@@ -388,14 +408,7 @@ SasrecWeights Trainer::run(const std::function<void(const SasrecEpochReport&)>& 
         SasrecRankMetrics val;
         if (has_validation_) {
             val = rank_targets(params_, data_.sequences, data_.validation_target, threads_);
-            if (val.ndcg10 > state_.best_ndcg) {
-                state_.best_ndcg = val.ndcg10;
-                state_.best_epoch = state_.epoch;
-                state_.bad_epochs = 0;
-                best_ = params_;
-            } else if (++state_.bad_epochs >= cfg_.patience && cfg_.patience > 0) {
-                state_.stopped = true;
-            }
+            record_validation(val.ndcg10);
         }
         if (!cfg_.checkpoint.empty()) save_checkpoint();
         const double seconds =
@@ -434,7 +447,8 @@ std::vector<uint32_t> identity_words(const SasrecTrainConfig& cfg) {
 
 void Trainer::save_checkpoint() const {
     std::vector<uint32_t> words = {kCheckpointVersion, state_.epoch, state_.best_epoch,
-                                   state_.bad_epochs, state_.stopped ? 1u : 0u};
+                                   state_.bad_epochs, state_.stopped ? 1u : 0u,
+                                   bits32(state_.lr_scale), state_.lr_bad_epochs};
     uint64_t best_bits;
     std::memcpy(&best_bits, &state_.best_ndcg, 8);
     put_u64(words, best_bits);
@@ -459,7 +473,7 @@ void Trainer::load_checkpoint() {
     const BundleReader r(bytes.data(), bytes.size());
     const Span<uint32_t> words = r.u32("train.state", 1);
     const auto id = identity_words(cfg_);
-    const size_t head = 9;
+    const size_t head = 11;
     if (words.size != head + id.size() || words[0] != kCheckpointVersion)
         throw Error("bundle", cfg_.checkpoint + ": not a SASRec training checkpoint of this version");
     if (!std::equal(id.begin(), id.end(), words.data + head))
@@ -469,9 +483,11 @@ void Trainer::load_checkpoint() {
     state_.best_epoch = words[2];
     state_.bad_epochs = words[3];
     state_.stopped = words[4] != 0;
-    const uint64_t best_bits = get_u64(words.data + 5);
+    std::memcpy(&state_.lr_scale, &words[5], 4);
+    state_.lr_bad_epochs = words[6];
+    const uint64_t best_bits = get_u64(words.data + 7);
     std::memcpy(&state_.best_ndcg, &best_bits, 8);
-    adam_.step = get_u64(words.data + 7);
+    adam_.step = get_u64(words.data + 9);
     const auto specs = sasrec_tensor_specs(cfg_.model);
     auto load = [&](const std::string& name, const TensorSpec& s, float* dst) {
         const Span<float> t = r.f32(name, s.rows, s.cols);

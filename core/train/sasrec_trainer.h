@@ -40,6 +40,10 @@ struct SasrecTrainConfig {
     std::string checkpoint;     // save here every epoch; resume from it when it exists
     float beta1 = 0.9f, beta2 = 0.98f, adam_eps = 1e-8f;
     float clip_norm = 0.0f;     // > 0: scale the gradient down to this global L2 norm
+    // > 0: multiply the learning rate by lr_decay after this many epochs without a better
+    // validation NDCG@10 (counted again after each cut).
+    uint32_t lr_patience = 0;
+    float lr_decay = 0.5f;
 };
 
 struct SasrecEpochReport {

@@ -11,6 +11,7 @@
 
 #include "core/common/error.h"
 #include "core/data/readers.h"
+#include "core/train/adamw.h"
 #include "core/train/rng.h"
 #include "core/train/sasrec_trainer.h"
 
@@ -129,7 +130,10 @@ TEST_CASE("the trainer learns a predictable sequence with each loss", "[sasrec][
         SasrecTrainConfig c = small_train_config(30);
         c.loss = loss;
         c.negatives = 12;
-        if (loss == SasrecLoss::Bce) c.epochs = 40;
+        if (loss == SasrecLoss::Bce) {
+            c.epochs = 40;
+            c.threads = 1;  // the single-thread path too
+        }
         std::vector<SasrecEpochReport> reports;
         const SasrecWeights w = train_sasrec(data, c, [&](const SasrecEpochReport& r) {
             reports.push_back(r);
@@ -164,6 +168,34 @@ TEST_CASE("training is deterministic and early stopping keeps the best epoch", "
     CHECK(train_sasrec(data, c).tensors != a.tensors);
 }
 
+TEST_CASE("the learning rate is cut when validation stalls", "[sasrec][train]") {
+    // Random targets: validation soon stops improving. With the cut to zero and no dropout
+    // the weights freeze, so every later epoch repeats the same loss and metrics.
+    SasrecTrainData data = cycle_data(30, 120, 5);
+    train::SplitMix64 rng(9);
+    for (uint32_t& t : data.validation_target) t = rng.below(30);
+    SasrecTrainConfig c = small_train_config(30);
+    c.dropout = 0.0f;
+    c.lr_patience = 1;
+    c.lr_decay = 0.0f;
+    c.epochs = 12;
+    std::vector<SasrecEpochReport> r;
+    train_sasrec(data, c, [&](const SasrecEpochReport& e) { r.push_back(e); });
+    double best = -1.0;
+    size_t cut = 0;
+    for (size_t i = 0; i < r.size() && !cut; ++i) {
+        if (r[i].val_ndcg10 <= best) cut = i;
+        best = std::max(best, r[i].val_ndcg10);
+    }
+    REQUIRE(cut > 0);
+    REQUIRE(cut + 2 < r.size());
+    for (size_t i = cut + 2; i < r.size(); ++i) {
+        CHECK(r[i].loss == Approx(r[cut + 1].loss).epsilon(1e-6));  // batches differ
+        CHECK(r[i].val_ndcg10 == r[cut + 1].val_ndcg10);
+    }
+    CHECK(r[cut + 1].loss != r[cut].loss);
+}
+
 TEST_CASE("a resumed run equals an uninterrupted one", "[sasrec][train]") {
     const SasrecTrainData data = cycle_data(30, 100, 3);
     const std::string straight = "sasrec_resume_straight.ckpt", split = "sasrec_resume_split.ckpt";
@@ -174,6 +206,7 @@ TEST_CASE("a resumed run equals an uninterrupted one", "[sasrec][train]") {
         c.loss = loss;
         c.negatives = 8;
         c.epochs = 4;
+        c.lr_patience = 1;  // the plateau state is part of what a resume must restore
         c.checkpoint = straight;
         const SasrecWeights whole = train_sasrec(data, c);
         c.checkpoint = split;
@@ -198,6 +231,23 @@ TEST_CASE("a resumed run equals an uninterrupted one", "[sasrec][train]") {
         std::remove(straight.c_str());
         std::remove(split.c_str());
     }
+}
+
+TEST_CASE("AdamW decays only the tensors marked for it, apart from the Adam step", "[sasrec][train]") {
+    std::vector<train::AlignedVector<float>> params = {{1.0f, -2.0f}, {1.0f, -2.0f}};
+    const std::vector<train::AlignedVector<float>> grads = {{0.5f, -4.0f}, {0.5f, -4.0f}};
+    train::AdamWState state(params);
+    train::AdamWConfig c;
+    c.lr = 0.1f;
+    c.weight_decay = 0.5f;
+    train::adamw_step(c, {true, false}, params, grads, state);
+    // First step: the bias-corrected moments are g and g^2, so Adam moves each weight by
+    // lr * sign(g); decay first shrinks the marked tensor by (1 - lr * wd).
+    CHECK(params[0][0] == Approx(1.0f * 0.95f - 0.1f));
+    CHECK(params[0][1] == Approx(-2.0f * 0.95f + 0.1f));
+    CHECK(params[1][0] == Approx(1.0f - 0.1f));
+    CHECK(params[1][1] == Approx(-2.0f + 0.1f));
+    CHECK(state.step == 1);
 }
 
 TEST_CASE("the trainer rejects items outside the catalog", "[sasrec][train]") {
