@@ -29,7 +29,7 @@ namespace {
 
 const std::set<std::string> kSequenceOptions = {
     "dim", "heads", "blocks", "max-len", "ffn-dim", "variant", "activation", "dropout", "lr",
-    "weight-decay", "batch", "epochs", "patience", "loss", "negatives", "checkpoint",
+    "weight-decay", "batch", "epochs", "patience", "lr-patience", "loss", "negatives", "checkpoint",
     "hybrid-weight", "protocol"};
 
 const char* const kSequenceHelp =
@@ -41,6 +41,8 @@ const char* const kSequenceHelp =
     "  --loss ce|sampled|bce        full softmax (default), sampled softmax with logQ\n"
     "                               correction (--negatives N), or the paper's BCE\n"
     "  --dropout X --lr X --weight-decay X --batch N --epochs N --patience N\n"
+    "  --lr-patience N              halve the learning rate after N epochs without a better\n"
+    "                               validation NDCG@10 (3; 0 keeps it constant)\n"
     "  --checkpoint FILE            save every epoch; resume from it when it exists\n"
     "  --protocol full|sampled|both evaluation: full ranking (default) and/or the SASRec\n"
     "                               paper's 100 sampled negatives\n";
@@ -74,6 +76,7 @@ SasrecTrainConfig sasrec_config(const Args& a, uint32_t items) {
     c.batch = a.get_u32("batch", c.batch);
     c.epochs = a.get_u32("epochs", c.epochs);
     c.patience = a.get_u32("patience", c.patience);
+    c.lr_patience = a.get_u32("lr-patience", c.lr_patience);
     c.threads = a.get_u32("threads", 2);
     c.seed = a.get_u64("seed", 42);
     c.checkpoint = a.get("checkpoint");
@@ -251,7 +254,7 @@ int run_sequence(const std::vector<std::string>& argv, bool train) {
     meta.field("ffn_dim", config.model.ffn_dim).field("dropout", config.dropout);
     meta.field("lr", config.lr).field("weight_decay", config.weight_decay);
     meta.field("batch", config.batch).field("epochs", config.epochs);
-    meta.field("patience", config.patience).field("loss", a.get("loss", "ce"));
+    meta.field("patience", config.patience).field("lr_patience", config.lr_patience).field("loss", a.get("loss", "ce"));
     meta.field("variant", a.get("variant", "prenorm")).field("activation", a.get("activation", "relu"));
     meta.field("seed", static_cast<uint64_t>(config.seed));
     if (hybrid) meta.field("hybrid_weight", weight).field("mf_factors", mf.dim);
