@@ -71,16 +71,60 @@ public:
             options.sequence_reasons = sequence_reasons;
             options.exclude = reinterpret_cast<const uint32_t*>(exclude_ptr);
             options.exclude_count = exclude_count;
+            options.controls = controls_;
+            options.controls.mood_weights = mood_weights_.empty() ? nullptr : mood_weights_.data();
+            options.controls.avoid_items = avoid_items_.data();
+            options.controls.avoid_item_count = avoid_items_.size();
+            options.controls.avoid_tags = avoid_tags_.data();
+            options.controls.avoid_tag_count = avoid_tags_.size();
+            options.controls.block_tags = block_tags_.data();
+            options.controls.block_tag_count = block_tags_.size();
+            options.mood = mood_;
             recs_ = &engine_->recommend(history_.data(), history_.size(), options);
             return static_cast<int>(recs_->items.size());
         });
     }
+    // The re-ranking controls of the following recommend() calls. The arrays are copied:
+    // mood_weights (tag_count f32, or null: the bundle's mood `mood`, -1 none), avoided
+    // items, avoided tags and blocked tags (u32 indices).
+    void setControls(float diversity, float calibration, float novelty, float mood_strength,
+                     int32_t mood, uintptr_t mood_weights_ptr, float feedback,
+                     uintptr_t avoid_items_ptr, uint32_t avoid_item_count, uintptr_t avoid_tags_ptr,
+                     uint32_t avoid_tag_count, uintptr_t block_tags_ptr, uint32_t block_tag_count) {
+        controls_ = hearth::RerankControls();
+        controls_.diversity = diversity;
+        controls_.calibration = calibration;
+        controls_.novelty = novelty;
+        controls_.mood = mood_strength;
+        controls_.feedback = feedback;
+        mood_ = mood;
+        const auto* weights = reinterpret_cast<const float*>(mood_weights_ptr);
+        mood_weights_.assign(weights, weights ? weights + engine_->catalog().tag_count() : weights);
+        copy(avoid_items_ptr, avoid_item_count, avoid_items_);
+        copy(avoid_tags_ptr, avoid_tag_count, avoid_tags_);
+        copy(block_tags_ptr, block_tag_count, block_tags_);
+    }
+    uint32_t contentItemCount() const { return static_cast<uint32_t>(engine_->content_items().items().size); }
+    uintptr_t contentItemsPtr() const { return ptr(engine_->content_items().items().data); }  // u32, ascending
+    uint32_t moodCount() const { return engine_->moods().size(); }
+    // The bundle's mood `mood` as one weight per tag (f32), or 0 when there is no such mood.
+    uintptr_t moodWeightsPtr(uint32_t mood) {
+        if (mood >= engine_->moods().size()) return 0;
+        mood_scratch_.resize(engine_->catalog().tag_count());
+        engine_->moods().weights(mood, mood_scratch_.data());
+        return ptr(mood_scratch_.data());
+    }
+
     // Result buffers of the last recommend(), valid until the next call.
     uint32_t resultModel() const { return static_cast<uint32_t>(recs_->model); }
     uintptr_t resultsPtr() const { return ptr(recs_->items.data()); }       // {u32 item, f32 score}
     uintptr_t basePtr() const { return ptr(recs_->base.data()); }           // f32
     uintptr_t reasonStartPtr() const { return ptr(recs_->reason_start.data()); }  // u32
     uintptr_t reasonsPtr() const { return ptr(recs_->reasons.data()); }     // {u32 item, f32 weight}
+    uintptr_t controlsPtr() const { return ptr(recs_->controls.data()); }   // u32 Control bits
+    uintptr_t modelRankPtr() const { return ptr(recs_->model_rank.data()); }  // u32
+    uintptr_t popularInPtr() const { return ptr(recs_->popular_in.data()); }  // i32 tag or -1
+    bool onboarding() const { return recs_->onboarding; }
 
     // Returns the number of similar items (written at similarPtr()), or -1.
     int similar(uint32_t item, uint32_t k) {
@@ -142,6 +186,11 @@ private:
         return -1;
     }
 
+    static void copy(uintptr_t p, uint32_t n, std::vector<uint32_t>& out) {
+        const auto* ids = reinterpret_cast<const uint32_t*>(p);
+        out.assign(ids, ids ? ids + n : ids);
+    }
+
     void load_history(uintptr_t items_ptr, uintptr_t values_ptr, uint32_t n) {
         const uint32_t* items = reinterpret_cast<const uint32_t*>(items_ptr);
         const float* values = reinterpret_cast<const float*>(values_ptr);
@@ -151,6 +200,10 @@ private:
 
     std::unique_ptr<Engine> engine_;
     std::vector<hearth::HistoryEntry> history_;
+    hearth::RerankControls controls_;
+    int32_t mood_ = -1;
+    std::vector<float> mood_weights_, mood_scratch_;
+    std::vector<uint32_t> avoid_items_, avoid_tags_, block_tags_;
     const hearth::Recommendations* recs_ = nullptr;
     const hearth::Explanation* explanation_ = nullptr;
     const std::vector<hearth::Scored>* similar_ = nullptr;
@@ -177,7 +230,16 @@ EMSCRIPTEN_BINDINGS(hearth) {
         .function("tagIdsLength", &WasmEngine::tagIdsLength)
         .function("tagIdsPtr", &WasmEngine::tagIdsPtr)
         .function("popularityPtr", &WasmEngine::popularityPtr)
+        .function("setControls", &WasmEngine::setControls)
+        .function("moodCount", &WasmEngine::moodCount)
+        .function("contentItemCount", &WasmEngine::contentItemCount)
+        .function("contentItemsPtr", &WasmEngine::contentItemsPtr)
+        .function("moodWeightsPtr", &WasmEngine::moodWeightsPtr)
         .function("recommend", &WasmEngine::recommend)
+        .function("controlsPtr", &WasmEngine::controlsPtr)
+        .function("modelRankPtr", &WasmEngine::modelRankPtr)
+        .function("popularInPtr", &WasmEngine::popularInPtr)
+        .function("onboarding", &WasmEngine::onboarding)
         .function("resultModel", &WasmEngine::resultModel)
         .function("resultsPtr", &WasmEngine::resultsPtr)
         .function("basePtr", &WasmEngine::basePtr)

@@ -9,6 +9,7 @@
 #include "core/bundle/bundle.h"
 #include "core/cli/args.h"
 #include "core/cli/common.h"
+#include "core/cli/eval_lists.h"
 #include "core/common/error.h"
 #include "core/common/json.h"
 #include "core/data/readers.h"
@@ -16,6 +17,7 @@
 #include "core/engine/engine.h"
 #include "core/eval/evaluate.h"
 #include "core/eval/split.h"
+#include "core/mf/content_model.h"
 #include "core/mf/export.h"
 #include "core/mf/rating_matrix.h"
 #include "core/mf/trainer.h"
@@ -30,16 +32,31 @@ RatingMatrix matrix_of(const Interactions& data, const std::vector<Interaction>&
                                static_cast<uint32_t>(data.item_ids.size()), events, kind);
 }
 
-// Trains on everything but each user's last event and ranks the held-out events.
-EvalResult evaluate_model(const Dataset& d, const Args& a, const std::string& model) {
+// Trains on everything but each user's last event and ranks the held-out events. With
+// `lists` (hearth eval), also measures the top-10 lists after re-ranking.
+EvalResult evaluate_model(const Dataset& d, const Args& a, const std::string& model,
+                          const ListOptions* lists = nullptr) {
     const Split split = leave_last_out(d.interactions, false);
     const uint32_t items = static_cast<uint32_t>(d.interactions.item_ids.size());
     const uint32_t threads = a.get_u32("threads", 2);
     EvalResult r;
+    // The same split, history rows and scorer as the ranking metrics, so that the lists
+    // without re-ranking reproduce HR@10 and NDCG@10 exactly.
+    auto measure_lists = [&](const SparseRows& history, const UserScorer& scorer,
+                             const float* embeddings, uint32_t dim, const std::string& name) {
+        if (!lists) return;
+        const ListSetup setup = list_setup(
+            d, *lists, embeddings, dim, name,
+            item_popularity(items, static_cast<uint32_t>(d.interactions.user_ids.size()), split.train));
+        r.lists = evaluate_list_summary(setup, *lists, history, split.test, [&] { return scorer; },
+                                        threads, lists->sweep);
+        r.has_lists = true;
+    };
     if (model == "pop") {
         const RatingMatrix train = matrix_of(d.interactions, split.train, MfKind::Implicit);
-        r.ranking = evaluate_ranking(items, train.by_user, split.test, popularity_scorer(train),
-                                     threads);
+        const UserScorer scorer = popularity_scorer(train);
+        r.ranking = evaluate_ranking(items, train.by_user, split.test, scorer, threads);
+        measure_lists(train.by_user, scorer, nullptr, 0, "popularity");
         return r;
     }
     const MfConfig config = model_config(a);
@@ -47,15 +64,30 @@ EvalResult evaluate_model(const Dataset& d, const Args& a, const std::string& mo
     std::fprintf(stderr, "training %s on %zu events, %zu held out\n", model.c_str(),
                  split.train.size(), split.test.size());
     const MfModel m = train_mf(train, config, print_progress);
-    r.ranking = evaluate_ranking(items, train.by_user, split.test, mf_scorer(m), threads);
+    const UserScorer scorer = mf_scorer(m);
+    r.ranking = evaluate_ranking(items, train.by_user, split.test, scorer, threads);
     if (config.params.kind == MfKind::Explicit) {
         r.rating = evaluate_ratings(m, split.test);
         r.has_rating = true;
     }
+    measure_lists(train.by_user, scorer, m.item_factors.data(), m.dim, "MF item factors");
     return r;
 }
 
 // "id[:value],id[:value],..." against the bundle's catalog.
+// Comma-separated, empty entries skipped.
+std::vector<std::string> split_list(const std::string& text) {
+    std::vector<std::string> out;
+    size_t pos = 0;
+    while (pos < text.size()) {
+        size_t comma = text.find(',', pos);
+        if (comma == std::string::npos) comma = text.size();
+        if (comma > pos) out.push_back(text.substr(pos, comma - pos));
+        pos = comma + 1;
+    }
+    return out;
+}
+
 std::vector<HistoryEntry> parse_history(const Engine& engine, const std::string& text) {
     std::vector<HistoryEntry> history;
     size_t pos = 0;
@@ -97,20 +129,23 @@ std::unique_ptr<Engine> open_engine(const Args& a) { return Engine::from_file(a.
 
 int run_synth(const std::vector<std::string>& argv) {
     if (wants_help(argv, "usage: hearth synth --out DIR [--items N] [--users N] [--seed N]\n"
-                         "                    [--mean-history X]\n"))
+                         "                    [--mean-history X] [--new-releases N]\n"
+                         "  new releases: items in items.csv that no one has rated yet (40)\n"))
         return 0;
-    const Args a(argv, {"out", "items", "users", "seed", "mean-history"}, {});
+    const Args a(argv, {"out", "items", "users", "seed", "mean-history", "new-releases"}, {});
     SynthConfig c;
     c.items = a.get_u32("items", c.items);
     c.users = a.get_u32("users", c.users);
     c.seed = a.get_u64("seed", c.seed);
     c.mean_history = a.get_float("mean-history", c.mean_history);
+    c.new_releases = a.get_u32("new-releases", c.new_releases);
     const std::string dir = a.require("out");
     const SynthWorld world = generate_synth_world(c);
     write_synth_world(world, dir);
-    std::printf("wrote %s/ratings.csv (%zu events, %zu users) and %s/items.csv (%zu items)\n",
+    std::printf("wrote %s/ratings.csv (%zu events, %zu users) and %s/items.csv (%zu items, %zu "
+                "of them new releases without ratings)\n",
                 dir.c_str(), world.interactions.events.size(), world.interactions.user_ids.size(),
-                dir.c_str(), world.metadata.items.size());
+                dir.c_str(), world.metadata.items.size(), world.new_releases.size());
     return 0;
 }
 
@@ -150,9 +185,17 @@ int run_train(const std::vector<std::string>& argv) {
                  model_name.c_str(), d.interactions.events.size(), all.users, all.items,
                  config.factors);
     const auto t0 = std::chrono::steady_clock::now();
-    const MfModel model = train_mf(all, config, print_progress);
+    MfModel model = train_mf(all, config, print_progress);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+    // Items with tags but no events join the bundle's catalog, placed by the content model.
+    const CatalogData catalog = build_catalog(d.interactions, d.metadata, CatalogScope::WithNewItems);
+    const std::vector<uint32_t> placed = content_placed_items(catalog);
+    place_mf_items(model, catalog, placed);
+    if (!placed.empty())
+        std::fprintf(stderr, "content model: placed %zu items that have tags but no events\n",
+                     placed.size());
 
     Json j;
     j.begin_object();
@@ -170,6 +213,7 @@ int run_train(const std::vector<std::string>& argv) {
     j.field("users", all.users).field("items", all.items);
     j.field("events", static_cast<uint64_t>(d.interactions.events.size()));
     j.field("explicit_ratings", d.interactions.has_ratings);
+    j.field("content_items", static_cast<uint64_t>(placed.size()));
     j.field("seconds", seconds);
     j.end_object();
     if (a.has("eval")) {
@@ -178,32 +222,39 @@ int run_train(const std::vector<std::string>& argv) {
     }
     j.end_object();
 
-    const CatalogData catalog = build_catalog(d.interactions, d.metadata);
-    mf_bundle_writer(model, catalog, j.str()).write_file(out);
+    BundleWriter w = mf_bundle_writer(model, catalog, j.str());
+    write_content_items(w, placed);
+    w.write_file(out);
     const auto bytes = static_cast<size_t>(std::filesystem::file_size(out));
-    std::printf("wrote %s (%zu bytes, %u items, %u factors, trained in %.2fs)\n", out.c_str(),
-                bytes, all.items, config.factors, seconds);
+    std::printf("wrote %s (%zu bytes, %zu items, %u factors, trained in %.2fs)\n", out.c_str(),
+                bytes, catalog.ids.size(), config.factors, seconds);
     return 0;
 }
 
 int run_eval(const std::vector<std::string>& argv) {
     if (is_sequence_model(argv)) return run_sequence(argv, false);
     const std::string help = std::string("usage: hearth eval --data PATH [options]\n") +
-                             kDataHelp + kModelHelp + "  --json                print JSON\n";
+                             kDataHelp + kModelHelp + kListHelp + "  --json                print JSON\n";
     if (wants_help(argv, help.c_str())) return 0;
-    const Args a(argv, join(kDataOptions, kModelOptions), {"json"});
+    const Args a(argv, join(join(kDataOptions, kModelOptions), kListOptions), {"json"});
     const std::string model = a.get("model", "als");
     if (model != "pop") model_config(a);  // validate options before loading data
+    const ListOptions lists = list_options(a);
     const Dataset d = load(a);
-    const EvalResult r = evaluate_model(d, a, model);
+    const EvalResult r = evaluate_model(d, a, model, &lists);
     if (a.has("json")) {
         Json j;
         j.begin_object().field("model", model).key("metrics");
         metrics_json(j, r);
+        if (lists.sweep) {
+            j.key("sweep");
+            report_sweep(lists, r.lists, sweep_subject(a, model), true, &j);
+        }
         j.end_object();
         std::printf("%s\n", j.str().c_str());
     } else {
         print_metrics(model, r);
+        if (lists.sweep) report_sweep(lists, r.lists, sweep_subject(a, model), false, nullptr);
     }
     return 0;
 }
@@ -248,13 +299,47 @@ int run_inspect(const std::vector<std::string>& argv) {
     return 0;
 }
 
+namespace {
+
+std::vector<uint32_t> parse_item_list(const Engine& engine, const std::string& list, const char* flag) {
+    std::vector<uint32_t> out;
+    for (const std::string& id : split_list(list)) {
+        const int64_t item = engine.catalog().find(id);
+        if (item < 0) throw Error("argument", std::string(flag) + ": item '" + id + "' is not in the catalog");
+        out.push_back(static_cast<uint32_t>(item));
+    }
+    return out;
+}
+
+std::vector<uint32_t> parse_tag_list(const Engine& engine, const std::string& list, const char* flag) {
+    std::vector<uint32_t> out;
+    const Catalog& c = engine.catalog();
+    for (const std::string& name : split_list(list)) {
+        uint32_t t = 0;
+        while (t < c.tag_count() && c.tag_name(t) != name) ++t;
+        if (t == c.tag_count()) throw Error("argument", std::string(flag) + ": tag '" + name + "' is not in the catalog");
+        out.push_back(t);
+    }
+    return out;
+}
+
+}  // namespace
+
 int run_recommend(const std::vector<std::string>& argv) {
     if (wants_help(argv, "usage: hearth recommend --bundle FILE --history ID[:VALUE],...\n"
                          "                        [--k 10] [--reasons 3] [--model auto|mf|sasrec|hybrid]\n"
                          "                        [--hybrid-weight W] [--json]\n"
-                         "  the history is oldest first\n"))
+                         "                        [--diversity X] [--calibration X] [--novelty X]\n"
+                         "                        [--mood NAME [--mood-strength X]] [--feedback X]\n"
+                         "                        [--avoid ID,...] [--avoid-tag TAG,...] [--block-tag TAG,...]\n"
+                         "  the history is oldest first (it may be empty: a new user's onboarding set);\n"
+                         "  control strengths are in [0, 1]; --avoid: not interested in these items\n"
+                         "  (never shown, their neighbours down-weighted by --feedback, 0.5)\n"))
         return 0;
-    const Args a(argv, {"bundle", "history", "k", "reasons", "model", "hybrid-weight"}, {"json"});
+    const Args a(argv, {"bundle", "history", "k", "reasons", "model", "hybrid-weight", "diversity",
+                        "calibration", "novelty", "mood", "mood-strength", "feedback", "avoid",
+                        "avoid-tag", "block-tag"},
+                 {"json"});
     const std::unique_ptr<Engine> engine = open_engine(a);
     const std::vector<HistoryEntry> history = parse_history(*engine, a.get("history"));
     RecommendOptions options;
@@ -262,6 +347,26 @@ int run_recommend(const std::vector<std::string>& argv) {
     options.reasons = a.get_u32("reasons", 3);
     options.model = parse_model_choice(a.get("model", "auto"));
     options.hybrid_weight = a.get_float("hybrid-weight", -1.0f);
+    RerankControls& controls = options.controls;
+    controls.diversity = a.get_float("diversity", 0.0f);
+    controls.calibration = a.get_float("calibration", 0.0f);
+    controls.novelty = a.get_float("novelty", 0.0f);
+    controls.feedback = a.get_float("feedback", controls.feedback);
+    if (a.has("mood")) {
+        const int64_t mood = engine->moods().find(a.get("mood"));
+        if (mood < 0) throw Error("argument", "--mood: the bundle has no mood '" + a.get("mood") + "'");
+        options.mood = static_cast<int32_t>(mood);
+        controls.mood = a.get_float("mood-strength", 0.5f);
+    }
+    const std::vector<uint32_t> avoid = parse_item_list(*engine, a.get("avoid"), "--avoid");
+    const std::vector<uint32_t> avoid_tags = parse_tag_list(*engine, a.get("avoid-tag"), "--avoid-tag");
+    const std::vector<uint32_t> block_tags = parse_tag_list(*engine, a.get("block-tag"), "--block-tag");
+    controls.avoid_items = avoid.data();
+    controls.avoid_item_count = avoid.size();
+    controls.avoid_tags = avoid_tags.data();
+    controls.avoid_tag_count = avoid_tags.size();
+    controls.block_tags = block_tags.data();
+    controls.block_tag_count = block_tags.size();
     const Recommendations& recs = engine->recommend(history.data(), history.size(), options);
     const Catalog& c = engine->catalog();
     if (a.has("json")) {
@@ -271,6 +376,13 @@ int run_recommend(const std::vector<std::string>& argv) {
             const uint32_t item = recs.items[r].index;
             j.begin_object().field("id", c.id(item)).field("title", c.title(item));
             j.field("score", recs.items[r].score).field("base", recs.base[r]);
+            j.field("model_rank", recs.model_rank[r]);
+            if (recs.popular_in[r] >= 0)
+                j.field("popular_in", c.tag_name(static_cast<uint32_t>(recs.popular_in[r])));
+            j.key("controls").begin_array();
+            for (uint32_t b = 0; b < kControlCount; ++b)
+                if (recs.controls[r] & (1u << b)) j.value(control_name(b));
+            j.end_array();
             j.key("because").begin_array();
             for (uint32_t k = recs.reason_start[r]; k < recs.reason_start[r + 1]; ++k)
                 j.begin_object()
@@ -285,8 +397,16 @@ int run_recommend(const std::vector<std::string>& argv) {
     }
     for (size_t r = 0; r < recs.items.size(); ++r) {
         const uint32_t item = recs.items[r].index;
-        std::printf("%2zu. %-40.*s score %.4f\n", r + 1, static_cast<int>(c.title(item).size()),
+        std::printf("%2zu. %-40.*s score %.4f", r + 1, static_cast<int>(c.title(item).size()),
                     c.title(item).data(), recs.items[r].score);
+        if (recs.popular_in[r] >= 0) {
+            const std::string_view tag = c.tag_name(static_cast<uint32_t>(recs.popular_in[r]));
+            std::printf("  popular in %.*s", static_cast<int>(tag.size()), tag.data());
+        }
+        for (uint32_t b = 0; b < kControlCount; ++b)
+            if (recs.controls[r] & (1u << b))
+                std::printf("  [%s: from #%u]", control_name(b), recs.model_rank[r] + 1);
+        std::printf("\n");
         for (uint32_t k = recs.reason_start[r]; k < recs.reason_start[r + 1]; ++k) {
             const std::string_view t = c.title(recs.reasons[k].item);
             std::printf("      because of %.*s (+%.4f)\n", static_cast<int>(t.size()), t.data(),

@@ -1,5 +1,6 @@
 #include "core/cli/common.h"
 
+#include <cmath>
 #include <cstdio>
 
 #include "core/common/error.h"
@@ -88,8 +89,61 @@ void metrics_json(Json& j, const EvalResult& r) {
     j.field("ndcg@20", r.ranking.ndcg20).field("recall@20", r.ranking.recall20);
     j.field("mrr", r.ranking.mrr).field("coverage@10", r.ranking.coverage10);
     if (r.has_rating) j.field("rmse", r.rating.rmse).field("mae", r.rating.mae);
+    if (r.has_lists) {
+        const ListSummary& l = r.lists;
+        const ListMetrics& m = l.metrics;
+        const std::string k = std::to_string(m.k);
+        j.key("lists").begin_object();
+        j.field("k", m.k);
+        j.key("controls").begin_object();
+        j.field("diversity", l.diversity).field("calibration", l.calibration).field("novelty", l.novelty);
+        j.field("candidates", l.candidates).end_object();
+        j.field("hr@" + k, m.hr).field("ndcg@" + k, m.ndcg).field("coverage@" + k, m.coverage);
+        // Absent metrics (NaN) are written as null.
+        j.field("ild", m.ild).field("novelty_bits", m.novelty);
+        j.field("calibration_kl", m.calibration_kl);
+        j.field("calibration_users", static_cast<uint64_t>(m.calibration_users));
+        j.field("calibration_skipped", static_cast<uint64_t>(m.calibration_skipped));
+        j.field("arp", m.arp).field("gini", m.gini);
+        j.field("embeddings", l.embeddings).field("tags", l.tags);
+        j.end_object();
+    }
     j.end_object();
 }
+
+namespace {
+
+std::string metric_text(double v, const char* format, const char* absent) {
+    if (std::isnan(v)) return absent;
+    char buf[32];
+    std::snprintf(buf, sizeof buf, format, v);
+    return buf;
+}
+
+void print_lists(const ListSummary& l) {
+    const ListMetrics& m = l.metrics;
+    std::string controls;
+    auto add = [&](const char* name, float v) {
+        if (v <= 0.0f) return;
+        char buf[48];
+        std::snprintf(buf, sizeof buf, "%s%s %g", controls.empty() ? "" : ", ", name, double(v));
+        controls += buf;
+    };
+    add("diversity", l.diversity);
+    add("calibration", l.calibration);
+    add("novelty", l.novelty);
+    if (!controls.empty() && l.candidates) controls += ", pool " + std::to_string(l.candidates);
+    std::printf("  top-%u lists, %s: HR@%u %.4f  NDCG@%u %.4f  coverage@%u %.4f  Gini %.4f\n", m.k,
+                controls.empty() ? "no re-ranking" : ("re-ranked (" + controls + ")").c_str(), m.k,
+                m.hr, m.k, m.ndcg, m.k, m.coverage, m.gini);
+    std::printf("  ILD %s  novelty %.3f bits  calibration KL %s  ARP %.1f\n",
+                metric_text(m.ild, "%.4f", "n/a").c_str(), m.novelty,
+                metric_text(m.calibration_kl, "%.4f", "n/a").c_str(), m.arp);
+    std::printf("  (ILD: %s; calibration: %s, %zu users, %zu without a tagged history)\n",
+                l.embeddings.c_str(), l.tags.c_str(), m.calibration_users, m.calibration_skipped);
+}
+
+}  // namespace
 
 void print_metrics(const std::string& model, const EvalResult& r) {
     std::printf("model %s: %zu held-out events\n", model.c_str(), r.ranking.users);
@@ -99,6 +153,7 @@ void print_metrics(const std::string& model, const EvalResult& r) {
     std::printf("  HR@5 %.4f  NDCG@5 %.4f  HR@20 %.4f  NDCG@20 %.4f\n", r.ranking.hr5,
                 r.ranking.ndcg5, r.ranking.hr20, r.ranking.ndcg20);
     if (r.has_rating) std::printf("  RMSE %.4f  MAE %.4f\n", r.rating.rmse, r.rating.mae);
+    if (r.has_lists) print_lists(r.lists);
 }
 
 }  // namespace hearth::cli

@@ -8,7 +8,9 @@
 #include "core/cli/args.h"
 #include "core/common/json.h"
 #include "core/data/readers.h"
+#include "core/eval/beyond.h"
 #include "core/eval/evaluate.h"
+#include "core/eval/sweep.h"
 #include "core/mf/trainer.h"
 
 namespace hearth::cli {
@@ -28,10 +30,24 @@ Dataset load(const Args& a);
 MfConfig model_config(const Args& a);
 void print_progress(const IterationReport& r);
 
+// The top-k lists after re-ranking (core/eval/beyond.h) and what produced them.
+struct ListSummary {
+    ListMetrics metrics;
+    float diversity = 0, calibration = 0, novelty = 0;  // control strengths
+    uint32_t candidates = 0;                              // re-ranking pool; 0: the default
+    std::string embeddings;  // what ILD and diversity compare, e.g. "MF item factors"
+    std::string tags;        // what calibration compares, e.g. "20 tags from the item metadata"
+    std::string control;     // the swept control; empty without --sweep
+    std::vector<SweepPoint> sweep;
+    ListMetrics baseline;    // the swept control at strength 0
+};
+
 struct EvalResult {
     RankingMetrics ranking;
     RatingMetrics rating;
     bool has_rating = false;
+    bool has_lists = false;  // `hearth eval` only: bundles keep their metrics as they were
+    ListSummary lists;
 };
 
 void metrics_json(Json& j, const EvalResult& r);

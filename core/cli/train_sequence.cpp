@@ -13,11 +13,13 @@
 #include "core/bundle/bundle.h"
 #include "core/cli/commands.h"
 #include "core/cli/common.h"
+#include "core/cli/eval_lists.h"
 #include "core/common/error.h"
 #include "core/engine/engine.h"
 #include "core/engine/mf_scorer.h"
 #include "core/engine/sasrec_scorer.h"
 #include "core/eval/sequences.h"
+#include "core/mf/content_model.h"
 #include "core/mf/export.h"
 #include "core/sasrec/import.h"
 #include "core/sasrec/sasrec_bundle.h"
@@ -160,9 +162,13 @@ int run_sequence(const std::vector<std::string>& argv, bool train) {
         kDataHelp + kSequenceHelp +
         "  --factors N --reg X --alpha X --iterations N   the hybrid's ALS (see --model als)\n"
         "  --threads N --seed N\n" +
-        (train ? "  --out FILE  --eval   write the bundle; also report test metrics\n" : "  --json\n");
+        (train ? "  --out FILE  --eval   write the bundle; also report test metrics\n"
+               : std::string(kListHelp) + "  --json\n");
     if (wants_help(argv, help.c_str())) return 0;
-    const Args a(argv, join(join(kDataOptions, kModelOptions), join(kSequenceOptions, {"out"})),
+    // The list options belong to `hearth eval`: a bundle's metrics stay as they were.
+    const Args a(argv,
+                 join(join(join(kDataOptions, kModelOptions), join(kSequenceOptions, {"out"})),
+                      train ? std::set<std::string>{} : kListOptions),
                  {"eval", "json"});
     const std::string model = a.require("model");
     const bool hybrid = model == "hybrid";
@@ -172,6 +178,7 @@ int run_sequence(const std::vector<std::string>& argv, bool train) {
     if (protocol != "full" && protocol != "sampled" && protocol != "both")
         throw Error("argument", "--protocol must be full, sampled or both");
     const uint32_t threads = a.get_u32("threads", 2);
+    const ListOptions lists = train ? ListOptions{} : list_options(a);
 
     const Dataset d = load(a);
     const auto items = static_cast<uint32_t>(d.interactions.item_ids.size());
@@ -188,7 +195,7 @@ int run_sequence(const std::vector<std::string>& argv, bool train) {
     Json curve;
     curve.begin_array();
     const auto t0 = std::chrono::steady_clock::now();
-    const SasrecWeights weights = train_sasrec(data, config, [&](const SasrecEpochReport& r) {
+    SasrecWeights weights = train_sasrec(data, config, [&](const SasrecEpochReport& r) {
         std::fprintf(stderr, "  epoch %3u  loss %.5f  val NDCG@10 %.4f  HR@10 %.4f  %.1fs\n",
                      r.epoch, r.loss, r.val_ndcg10, r.val_hr10, r.seconds);
         curve.begin_object().field("epoch", r.epoch).field("loss", r.loss);
@@ -237,12 +244,48 @@ int run_sequence(const std::vector<std::string>& argv, bool train) {
                 run("hybrid", &seq, &mf_view);
             }
         }
+        if (!train) {
+            // The lists of every model share one item space, so their ILD and calibration
+            // compare: the hybrid's MF factors (and clusters of them), or SASRec's embeddings.
+            const ListSetup setup =
+                hybrid ? list_setup(d, lists, mf.item_factors.data(), mf.dim, "MF item factors",
+                                    item_popularity(items, split.train))
+                       : list_setup(d, lists, seq.item_emb, seq.config.dim, "SASRec item embeddings",
+                                    item_popularity(items, split.train));
+            for (NamedResult& r : results) {
+                bool first = true;
+                for (const NamedResult& o : results)
+                    if (&o != &r && o.name == r.name && o.result.has_lists) first = false;
+                if (!first) continue;  // once per model, on its first protocol
+                const SasrecView* s = r.name == "mf" ? nullptr : &seq;
+                const MfModelView* m = r.name == "sasrec" ? nullptr : &mf_view;
+                r.result.lists = evaluate_list_summary(setup, lists, history, split.test,
+                                                       scorers(inputs, s, m, weight), threads,
+                                                       lists.sweep && r.name == model);
+                r.result.has_lists = true;
+            }
+        }
         // With --json, stdout carries the JSON alone.
         if (!a.has("json"))
             for (const NamedResult& r : results) {
                 std::printf("[%s protocol] ", r.protocol.c_str());
                 print_metrics(r.name, r.result);
             }
+    }
+
+    // Items with tags but no events join the bundle's catalog, placed by the content model.
+    // Only now: evaluation ranks the interactions' items alone, and growing the models
+    // leaves `seq` pointing at freed memory (it is not used again).
+    CatalogData catalog;
+    std::vector<uint32_t> placed;
+    if (train) {
+        catalog = build_catalog(d.interactions, d.metadata, CatalogScope::WithNewItems);
+        placed = content_placed_items(catalog);
+        place_sasrec_items(weights, catalog, placed);
+        if (hybrid) place_mf_items(mf, catalog, placed);
+        if (!placed.empty())
+            std::fprintf(stderr, "content model: placed %zu items that have tags but no events\n",
+                         placed.size());
     }
 
     Json meta;
@@ -263,6 +306,7 @@ int run_sequence(const std::vector<std::string>& argv, bool train) {
     meta.field("source", std::filesystem::path(a.require("data")).filename().string());
     meta.field("users", static_cast<uint64_t>(sequences.size())).field("items", items);
     meta.field("events", static_cast<uint64_t>(d.interactions.events.size()));
+    if (train) meta.field("content_items", static_cast<uint64_t>(placed.size()));
     meta.field("protocol", "leave-one-out: last item test, second to last validation");
     meta.field("seconds", seconds);
     meta.key("curve").raw(curve.str());
@@ -275,6 +319,13 @@ int run_sequence(const std::vector<std::string>& argv, bool train) {
         }
         meta.end_object();
     }
+    if (lists.sweep)
+        for (const NamedResult& r : results)
+            if (r.name == model && r.result.has_lists) {
+                meta.key("sweep");
+                report_sweep(lists, r.result.lists, sweep_subject(a, model), a.has("json"), &meta);
+                break;
+            }
     meta.end_object();
 
     if (!train) {
@@ -283,12 +334,13 @@ int run_sequence(const std::vector<std::string>& argv, bool train) {
     }
     BundleWriter w;
     w.add_json("meta", meta.str());
-    write_catalog(w, build_catalog(d.interactions, d.metadata));
+    write_catalog(w, catalog);
     write_sasrec(w, weights);
     if (hybrid) {
         write_mf(w, mf);
         w.add_f32("hybrid.weight", &weight, 1, 1);
     }
+    write_content_items(w, placed);
     w.write_file(out);
     std::printf("wrote %s (%llu bytes; %s, trained in %.1fs)\n", out.c_str(),
                 static_cast<unsigned long long>(std::filesystem::file_size(out)),

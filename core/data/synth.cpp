@@ -664,6 +664,28 @@ uint64_t item_id_base(uint32_t users) {
     return base;
 }
 
+// New releases: described like the catalog's items but from stream 2 (the catalog uses 1,
+// the users 1000 + u), with ids after the catalog's, so that adding them changes nothing
+// that was there before. They are not in any series and have no popularity: no one has
+// seen them.
+void add_new_releases(const SynthConfig& config, const Catalog& catalog, uint64_t base,
+                      SynthWorld& world) {
+    Rng rng(config.seed, 2);
+    std::unordered_set<std::string> used;
+    for (const SynthItem& item : catalog.items) used.insert(item.title);
+    for (uint32_t k = 0; k < config.new_releases; ++k) {
+        const std::vector<uint8_t> genres = draw_genres(rng);
+        const std::vector<uint8_t> moods = draw_moods(rng, genres[0]);
+        ItemInfo info;
+        info.title = unique_name(rng, used, make_title);
+        for (uint8_t g : genres) info.tags.emplace_back(kGenreTable[g].name);
+        for (uint8_t m : moods) info.tags.emplace_back(kMoodNames[m]);
+        const std::string id = std::to_string(base + config.items + k + 1);
+        world.metadata.items.emplace(id, std::move(info));
+        world.new_releases.push_back(id);
+    }
+}
+
 }  // namespace
 
 SynthWorld generate_synth_world(const SynthConfig& config) {
@@ -697,6 +719,7 @@ SynthWorld generate_synth_world(const SynthConfig& config) {
     for (uint32_t u = 0; u < config.users; ++u) {
         add_user_history(config.seed, u, catalog, mean, cap, progress, out);
     }
+    add_new_releases(config, catalog, base, world);
     return world;
 }
 
@@ -742,9 +765,12 @@ void write_synth_world(const SynthWorld& world, const std::string& dir) {
     }
     write_file(fs::path(dir) / "ratings.csv", ratings);
 
-    // Catalog order, not hash-map order, so the file is the same on every platform.
+    // Catalog order, not hash-map order, so the file is the same on every platform; new
+    // releases last, so the rated items' lines are the same with or without them.
+    std::vector<std::string> ids = data.item_ids;
+    ids.insert(ids.end(), world.new_releases.begin(), world.new_releases.end());
     std::string items = "id,title,tags\n";
-    for (const std::string& id : data.item_ids) {
+    for (const std::string& id : ids) {
         const auto found = world.metadata.items.find(id);
         if (found == world.metadata.items.end()) continue;
         std::string tags;

@@ -26,6 +26,11 @@ public:
         return {tag_ids_.data + tag_offsets_[item], tag_offsets_[item + 1] - tag_offsets_[item]};
     }
 
+    // Raw views for re-ranking (core/rerank): items + 1 tag offsets, tag ids, popularity.
+    const uint32_t* tag_offsets() const { return tag_offsets_.data; }
+    const uint32_t* tag_ids() const { return tag_ids_.data; }
+    const float* popularity() const { return popularity_.data; }
+
     // Dense index of an external id, or -1. The index is built on first use, so loading
     // a bundle does not pay for it when the caller maps ids itself.
     int64_t find(std::string_view id) const;

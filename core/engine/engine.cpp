@@ -71,6 +71,16 @@ Engine::Engine(Bytes bytes, size_t size) : bytes_(std::move(bytes)) {
     scores_.assign(n, 0.0f);
     if (mf_ && sasrec_) mf_scores_.assign(n, 0.0f);
     excluded_.assign(n, 0);
+
+    moods_ = MoodTable(*reader_, catalog_.tag_count());
+    content_ = ContentItems(*reader_, n);
+    space_.items = n;
+    space_.embeddings = mf_ ? mf_->model().items.rows : sasrec_->model().item_emb;
+    space_.dim = mf_ ? mf_->model().items.dim : sasrec_->model().config.dim;
+    space_.tag_offsets = catalog_.tag_offsets();
+    space_.tag_ids = catalog_.tag_ids();
+    space_.tags = catalog_.tag_count();
+    space_.popularity = catalog_.popularity();
 }
 
 std::unique_ptr<Engine> Engine::from_file(const std::string& path) {
@@ -167,6 +177,14 @@ void Engine::reasons_for(uint32_t item, ModelChoice model, std::vector<Reason>& 
     }
 }
 
+namespace {
+
+// How strongly a new user's onboarding set spreads over the catalog's tags: enough that
+// the first screen shows every major genre, not only the most popular one.
+constexpr float kOnboardingDiversity = 0.6f;
+
+}  // namespace
+
 const Recommendations& Engine::recommend(const HistoryEntry* history, size_t n,
                                          const RecommendOptions& options) {
     const uint32_t size = catalog_.size();
@@ -174,17 +192,61 @@ const Recommendations& Engine::recommend(const HistoryEntry* history, size_t n,
         if (options.exclude[i] >= size)
             throw Error("argument", "excluded item index " + std::to_string(options.exclude[i]) +
                                         " is outside the catalog");
+    for (size_t i = 0; i < options.controls.avoid_item_count; ++i)
+        if (options.controls.avoid_items[i] >= size)
+            throw Error("argument", "avoided item index " +
+                                        std::to_string(options.controls.avoid_items[i]) +
+                                        " is outside the catalog");
     const ModelChoice model = resolve(options.model);
     score(history, n, model, resolve_weight(options.hybrid_weight));
+
+    RerankControls controls = options.controls;
+    if (!controls.mood_weights && options.mood >= 0) {
+        if (static_cast<uint32_t>(options.mood) >= moods_.size())
+            throw Error("argument", "mood " + std::to_string(options.mood) + " is not one of the bundle's " +
+                                        std::to_string(moods_.size()) + " moods");
+        mood_weights_.resize(catalog_.tag_count());
+        moods_.weights(static_cast<uint32_t>(options.mood), mood_weights_.data());
+        controls.mood_weights = mood_weights_.data();
+    }
+    // A new user gets the popular items spread over the catalog's tags (MMR over
+    // popularity, tag similarity), each standing for a tag.
+    const bool onboarding = cold_start();
+    uint32_t onboarding_bits = 0;
+    if (onboarding && catalog_.tag_count() > 0) {
+        controls.similarity = Similarity::Tags;
+        if (controls.diversity == 0.0f) {
+            controls.diversity = kOnboardingDiversity;
+            onboarding_bits = kControlDiversity;  // the default, not the person's choice
+        }
+    }
 
     if (options.exclude_history)
         for (uint32_t item : history_items_) excluded_[item] = 1;
     for (size_t i = 0; i < options.exclude_count; ++i) excluded_[options.exclude[i]] = 1;
-    top_k(scores_.data(), size, options.k, excluded_.data(), recs_.items);
+    for (size_t i = 0; i < controls.avoid_item_count; ++i) excluded_[controls.avoid_items[i]] = 1;
+    const Reranked* reranked = nullptr;
+    try {
+        reranked = &reranker_.rerank(space_, scores_.data(), excluded_.data(), history_items_.data(),
+                                     history_items_.size(), controls, options.k);
+    } catch (...) {
+        std::fill(excluded_.begin(), excluded_.end(), 0);
+        throw;
+    }
     for (uint32_t item : history_items_) excluded_[item] = 0;
     for (size_t i = 0; i < options.exclude_count; ++i) excluded_[options.exclude[i]] = 0;
+    for (size_t i = 0; i < controls.avoid_item_count; ++i) excluded_[controls.avoid_items[i]] = 0;
 
     recs_.model = model;
+    recs_.items = reranked->items;
+    recs_.model_rank = reranked->model_rank;
+    recs_.controls = reranked->controls;
+    for (uint32_t& bits : recs_.controls) bits &= ~onboarding_bits;
+    recs_.onboarding = onboarding;
+    if (onboarding)
+        claim_tags(recs_.items, recs_.popular_in);
+    else
+        recs_.popular_in.assign(recs_.items.size(), -1);
     recs_.base.clear();
     recs_.reasons.clear();
     recs_.reason_start.assign(1, 0);
@@ -202,6 +264,49 @@ const Recommendations& Engine::recommend(const HistoryEntry* history, size_t n,
         recs_.reason_start.push_back(static_cast<uint32_t>(recs_.reasons.size()));
     }
     return recs_;
+}
+
+// For each onboarding item, the tag it stands for: among its tags that no earlier item
+// claimed (else all of its tags), the one where it ranks highest by popularity, so that
+// "popular in X" is true of X.
+void Engine::claim_tags(const std::vector<Scored>& items, std::vector<int32_t>& out) {
+    const uint32_t tags = catalog_.tag_count();
+    if (tag_popularity_offsets_.empty()) {
+        // Per tag, its items' popularity in descending order (built once, on first use).
+        tag_popularity_offsets_.assign(tags + 1, 0);
+        for (uint32_t i = 0; i < catalog_.size(); ++i)
+            for (uint32_t t : catalog_.item_tags(i)) ++tag_popularity_offsets_[t + 1];
+        for (uint32_t t = 0; t < tags; ++t) tag_popularity_offsets_[t + 1] += tag_popularity_offsets_[t];
+        tag_popularity_.resize(tag_popularity_offsets_[tags]);
+        std::vector<uint32_t> fill(tag_popularity_offsets_.begin(), tag_popularity_offsets_.end() - 1);
+        for (uint32_t i = 0; i < catalog_.size(); ++i)
+            for (uint32_t t : catalog_.item_tags(i)) tag_popularity_[fill[t]++] = catalog_.popularity(i);
+        for (uint32_t t = 0; t < tags; ++t)
+            std::sort(tag_popularity_.begin() + tag_popularity_offsets_[t],
+                      tag_popularity_.begin() + tag_popularity_offsets_[t + 1], std::greater<float>());
+    }
+    const auto rank_in = [&](uint32_t tag, float popularity) {
+        const auto begin = tag_popularity_.begin() + tag_popularity_offsets_[tag];
+        const auto end = tag_popularity_.begin() + tag_popularity_offsets_[tag + 1];
+        return std::lower_bound(begin, end, popularity, std::greater<float>()) - begin;
+    };
+    std::vector<uint8_t> claimed(tags, 0);
+    out.assign(items.size(), -1);
+    for (size_t j = 0; j < items.size(); ++j) {
+        const Span<uint32_t> own = catalog_.item_tags(items[j].index);
+        bool any_free = false;
+        for (uint32_t t : own) any_free |= !claimed[t];
+        int64_t best = -1, best_rank = 0;
+        for (uint32_t t : own) {
+            if (any_free && claimed[t]) continue;
+            const int64_t rank = rank_in(t, catalog_.popularity(items[j].index));
+            if (best < 0 || rank < best_rank) best = t, best_rank = rank;
+        }
+        if (best >= 0) {
+            claimed[static_cast<size_t>(best)] = 1;
+            out[j] = static_cast<int32_t>(best);
+        }
+    }
 }
 
 const std::vector<Scored>& Engine::similar(uint32_t item, uint32_t k) {

@@ -13,10 +13,13 @@
 
 #include "core/bundle/bundle.h"
 #include "core/engine/catalog.h"
+#include "core/engine/content_items.h"
 #include "core/engine/mf_scorer.h"
+#include "core/engine/moods.h"
 #include "core/engine/reason.h"
 #include "core/engine/sasrec_scorer.h"
 #include "core/kernels/topk.h"
+#include "core/rerank/rerank.h"
 
 namespace hearth {
 
@@ -38,6 +41,10 @@ struct RecommendOptions {
     ModelChoice model = ModelChoice::Auto;
     float hybrid_weight = -1.0f;        // SASRec's share in a hybrid; < 0: the bundle's
     bool sequence_reasons = true;       // SASRec leave-one-out influences for the top k
+    // Re-ranking (core/rerank/rerank.h). Avoided items are also never recommended.
+    RerankControls controls;
+    int32_t mood = -1;                  // a mood of the bundle's table (used when
+                                        // controls.mood_weights is null); -1: none
 };
 
 struct Recommendations {
@@ -46,6 +53,11 @@ struct Recommendations {
     std::vector<float> base;              // per item: the score part not due to the history
     std::vector<uint32_t> reason_start;   // items.size() + 1 offsets into reasons
     std::vector<Reason> reasons;
+    std::vector<uint32_t> controls;       // per item: Control bits that moved it (rerank.h)
+    std::vector<uint32_t> model_rank;     // per item: its position by score alone
+    std::vector<int32_t> popular_in;      // per item, new users only: the tag it stands for
+                                          // in the onboarding set ("popular in X"), or -1
+    bool onboarding = false;              // no history: popular items across the tags
 };
 
 struct Explanation {
@@ -75,6 +87,9 @@ public:
     const MfModelView& mf_model() const { return mf_->model(); }
     const SasrecView& sasrec_model() const { return sasrec_->model(); }
     float hybrid_weight() const { return hybrid_weight_; }
+    const MoodTable& moods() const { return moods_; }
+    // Items placed by the trainer's content model (tags, no interactions yet).
+    const ContentItems& content_items() const { return content_; }
 
     // History entries oldest first. Results stay valid until the next call. Throws
     // Error("argument") for an item outside the catalog, a non-finite value, or a model
@@ -87,6 +102,10 @@ public:
     // Items whose embeddings are nearest to `item`'s by cosine (MF factors when the bundle
     // has them, else SASRec's item embeddings), best first, the item itself left out.
     const std::vector<Scored>& similar(uint32_t item, uint32_t k);
+
+    // The catalog as re-ranking sees it: similarity embeddings (MF factors when the bundle
+    // has them, else SASRec's item embeddings), tags and popularity.
+    const ItemSpace& item_space() const { return space_; }
 
     // After recommend/explain: every item's score under the model used.
     const std::vector<float>& scores() const { return scores_; }
@@ -102,6 +121,7 @@ private:
     // Per-item reasons of `model` for `item`, all of them, largest first.
     void reasons_for(uint32_t item, ModelChoice model, std::vector<Reason>& out);
     bool cold_start() const { return history_items_.empty(); }
+    void claim_tags(const std::vector<Scored>& items, std::vector<int32_t>& out);
 
     Bytes bytes_;
     std::unique_ptr<BundleReader> reader_;
@@ -109,11 +129,18 @@ private:
     std::optional<MfScorer> mf_;
     std::optional<SasrecScorer> sasrec_;
     float hybrid_weight_ = 0.5f;
+    MoodTable moods_;
+    ContentItems content_;
 
     // Workspaces, sized once and reused so that a warm call does not allocate.
     std::vector<uint32_t> history_items_;
     std::vector<float> scores_, mf_scores_;
     std::vector<float> inverse_norms_;  // for similar(), computed on first use
+    ItemSpace space_;
+    Reranker reranker_;
+    std::vector<float> mood_weights_;
+    std::vector<uint32_t> tag_popularity_offsets_;  // for claim_tags(), built on first use
+    std::vector<float> tag_popularity_;
     std::vector<Scored> similar_;
     std::vector<uint8_t> excluded_;
     std::vector<Reason> candidates_, extra_;

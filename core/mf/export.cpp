@@ -7,13 +7,51 @@
 #include "core/bundle/bundle.h"
 #include "core/common/error.h"
 #include "core/common/utf8.h"
+#include "core/rerank/mood_map.h"
 
 namespace hearth {
 
-CatalogData build_catalog(const Interactions& interactions, const ItemMetadata& metadata) {
+namespace {
+
+bool all_digits(const std::string& s) {
+    return !s.empty() &&
+           std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// "9" before "10" (MovieLens and synthetic ids are numbers); other ids in byte order, after
+// the numbers.
+bool id_less(const std::string& a, const std::string& b) {
+    const bool na = all_digits(a), nb = all_digits(b);
+    if (na != nb) return na;
+    if (na && a.size() != b.size()) return a.size() < b.size();
+    return a < b;
+}
+
+// Metadata items with tags that the interactions never mention.
+std::vector<std::string> new_item_ids(const Interactions& interactions,
+                                      const ItemMetadata& metadata) {
+    const std::set<std::string_view> known(interactions.item_ids.begin(),
+                                           interactions.item_ids.end());
+    std::vector<std::string> ids;
+    for (const auto& [id, info] : metadata.items)
+        if (!info.tags.empty() && known.count(id) == 0) ids.push_back(id);
+    std::sort(ids.begin(), ids.end(), id_less);
+    return ids;
+}
+
+}  // namespace
+
+CatalogData build_catalog(const Interactions& interactions, const ItemMetadata& metadata,
+                          CatalogScope scope) {
     CatalogData c;
-    const size_t n = interactions.item_ids.size();
     c.ids = interactions.item_ids;
+    if (scope == CatalogScope::WithNewItems) {
+        const std::vector<std::string> extra = new_item_ids(interactions, metadata);
+        c.ids.insert(c.ids.end(), extra.begin(), extra.end());
+    }
+    // The ids as the data spells them, for metadata look-ups; c.ids gets repaired below.
+    const std::vector<std::string> source_ids = c.ids;
+    const size_t n = c.ids.size();
     c.titles.resize(n);
     c.item_tags.resize(n);
     c.popularity.assign(n, 0.0f);
@@ -31,7 +69,7 @@ CatalogData build_catalog(const Interactions& interactions, const ItemMetadata& 
 
     std::map<std::string, uint32_t> tag_index;
     for (size_t i = 0; i < n; ++i) {
-        const auto it = metadata.items.find(interactions.item_ids[i]);
+        const auto it = metadata.items.find(source_ids[i]);
         if (it == metadata.items.end()) continue;
         for (const std::string& t : it->second.tags) tag_index.emplace(repair_utf8(t), 0);
     }
@@ -40,7 +78,7 @@ CatalogData build_catalog(const Interactions& interactions, const ItemMetadata& 
         c.tags.push_back(name);
     }
     for (size_t i = 0; i < n; ++i) {
-        const auto it = metadata.items.find(interactions.item_ids[i]);
+        const auto it = metadata.items.find(source_ids[i]);
         if (it == metadata.items.end() || it->second.title.empty()) {
             c.titles[i] = c.ids[i];
         } else {
@@ -66,6 +104,16 @@ void write_catalog(BundleWriter& w, const CatalogData& catalog) {
     w.add_u32("catalog.tag_offsets", offsets.data(), n + 1, 1);
     w.add_u32("catalog.tag_ids", tag_ids.data(), static_cast<uint32_t>(tag_ids.size()), 1);
     w.add_f32("catalog.popularity", catalog.popularity.data(), n, 1);
+
+    std::vector<float> tag_frequency(catalog.tags.size(), 0.0f);
+    for (uint32_t t : tag_ids) {
+        if (t >= tag_frequency.size())
+            throw Error("argument", "catalog: tag index " + std::to_string(t) +
+                                        " is not one of the " +
+                                        std::to_string(tag_frequency.size()) + " tags");
+        tag_frequency[t] += 1.0f;
+    }
+    write_mood_sections(w, default_mood_map(catalog.tags, tag_frequency));
 }
 
 void write_mf(BundleWriter& w, const MfModel& model) {

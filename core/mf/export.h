@@ -19,10 +19,21 @@ struct CatalogData {
     std::vector<float> popularity;                 // training events per item
 };
 
-CatalogData build_catalog(const Interactions& interactions, const ItemMetadata& metadata);
+// Which items a catalog holds. Interactions: the interactions' items, in their order (what
+// the models are trained and evaluated on). WithNewItems: after those, the metadata's items
+// that have tags but no interactions (new releases, unrated films), ordered by id (numeric
+// ids by value), for the content model (core/mf/content_model.h) to place. Metadata items
+// without tags are left out: nothing would say where they belong.
+enum class CatalogScope { Interactions, WithNewItems };
 
-// The catalog.* and mf.* sections (core/bundle/FORMAT.md lists them).
+CatalogData build_catalog(const Interactions& interactions, const ItemMetadata& metadata,
+                          CatalogScope scope = CatalogScope::Interactions);
+
+// The catalog.* sections, and the mood.* map built from the catalog's tags
+// (default_mood_map, core/rerank/mood_map.h), so that every bundle with a catalog carries
+// the moods its tags can express. core/bundle/FORMAT.md lists the sections.
 void write_catalog(BundleWriter& writer, const CatalogData& catalog);
+// The mf.* sections.
 void write_mf(BundleWriter& writer, const MfModel& model);
 
 // `meta_json` is a JSON object describing the model, its data and its metrics.

@@ -120,7 +120,34 @@ TEST_CASE("synth: fingerprint of a small world", "[synth]") {
     const std::string items = read_all(dir / "items.csv");
     INFO("ratings.csv fnv1a = " << fnv1a(ratings) << ", items.csv fnv1a = " << fnv1a(items));
     CHECK(fnv1a(ratings) == 5305020418585724294ULL);
-    CHECK(fnv1a(items) == 18343070569023363249ULL);
+    CHECK(fnv1a(items) == 12850371330216383995ULL);
+    // The new releases were appended to items.csv: the lines before them, the header and the
+    // 400 rated items, still have the fingerprint they had before there were new releases.
+    size_t end = 0;
+    for (int line = 0; line < 401; ++line) end = items.find('\n', end) + 1;
+    CHECK(fnv1a(items.substr(0, end)) == 18343070569023363249ULL);
+}
+
+TEST_CASE("synth: new releases are in the metadata only, after the rated items", "[synth]") {
+    SynthConfig config = small_config(7);
+    const SynthWorld world = hearth::generate_synth_world(config);
+    config.new_releases = 0;
+    const SynthWorld without = hearth::generate_synth_world(config);
+    CHECK(same_events(world.interactions, without.interactions));
+    CHECK(world.interactions.item_ids == without.interactions.item_ids);
+    REQUIRE(world.new_releases.size() == 40);
+    CHECK(without.new_releases.empty());
+    CHECK(world.metadata.items.size() == without.metadata.items.size() + 40);
+    std::set<std::string> titles;
+    for (const auto& entry : world.metadata.items) titles.insert(entry.second.title);
+    CHECK(titles.size() == world.metadata.items.size());  // new titles are unique too
+    for (size_t k = 0; k < world.new_releases.size(); ++k) {
+        const std::string& id = world.new_releases[k];
+        CHECK(id == std::to_string(1000 + 400 + k + 1));  // after the catalog's ids
+        const hearth::ItemInfo& info = world.metadata.items.at(id);
+        CHECK(info.tags.size() >= 2);  // a genre and a mood at least
+        CHECK(without.metadata.items.count(id) == 0);
+    }
 }
 
 TEST_CASE("synth: ids, sizes and metadata", "[synth]") {
