@@ -26,9 +26,24 @@ export interface Reason {
   weight: number;
 }
 
+/**
+ * A re-ranking control: 'diversity' (MMR), 'calibration' (match the history's tag mix),
+ * 'novelty' (less-known items, "surprise me"), 'mood', 'feedback' (not-interested items and
+ * tags shown less).
+ */
+export type ControlName = 'diversity' | 'calibration' | 'novelty' | 'mood' | 'feedback';
+
+/** A control that moved an item: without it the item would be at a different position. */
+export interface ControlEffect {
+  control: ControlName;
+  /** The item's position by the model's score alone (1-based), e.g. "moved up from #14". */
+  fromRank: number;
+}
+
 export interface Recommendation extends CatalogItem {
   /** The model that produced the list. */
   model: Exclude<ModelName, 'auto'>;
+  /** The model's score (re-ranking changes the order, not the score). */
   score: number;
   /** The part of the score not due to the history (item bias; popularity for a new user). */
   base: number;
@@ -37,6 +52,32 @@ export interface Recommendation extends CatalogItem {
    * contributions, or SASRec leave-one-out influences (empty when `explain: false`).
    */
   because: Reason[];
+  /** Its position by score alone (1-based), before the re-ranking controls. */
+  modelRank: number;
+  /**
+   * Every control without which this item would be at a different position (leave one
+   * control out, the others kept), in the order diversity, calibration, novelty, mood,
+   * feedback. Empty when the list is the model's order at this position.
+   */
+  controls: ControlEffect[];
+  /** Placed by the trainer from its tags alone (no interactions yet): show it as new. */
+  isNew: boolean;
+  /** New users (empty history) only: the tag this item stands for, "popular in X". */
+  popularIn?: string;
+}
+
+/** A mood: signed weights over the catalog's tags, in [-1, 1] (unnamed tags weigh 0). */
+export interface Mood {
+  name: string;
+  weights: Record<string, number>;
+}
+
+/** A catalog item as catalog() lists it. */
+export interface CatalogEntry extends CatalogItem {
+  /** Placed by the trainer from its tags alone (no interactions yet). */
+  isNew: boolean;
+  /** Training events of the item. */
+  popularity: number;
 }
 
 export interface Explanation extends CatalogItem {
@@ -68,7 +109,43 @@ export interface RecommendOptions {
   hybridWeight?: number;
   /** Compute reasons for sequence-model recommendations (default true; MF's are always cheap). */
   explain?: boolean;
+
+  // ---- Re-ranking controls. Strengths are in [0, 1]; 0 (the default) turns a control off. ----
+  /**
+   * Spread the list out (maximal marginal relevance over item embeddings). A new user's
+   * onboarding set uses 0.6 over tags unless this is given.
+   */
+  diversity?: number;
+  /** Match the tag mix of the history ("match my mix", Steck's calibration). */
+  calibration?: number;
+  /** Prefer less-known items ("surprise me"): a popularity penalty. */
+  novelty?: number;
+  /**
+   * A mood: the name of one of moods() (the bundle's, or the page's from createRecommender
+   * `{ moods }`), or weights of your own, `{ tag: weight in [-1, 1] }`. Unknown names and
+   * tags reject with HearthError('argument').
+   */
+  mood?: string | Record<string, number>;
+  /** How much the mood counts (default 0.5 when a mood is given). */
+  moodStrength?: number;
+  /** How strongly `avoid` and `avoidTags` push down similar items (default 0.5). */
+  feedback?: number;
+  /**
+   * Not interested in these items: never recommended, and items like them (by embedding)
+   * are down-weighted by `feedback`. Ids not in the catalog are skipped.
+   */
+  avoid?: string[];
+  /** Show less of these tags: items with them are down-weighted by `feedback`. */
+  avoidTags?: string[];
+  /** Never recommend items with any of these tags (a hard filter). */
+  blockTags?: string[];
 }
+
+/** Options of onboarding(): those of recommend() without a history. */
+export type OnboardingOptions = Omit<RecommendOptions, 'excludeHistory' | 'ignoreUnknown'>;
+
+/** What notInterested() takes: an item id, or a tag hidden (default) or shown less. */
+export type NotInterestedTarget = string | { tag: string; mode?: 'hide' | 'less' };
 
 /** Download progress; `total` is null when the size is unknown (no Content-Length, or compressed). */
 export interface LoadProgress {
@@ -108,6 +185,12 @@ export interface CreateRecommenderOptions {
   maxEvents?: number;
   /** Told of quarantined values, migrations, quota compaction and the like. */
   onWarning?: (warning: HistoryWarning) => void;
+  /**
+   * Moods of the page, by name: `{ 'date night': { Romance: 1, Horror: -1 } }`, weights in
+   * [-1, 1] over the catalog's tags. They add to the bundle's moods or replace the one of
+   * the same name; recommend({ mood: name }) and moods() see them.
+   */
+  moods?: Record<string, Record<string, number>>;
 }
 
 /** An item like another, with the tags the two share. */
@@ -123,13 +206,28 @@ export class Recommender {
   readonly models: { mf: 'implicit' | 'explicit' | null; sasrec: boolean; hybridWeight: number | null };
   /** Number of items in the catalog. */
   readonly size: number;
+  /** Every tag name of the catalog. */
+  readonly tags: readonly string[];
   item(id: string): CatalogItem | undefined;
+  /** Every catalog item, most popular first. */
+  catalog(): CatalogEntry[];
+  /** The moods recommend({ mood }) accepts: the bundle's, with the page's added or replacing. */
+  moods(): Mood[];
   /** The history store behind record(), history() and the rest. */
   readonly store: HistoryStore;
-  /** For the stored history (not-interested items and tags and dislikes left out). */
+  /**
+   * For the stored history. Not-interested items are avoided (never shown, similar items
+   * down-weighted), hidden tags blocked, tags shown less avoided, disliked items left out;
+   * the options' own `exclude`, `avoid`, `avoidTags` and `blockTags` are added to those.
+   */
   recommend(options?: RecommendOptions): Promise<Recommendation[]>;
   /** For a given history. */
   recommend(history: HistoryItem[], options?: RecommendOptions): Promise<Recommendation[]>;
+  /**
+   * What a new visitor sees: popular items spread over the catalog's tags, each with
+   * `popularIn`. The stored not-interested items and tags still apply.
+   */
+  onboarding(options?: OnboardingOptions): Promise<Recommendation[]>;
   /** For the stored history. */
   explain(itemId: string, options?: { model?: ModelName; hybridWeight?: number }): Promise<Explanation>;
   explain(history: HistoryItem[], itemId: string, options?: { ignoreUnknown?: boolean; model?: ModelName; hybridWeight?: number }): Promise<Explanation>;
@@ -139,7 +237,12 @@ export class Recommender {
   /** The stored events, oldest first. */
   history(): Promise<HistoryEvent[]>;
   forget(what: string | ((event: HistoryEvent) => boolean)): Promise<number>;
-  notInterested(what: string | { tag: string }): Promise<boolean>;
+  /**
+   * Not interested in an item (never shown; similar items down-weighted), or in a tag:
+   * `{ tag }` hides its items, `{ tag, mode: 'less' }` shows them less.
+   */
+  notInterested(what: NotInterestedTarget): Promise<boolean>;
+  /** Undoes notInterested for an item, or a tag in either mode. */
   undoNotInterested(what: string | { tag: string }): Promise<boolean>;
   clear(): Promise<void>;
   exportData(): Promise<HistoryExport>;
@@ -259,7 +362,8 @@ export interface HistoryExport {
   /** ISO 8601. */
   exportedAt: string;
   events: HistoryEvent[];
-  notInterested: { items: string[]; tags: string[] };
+  /** Items, hidden tags and tags shown less (version 1 exports have no lessTags). */
+  notInterested: { items: string[]; tags: string[]; lessTags: string[] };
   paused: boolean;
 }
 
@@ -275,7 +379,8 @@ export interface HistoryStorageReport {
   events: number;
   /** Distinct items in the events. */
   items: number;
-  notInterested: { items: number; tags: number };
+  /** Counts: items, hidden tags, tags shown less. */
+  notInterested: { items: number; tags: number; lessTags: number };
   paused: boolean;
   maxEvents: number;
   /** Size of the stored value in this backend (localStorage: UTF-16 bytes of key and value). */
@@ -299,9 +404,11 @@ export class HistoryStore {
   events(): Promise<HistoryEvent[]>;
   /** Removes an item's events, or those a synchronous predicate accepts; resolves to the count. */
   forget(what: string | ((event: HistoryEvent) => boolean)): Promise<number>;
-  notInterested(what: string | { tag: string }): Promise<boolean>;
+  /** A tag object's mode: 'hide' (default) or 'less'; marking it in the other mode moves it. */
+  notInterested(what: NotInterestedTarget): Promise<boolean>;
   undoNotInterested(what: string | { tag: string }): Promise<boolean>;
-  notInterestedList(): Promise<{ items: string[]; tags: string[] }>;
+  /** Not-interested items, hidden tags, tags shown less. */
+  notInterestedList(): Promise<{ items: string[]; tags: string[]; lessTags: string[] }>;
   /** Deletes events and the not-interested list; keeps the paused state and quarantine. */
   clear(): Promise<void>;
   /** Deletes this namespace's quarantined values; resolves to how many. */

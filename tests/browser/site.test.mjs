@@ -116,6 +116,97 @@ test('rate, see recommendations change, ask why, delete, reload, clear', async (
   }
 });
 
+test('a new visitor\'s onboarding cards each say what they are popular in', async () => {
+  const b = await launch();
+  const { page } = b;
+  try {
+    await open(page, site.url);
+    const cards = page.locator('.onboarding article');
+    assert.equal(await cards.count(), 8);
+    const lines = await page.locator('.onboarding article .popular-in').allTextContents();
+    assert.equal(lines.length, 8);
+    for (const line of lines) assert.match(line, /^Popular in \S/);
+    // Each stands for one of its own tags.
+    const tagged = await cards.evaluateAll((els) => els.map((e) => ({
+      popular: e.querySelector('.popular-in').textContent.replace('Popular in ', ''),
+      tags: [...e.querySelectorAll('.tags .tag')].map((t) => t.textContent),
+    })));
+    for (const { popular, tags } of tagged) assert.ok(tags.includes(popular), `${popular} is one of ${tags}`);
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});
+
+test('the controls re-rank the list: diversity moves items and Why? says so; a mood chip; hide vs show less', async () => {
+  const b = await launch();
+  const { page } = b;
+  try {
+    await open(page, site.url);
+    for (let i = 0; i < 4; i++) {
+      const card = page.locator('.onboarding article').first();
+      await afterRender(page, () => card.locator('select').selectOption('5'));
+    }
+    const before = await recIds(page);
+    assert.equal(await page.locator('#recs > li[data-controls~="diversity"]').count(), 0, 'no control acts before one is set');
+
+    // Diversity all the way up: the list changes, and a moved item says it was diversity.
+    await afterRender(page, () => page.locator('#diversity').fill('10'));
+    assert.equal(await page.locator('#diversity-value').textContent(), '100%');
+    const diverse = await recIds(page);
+    assert.notDeepEqual(diverse, before, 'the diversity slider changed the list');
+    const moved = page.locator('#recs > li[data-controls~="diversity"]').first();
+    await moved.waitFor();
+    assert.match(await moved.locator('.moved').textContent(), /^Moved (up|down) from #\d+ by .*diversity/);
+    await moved.getByRole('button', { name: 'Why?' }).click();
+    await moved.locator('.why h5').first().waitFor();
+    const why = await moved.locator('.why .moved').textContent();
+    assert.match(why, /Moved (up|down) from #\d+ by .*diversity.*By score alone it would be #\d+/);
+    assert.ok((await moved.locator('.why .controls-acted').textContent()).includes('diversity 100%'));
+    await screenshot(page, 'controls.png');
+
+    // Back to the model's order, then a mood.
+    await afterRender(page, () => page.locator('#diversity').fill('0'));
+    assert.deepEqual(await recIds(page), before, 'diversity off gives the model\'s list back');
+    const chips = page.locator('#controls button.mood');
+    assert.ok(await chips.count() >= 2, 'mood chips from the bundle');
+    let changed = false;
+    for (const name of ['dark', 'cozy', 'funny']) {
+      const chip = page.locator('#controls').getByRole('button', { name, exact: true });
+      await afterRender(page, () => chip.click());
+      assert.equal(await chip.getAttribute('aria-pressed'), 'true');
+      const moody = await recIds(page);
+      if (JSON.stringify(moody) !== JSON.stringify(before)) {
+        changed = true;
+        assert.ok(await page.locator('#recs > li[data-controls~="mood"]').count() > 0, 'the mood is named as what moved items');
+        assert.match(await page.locator('#recs > li[data-controls~="mood"] .moved').first().textContent(), new RegExp(`the ${name} mood`));
+        break;
+      }
+    }
+    assert.ok(changed, 'choosing a mood changed the list');
+
+    // Not into a tag: "Show less" keeps it listed as shown less, "Hide" removes its items.
+    const first = page.locator('#recs > li').first();
+    const [lessTag, hideTag] = await first.locator('.tags .tag').allTextContents();
+    await first.locator('details.more summary').click();
+    await afterRender(page, () => first.getByRole('button', { name: `Show less tagged ${lessTag}` }).click());
+    const second = page.locator('#recs > li article').filter({ has: page.locator('.tags .tag', { hasText: new RegExp(`^${hideTag}$`) }) }).first();
+    if (hideTag && await second.count()) {
+      await second.locator('details.more summary').click();
+      await afterRender(page, () => second.getByRole('button', { name: `Hide everything tagged ${hideTag}` }).click());
+      const tags = await page.locator('#recs > li .tags').evaluateAll((els) => els.map((e) => [...e.querySelectorAll('.tag')].map((t) => t.textContent)));
+      assert.ok(tags.every((t) => !t.includes(hideTag)), `no item tagged ${hideTag} is left`);
+    }
+    await tab(page, 'Your data');
+    const listed = await page.locator('#not-interested li .htitle').allTextContents();
+    assert.ok(listed.includes(`tag ${lessTag} (shown less)`), listed.join('; '));
+    if (hideTag) assert.ok(listed.includes(`tag ${hideTag} (hidden)`), listed.join('; '));
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});
+
 test('catalog text is shown as text, under a strict CSP with no violations', async () => {
   const b = await launch();
   const { page, context } = b;

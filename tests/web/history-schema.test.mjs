@@ -26,7 +26,7 @@ const v1 = {
   paused: false,
 };
 
-test('a schema 1 value is migrated to schema 2 on open, losing nothing', async () => {
+test('a schema 1 value is migrated to the current schema on open, losing nothing', async () => {
   const { storage, adapter } = local();
   storage.setItem(KEY, JSON.stringify(v1));
   const w = warnings();
@@ -37,12 +37,29 @@ test('a schema 1 value is migrated to schema 2 on open, losing nothing', async (
     { type: 'rate', item: 'b', ts: 2000, value: 4, id: 'r-1' },
     { type: 'view', item: 'a', ts: 3000 },
   ]);
-  assert.deepEqual(await h.notInterestedList(), { items: ['c'], tags: [] });
+  assert.deepEqual(await h.notInterestedList(), { items: ['c'], tags: [], lessTags: [] });
   const stored = JSON.parse(storage.getItem(KEY));
-  assert.equal(stored.hearth, 2);
+  assert.equal(stored.hearth, 3);
   assert.deepEqual(stored.i, ['a', 'b']);
   assert.ok(storage.getItem(KEY).length < JSON.stringify(v1).length);
   assert.deepEqual((await h.record({ type: 'rate', item: 'b', value: 1, id: 'r-1' })).reason, 'duplicate', 'migrated ids still dedupe');
+});
+
+test('a schema 2 value (hidden tags only) is migrated to schema 3: its tags stay hidden', async () => {
+  const { storage, adapter } = local();
+  const v2 = { hearth: 2, r: 'x', t0: 1000, i: ['a'], e: [[0, 0, 0], [2, 0, 5]], ni: ['b'], nt: ['Horror'], p: 1 };
+  storage.setItem(KEY, JSON.stringify(v2));
+  const w = warnings();
+  const h = await openHistory({ storage: adapter(), onWarning: w.onWarning, broadcast: false });
+  assert.deepEqual(w.codes(), ['migrated']);
+  assert.deepEqual(await h.events(), [{ type: 'view', item: 'a', ts: 1000 }, { type: 'like', item: 'a', ts: 1005 }]);
+  assert.deepEqual(await h.notInterestedList(), { items: ['b'], tags: ['Horror'], lessTags: [] });
+  assert.equal(h.paused, true);
+  await h.resume();
+  await h.notInterested({ tag: 'Drama', mode: 'less' });
+  const stored = JSON.parse(storage.getItem(KEY));
+  assert.equal(stored.hearth, 3);
+  assert.deepEqual([stored.nt, stored.nl], [['Horror'], ['Drama']]);
 });
 
 test('a schema 1 value with a damaged event migrates the rest and quarantines that event', async () => {
@@ -105,7 +122,7 @@ test('damaged entries are quarantined one by one; the rest of the history stays'
     { type: 'rate', item: 'b', ts: 1004, value: 5 },
     { type: 'click', item: 'b', ts: 1006, id: 'id-1' },
   ]);
-  assert.deepEqual(await h.notInterestedList(), { items: ['z'], tags: [] });
+  assert.deepEqual(await h.notInterestedList(), { items: ['z'], tags: [], lessTags: [] });
   assert.deepEqual(w.codes(), ['corrupt']);
   const q = JSON.parse(storage.getItem(w.list[0].quarantineKey));
   assert.deepEqual(q.entries.map((b) => b.reason), ['unknown type code', 'bad item index', 'rating without value', 'bad time', 'not a non-empty string']);
@@ -125,7 +142,7 @@ test('IndexedDB: a non-string value under our key is quarantined too', async () 
 
 test('a value from a newer schema is left untouched and open fails clearly', async () => {
   const { storage, adapter } = local();
-  const future = JSON.stringify({ hearth: 3, whatever: true });
+  const future = JSON.stringify({ hearth: 4, whatever: true });
   storage.setItem(KEY, future);
   await assert.rejects(openHistory({ storage: adapter(), broadcast: false }), (e) => e instanceof HearthError && e.code === 'storage' && /newer Hearth/.test(e.message));
   assert.equal(storage.getItem(KEY), future);

@@ -87,11 +87,43 @@ test('not interested: items and tags, idempotent, undo', async () => {
   assert.equal(await h.notInterested('x'), true);
   assert.equal(await h.notInterested('x'), false);
   assert.equal(await h.notInterested({ tag: 'Horror' }), true);
-  assert.deepEqual(await h.notInterestedList(), { items: ['x'], tags: ['Horror'] });
+  assert.deepEqual(await h.notInterestedList(), { items: ['x'], tags: ['Horror'], lessTags: [] });
   assert.equal(await h.undoNotInterested('x'), true);
   assert.equal(await h.undoNotInterested({ tag: 'Nope' }), false);
-  assert.deepEqual(await h.notInterestedList(), { items: [], tags: ['Horror'] });
+  assert.deepEqual(await h.notInterestedList(), { items: [], tags: ['Horror'], lessTags: [] });
   await rejectsWith(h.notInterested({ tag: '' }), 'argument', /tag/);
+});
+
+test('not interested in a tag: hidden or shown less, one mode at a time, undo either', async () => {
+  const h = await open();
+  assert.equal(await h.notInterested({ tag: 'Horror', mode: 'less' }), true);
+  assert.equal(await h.notInterested({ tag: 'Horror', mode: 'less' }), false);
+  assert.equal(await h.notInterested({ tag: 'Drama' }), true);
+  assert.deepEqual(await h.notInterestedList(), { items: [], tags: ['Drama'], lessTags: ['Horror'] });
+  // Marking a tag in the other mode moves it.
+  assert.equal(await h.notInterested({ tag: 'Horror', mode: 'hide' }), true);
+  assert.equal(await h.notInterested({ tag: 'Drama', mode: 'less' }), true);
+  assert.deepEqual(await h.notInterestedList(), { items: [], tags: ['Horror'], lessTags: ['Drama'] });
+  assert.equal(await h.undoNotInterested({ tag: 'Drama' }), true);
+  assert.deepEqual(await h.notInterestedList(), { items: [], tags: ['Horror'], lessTags: [] });
+  await rejectsWith(h.notInterested({ tag: 'Comedy', mode: 'never' }), 'argument', /mode must be 'hide' or 'less'/);
+  assert.equal((await h.storageReport()).notInterested.tags, 1);
+});
+
+test('exports carry tags shown less; version 1 exports (no such tags) still import', async () => {
+  const a = await open({ namespace: 'a' });
+  await a.notInterested({ tag: 'Horror', mode: 'less' });
+  await a.notInterested({ tag: 'Drama' });
+  const data = await a.exportData();
+  assert.deepEqual(data.notInterested, { items: [], tags: ['Drama'], lessTags: ['Horror'] });
+  const b = await open({ namespace: 'b' });
+  await b.notInterested({ tag: 'Horror' });
+  await b.importData(data);
+  assert.deepEqual(await b.notInterestedList(), { items: [], tags: ['Drama'], lessTags: ['Horror'] }, "the export's mode wins");
+  const c = await open({ namespace: 'c' });
+  await c.importData({ format: 'hearth-history', version: 1, events: [], notInterested: { items: ['x'], tags: ['Horror'] } });
+  assert.deepEqual(await c.notInterestedList(), { items: ['x'], tags: ['Horror'], lessTags: [] });
+  await rejectsWith(c.importData({ ...data, notInterested: { lessTags: [''] } }), 'import', /notInterested\.lessTags\[0\]/);
 });
 
 test('pause stops recording until resume; clear keeps the paused state', async () => {
@@ -107,7 +139,7 @@ test('pause stops recording until resume; clear keeps the paused state', async (
   await h.notInterested('z');
   await h.clear();
   assert.deepEqual(await h.events(), []);
-  assert.deepEqual(await h.notInterestedList(), { items: [], tags: [] });
+  assert.deepEqual(await h.notInterestedList(), { items: [], tags: [], lessTags: [] });
 });
 
 test('maxEvents drops the oldest, keeps the newest, warns once', async () => {
@@ -129,18 +161,18 @@ test('export and import round-trip; import is idempotent and merges', async () =
   await a.notInterested({ tag: 'Horror' });
   const data = await a.exportData();
   assert.equal(data.format, 'hearth-history');
-  assert.equal(data.version, 1);
+  assert.equal(data.version, 2);
   assert.equal(data.namespace, 'a');
   assert.ok(!Number.isNaN(Date.parse(data.exportedAt)));
   assert.equal(data.paused, false);
-  assert.deepEqual(data.notInterested, { items: [], tags: ['Horror'] });
+  assert.deepEqual(data.notInterested, { items: [], tags: ['Horror'], lessTags: [] });
 
   const b = await open({ namespace: 'b' });
   await b.record({ type: 'click', item: 'm3', ts: 150 });
   assert.deepEqual(await b.importData(JSON.stringify(data)), { imported: 2, skipped: 0, dropped: 0 });
   assert.deepEqual(await b.importData(data), { imported: 0, skipped: 2, dropped: 0 });
   assert.deepEqual((await b.events()).map((e) => e.item), ['m1', 'm3', 'm2']);
-  assert.deepEqual(await b.notInterestedList(), { items: [], tags: ['Horror'] });
+  assert.deepEqual(await b.notInterestedList(), { items: [], tags: ['Horror'], lessTags: [] });
 
   await b.importData({ ...data, paused: true }, { merge: false });
   assert.deepEqual(await b.events(), data.events);
@@ -177,8 +209,8 @@ test('storageReport says what, where and how many bytes', async () => {
   assert.equal(r.key, 'hearth:history:rep');
   assert.equal(r.events, 2);
   assert.equal(r.items, 1);
-  assert.deepEqual(r.notInterested, { items: 1, tags: 0 });
-  assert.equal(r.schema, 2);
+  assert.deepEqual(r.notInterested, { items: 1, tags: 0, lessTags: 0 });
+  assert.equal(r.schema, 3);
   assert.ok(r.bytes > 20 && r.bytes < 400, `bytes ${r.bytes}`);
   assert.deepEqual(r.quarantined, []);
   assert.match(r.where, /memory/);

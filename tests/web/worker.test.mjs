@@ -17,10 +17,13 @@ for (const model of ['als', 'hybrid']) {
       assert.deepEqual(remote.meta, local.meta);
       assert.deepEqual(remote.models, local.models);
       assert.equal(remote.size, local.size);
+      assert.deepEqual(remote.moods(), local.moods());
+      assert.deepEqual(remote.catalog(), local.catalog());
       const histories = sampleHistories(join(dir, 'ratings.csv'), readFileSync, 5);
       histories.push([], histories[0].slice(0, 1), histories[1].map((h, i) => ({ ...h, ts: 100 - i })));
       for (const history of histories) {
-        for (const options of [{}, { k: 7, reasons: 2, model: 'mf' }, { k: 3, exclude: ['1140'], excludeHistory: false }]) {
+        for (const options of [{}, { k: 7, reasons: 2, model: 'mf' }, { k: 3, exclude: ['1140'], excludeHistory: false },
+          { k: 6, diversity: 0.5, calibration: 0.3, novelty: 0.2, mood: 'cozy', blockTags: ['Horror'], avoidTags: ['dark'] }]) {
           if (options.model === 'mf' && !local.models.mf) continue;
           assert.deepEqual(await remote.recommend(history, options), await local.recommend(history, options));
         }

@@ -4,19 +4,74 @@
 import { HearthError } from './errors.js';
 import { loadModule } from './module.js';
 import { loadBundle } from './loader.js';
+import { catalogList } from './catalog.js';
 
 const decoder = new TextDecoder();
 
 /**
  * @typedef {string | { id: string, value?: number, ts?: number }} HistoryItem
  * @typedef {{ id: string, title: string, weight: number }} Reason
- * @typedef {{ id: string, title: string, tags: string[], model: ModelName, score: number, base: number, because: Reason[] }} Recommendation
+ * @typedef {'diversity' | 'calibration' | 'novelty' | 'mood' | 'feedback'} ControlName
+ * @typedef {{ control: ControlName, fromRank: number }} ControlEffect
+ * @typedef {{ id: string, title: string, tags: string[], model: ModelName, score: number, base: number, because: Reason[],
+ *   modelRank: number, controls: ControlEffect[], isNew: boolean, popularIn?: string }} Recommendation
  * @typedef {'auto' | 'mf' | 'sasrec' | 'hybrid'} ModelName
  * @typedef {{ k?: number, reasons?: number, exclude?: string[], excludeHistory?: boolean, ignoreUnknown?: boolean,
- *   model?: ModelName, hybridWeight?: number, explain?: boolean }} RecommendOptions
+ *   model?: ModelName, hybridWeight?: number, explain?: boolean, diversity?: number, calibration?: number,
+ *   novelty?: number, mood?: string | Record<string, number>, moodStrength?: number, feedback?: number,
+ *   avoid?: string[], avoidTags?: string[], blockTags?: string[] }} RecommendOptions
+ * @typedef {{ name: string, weights: Record<string, number> }} Mood
  */
 
 const MODEL_NAMES = ['auto', 'mf', 'sasrec', 'hybrid'];
+// The re-ranking controls in the order of their bits (core/rerank/rerank.h, Control).
+const CONTROL_NAMES = ['diversity', 'calibration', 'novelty', 'mood', 'feedback'];
+const DEFAULT_MOOD_STRENGTH = 0.5;
+const DEFAULT_FEEDBACK = 0.5;
+
+function show(v) {
+  if (typeof v === 'string') return `'${v}'`;
+  if (typeof v === 'number') return String(v);
+  try { return JSON.stringify(v) ?? String(v); } catch { return String(v); }
+}
+
+/** A control strength in [0, 1], or `fallback` when not given. */
+function strengthOf(options, name, fallback) {
+  const v = options[name];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new HearthError('argument', `${name} must be a number in [0, 1], got ${show(v)}`);
+  return v;
+}
+
+function stringsOf(options, name, what) {
+  const list = options[name];
+  if (list === undefined) return [];
+  if (!Array.isArray(list)) throw new HearthError('argument', `${name} must be an array of ${what}, got ${show(list)}`);
+  list.forEach((x, j) => {
+    if (typeof x !== 'string') throw new HearthError('argument', `${name}[${j}] must be a string, got ${show(x)}`);
+  });
+  return list;
+}
+
+/**
+ * Checks a page-defined mood ({ tag: weight in [-1, 1] }) against a catalog's tags and
+ * calls visit(tagIndex, weight) for each entry. `where` names it in errors.
+ * @param {unknown} weights
+ * @param {Map<string, number>} tagIndex
+ * @param {string} where
+ * @param {(tag: number, weight: number) => void} [visit]
+ */
+export function checkMoodWeights(weights, tagIndex, where, visit) {
+  if (!weights || typeof weights !== 'object' || Array.isArray(weights)) {
+    throw new HearthError('argument', `${where} must be a mood name or an object { tag: weight in [-1, 1] }, got ${show(weights)}`);
+  }
+  for (const [tag, w] of Object.entries(weights)) {
+    const t = tagIndex.get(tag);
+    if (t === undefined) throw new HearthError('argument', `${where}: '${tag}' is not a tag of this catalog`);
+    if (typeof w !== 'number' || !(w >= -1 && w <= 1)) throw new HearthError('argument', `${where}: the weight of '${tag}' must be a number in [-1, 1], got ${show(w)}`);
+    if (visit) visit(t, w);
+  }
+}
 
 function modelCode(name = 'auto') {
   const code = MODEL_NAMES.indexOf(name);
@@ -81,6 +136,26 @@ export class EngineRecommender {
       sasrec: engine.hasSasrec(),
       hybridWeight: engine.hasMf() && engine.hasSasrec() ? engine.hybridWeight() : null,
     };
+    this._tagIndex = new Map(this._tagNames.map((t, i) => [t, i]));
+    this._tagList = Object.freeze([...this._tagNames]);
+    const popularityAt = engine.popularityPtr() >>> 2;
+    this._popularity = module.HEAPF32.slice(popularityAt, popularityAt + n);
+    // Items the trainer placed by their tags alone (no interactions yet): "new".
+    this._isNew = new Uint8Array(n);
+    const contentAt = engine.contentItemsPtr() >>> 2;
+    for (const i of module.HEAPU32.subarray(contentAt, contentAt + engine.contentItemCount())) this._isNew[i] = 1;
+    // The bundle's moods (none in bundles written before moods existed).
+    const moodNames = engine.moodCount() > 0 ? splitJoined(engine.joinedStrings('mood.names')) : [];
+    this._moodIndex = new Map(moodNames.map((name, m) => [name, m]));
+    this._moods = moodNames.map((name, m) => {
+      const at = engine.moodWeightsPtr(m) >>> 2;
+      const per = module.HEAPF32.subarray(at, at + this._tagNames.length);
+      /** @type {Record<string, number>} */
+      const weights = {};
+      // Stored as f32: rounded to 6 decimals so that 0.7 reads as 0.7 (and maps back to the same f32).
+      per.forEach((w, t) => { if (w !== 0) weights[this._tagNames[t]] = Math.round(w * 1e6) / 1e6; });
+      return { name, weights };
+    });
     this._capacity = 0;
     this._buffer = 0;
   }
@@ -88,6 +163,28 @@ export class EngineRecommender {
   /** Number of items in the catalog. */
   get size() {
     return this._ids.length;
+  }
+
+  /** Every tag name of the catalog. */
+  get tags() {
+    return this._tagList;
+  }
+
+  /**
+   * The bundle's moods: each a name and its weights over tags in [-1, 1] (tags it does not
+   * name weigh 0). Empty for bundles without moods.
+   * @returns {Mood[]}
+   */
+  moods() {
+    return this._moods.map((m) => ({ name: m.name, weights: { ...m.weights } }));
+  }
+
+  /**
+   * Every catalog item, most popular first (ties in catalog order), with whether the
+   * trainer placed it by its tags alone (`isNew`) and its popularity (training events).
+   */
+  catalog() {
+    return catalogList(this._ids.length, (i) => this._describe(i), this._popularity, this._isNew);
   }
 
   /**
@@ -111,22 +208,46 @@ export class EngineRecommender {
     if (!Number.isInteger(reasons) || reasons < 0) throw new HearthError('argument', `reasons must be a non-negative integer, got ${reasons}`);
     const model = modelCode(options.model);
     const weight = hybridWeightOf(options.hybridWeight);
+    const diversity = strengthOf(options, 'diversity', 0);
+    const calibration = strengthOf(options, 'calibration', 0);
+    const novelty = strengthOf(options, 'novelty', 0);
+    const feedback = strengthOf(options, 'feedback', DEFAULT_FEEDBACK);
+    const hasMood = options.mood !== undefined && options.mood !== null;
+    const moodStrength = strengthOf(options, 'moodStrength', hasMood ? DEFAULT_MOOD_STRENGTH : 0);
+    const avoid = this._known(stringsOf(options, 'avoid', 'item ids'));
+    const avoidTags = this._tagIndices(stringsOf(options, 'avoidTags', 'tag names'), 'avoidTags');
+    const blockTags = this._tagIndices(stringsOf(options, 'blockTags', 'tag names'), 'blockTags');
     const engine = this._live();
     const entries = this._entries(history, ignoreUnknown);
-    const excluded = [];
-    for (const id of exclude) {
-      const i = this._index.get(id);
-      if (i !== undefined) excluded.push(i);
-    }
-    const { items, values, skip } = this._stage(entries.length + excluded.length);
+    const excluded = this._known(exclude);
+    const stage = this._stage(Math.max(entries.length + excluded.length, avoid.length, avoidTags.length, blockTags.length));
     const heapU32 = this._module.HEAPU32;
     const heapF32 = this._module.HEAPF32;
     for (let j = 0; j < entries.length; j++) {
-      heapU32[(items >>> 2) + j] = entries[j][0];
-      heapF32[(values >>> 2) + j] = entries[j][1];
+      heapU32[(stage.items >>> 2) + j] = entries[j][0];
+      heapF32[(stage.values >>> 2) + j] = entries[j][1];
     }
-    for (let j = 0; j < excluded.length; j++) heapU32[(skip >>> 2) + j] = excluded[j];
-    const count = engine.recommend(items, values, entries.length, skip, excluded.length, k, reasons, excludeHistory, model, weight, !!explain);
+    heapU32.set(excluded, stage.skip >>> 2);
+    heapU32.set(avoid, stage.avoid >>> 2);
+    heapU32.set(avoidTags, stage.avoidTags >>> 2);
+    heapU32.set(blockTags, stage.blockTags >>> 2);
+    let moodIndex = -1;
+    let moodWeights = 0;
+    if (typeof options.mood === 'string') {
+      moodIndex = this._moodIndex.get(options.mood) ?? -1;
+      if (moodIndex < 0) {
+        const known = this._moods.length ? `one of ${this._moods.map((m) => `'${m.name}'`).join(', ')}` : 'none: this bundle has no moods';
+        throw new HearthError('argument', `mood '${options.mood}' is not a mood of this bundle (${known}); pass { tag: weight } for a mood of your own`);
+      }
+    } else if (hasMood) {
+      const at = stage.mood >>> 2;
+      heapF32.fill(0, at, at + this._tagNames.length);
+      checkMoodWeights(options.mood, this._tagIndex, 'mood', (t, w) => { heapF32[at + t] = w; });
+      moodWeights = stage.mood;
+    }
+    engine.setControls(diversity, calibration, novelty, moodStrength, moodIndex, moodWeights, feedback,
+      stage.avoid, avoid.length, stage.avoidTags, avoidTags.length, stage.blockTags, blockTags.length);
+    const count = engine.recommend(stage.items, stage.values, entries.length, stage.skip, excluded.length, k, reasons, excludeHistory, model, weight, !!explain);
     if (count < 0) throw new HearthError(engine.errorCode(), engine.error());
     return this._readRecommendations(count, MODEL_NAMES[engine.resultModel()]);
   }
@@ -240,15 +361,41 @@ export class EngineRecommender {
     return out;
   }
 
-  // One reusable heap buffer for inputs: [items u32 | values f32 | excluded u32].
-  _stage(n) {
-    if (n > this._capacity) {
-      if (this._buffer) this._module._free(this._buffer);
-      this._capacity = Math.max(64, n * 2);
-      this._buffer = this._module._malloc(this._capacity * 12);
-      if (!this._buffer) throw new HearthError('memory', 'cannot allocate the history buffer');
+  // Catalog indices of the known ids (unknown ones are skipped, as for `exclude`).
+  _known(ids) {
+    const out = [];
+    for (const id of ids) {
+      const i = this._index.get(id);
+      if (i !== undefined) out.push(i);
     }
-    return { items: this._buffer, values: this._buffer + this._capacity * 4, skip: this._buffer + this._capacity * 8 };
+    return out;
+  }
+
+  _tagIndices(names, option) {
+    return names.map((name) => {
+      const t = this._tagIndex.get(name);
+      if (t === undefined) throw new HearthError('argument', `${option}: '${name}' is not a tag of this catalog`);
+      return t;
+    });
+  }
+
+  // One reusable heap buffer for inputs, `capacity` entries per list:
+  // [items u32 | values f32 | excluded u32 | avoided items u32 | avoided tags u32 |
+  //  blocked tags u32 | mood weights f32 x tag count].
+  _stage(n) {
+    if (n > this._capacity || !this._buffer) {
+      if (this._buffer) this._module._free(this._buffer);
+      this._buffer = 0;
+      this._capacity = Math.max(64, n * 2);
+      this._buffer = this._module._malloc(this._capacity * 24 + Math.max(1, this._tagNames.length) * 4);
+      if (!this._buffer) {
+        this._capacity = 0;
+        throw new HearthError('memory', 'cannot allocate the history buffer');
+      }
+    }
+    const b = this._buffer;
+    const c = this._capacity * 4;
+    return { items: b, values: b + c, skip: b + 2 * c, avoid: b + 3 * c, avoidTags: b + 4 * c, blockTags: b + 5 * c, mood: b + 6 * c };
   }
 
   _describe(i) {
@@ -270,6 +417,12 @@ export class EngineRecommender {
     const reasonAt = engine.reasonsPtr() >>> 2;
     const reasons = heapU32.slice(reasonAt, reasonAt + 2 * starts[count]);
     const reasonWeights = new Float32Array(reasons.buffer);
+    const controlsAt = engine.controlsPtr() >>> 2;
+    const controls = heapU32.slice(controlsAt, controlsAt + count);
+    const rankAt = engine.modelRankPtr() >>> 2;
+    const ranks = heapU32.slice(rankAt, rankAt + count);
+    const popularAt = engine.popularInPtr() >>> 2;
+    const popularIn = this._module.HEAP32.slice(popularAt, popularAt + count);
     const out = [];
     for (let r = 0; r < count; r++) {
       const because = [];
@@ -277,8 +430,21 @@ export class EngineRecommender {
         const i = reasons[2 * j];
         because.push({ id: this._ids[i], title: this._titles[i], weight: reasonWeights[2 * j + 1] });
       }
-      out.push({ ...this._describe(results[2 * r]), model, score: resultScores[2 * r + 1], base: base[r], because });
+      const item = results[2 * r];
+      const fromRank = ranks[r] + 1;
+      const moved = [];
+      for (let bit = 0; bit < CONTROL_NAMES.length; bit++) {
+        if (controls[r] & (1 << bit)) moved.push({ control: CONTROL_NAMES[bit], fromRank });
+      }
+      /** @type {Recommendation} */
+      const rec = {
+        ...this._describe(item), model, score: resultScores[2 * r + 1], base: base[r], because,
+        modelRank: fromRank, controls: moved, isNew: this._isNew[item] === 1,
+      };
+      if (popularIn[r] >= 0) rec.popularIn = this._tagNames[popularIn[r]];
+      out.push(rec);
     }
     return out;
   }
 }
+

@@ -14,9 +14,9 @@ import { createIndexedDBAdapter } from './storage/indexeddb.js';
 export { createMemoryAdapter, createLocalStorageAdapter, createIndexedDBAdapter, isQuotaError };
 
 /** The storage schema this version writes (older ones are migrated on open). */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 /** The exportData() format version. */
-export const EXPORT_VERSION = 1;
+export const EXPORT_VERSION = 2;
 /** Event types, in the order of their stored codes (append only: the index is the code). */
 export const EVENT_TYPES = Object.freeze(['view', 'click', 'like', 'dislike', 'rate', 'purchase', 'skip']);
 
@@ -32,7 +32,7 @@ const MAX_QUOTA_ATTEMPTS = 40;
  * @typedef {{ type: EventType, item: string, ts: number, value?: number, id?: string }} HistoryEvent
  * @typedef {{ code: string, message: string, namespace: string, [detail: string]: unknown }} HistoryWarning
  * @typedef {{ source: 'local' | 'remote', type: string }} HistoryChange
- * @typedef {{ events: HistoryEvent[], items: string[], tags: string[], paused: boolean,
+ * @typedef {{ events: HistoryEvent[], items: string[], tags: string[], lessTags: string[], paused: boolean,
  *   dropped: { capacity: number, quota: number }, rev: string }} Doc
  */
 
@@ -80,9 +80,9 @@ function checkItem(item, what) {
 }
 
 // ---------------------------------------------------------------------------------------
-// Stored format. v2 (current), compact because localStorage is small:
-//   {"hearth":2,"r":rev,"t0":ms,"i":[item ids],"e":[[type,item index,ts-t0,value?,id?],...],
-//    "ni":[items],"nt":[tags],"p":1?,"d":[capacity drops,quota drops]?}
+// Stored format. v3 (current), compact because localStorage is small:
+//   {"hearth":3,"r":rev,"t0":ms,"i":[item ids],"e":[[type,item index,ts-t0,value?,id?],...],
+//    "ni":[items],"nt":[hidden tags],"nl":[tags shown less],"p":1?,"d":[capacity drops,quota drops]?}
 // A missing value before an id is null. Times are offsets from t0 rather than chained
 // deltas so that one damaged entry cannot shift the times of the entries after it.
 
@@ -109,7 +109,7 @@ class Corrupt extends Error {
 
 /** @returns {Doc} */
 function emptyDoc() {
-  return { events: [], items: [], tags: [], paused: false, dropped: { capacity: 0, quota: 0 }, rev: '' };
+  return { events: [], items: [], tags: [], lessTags: [], paused: false, dropped: { capacity: 0, quota: 0 }, rev: '' };
 }
 
 // v1 was the first, verbose format: { app: 'hearth', schema: 1, events: [{ type, itemId,
@@ -135,6 +135,11 @@ const MIGRATIONS = {
       return entry;
     });
     return value;
+  },
+  // v2 had one kind of not-interested tag (hidden, `nt`); v3 adds tags shown less (`nl`).
+  // Nothing to convert: a v2 value reads as v3 with no tags shown less.
+  2(v2) {
+    return { ...v2, hearth: 3 };
   },
 };
 
@@ -185,7 +190,7 @@ function decodeDoc(raw, key) {
       if (entry.length > 4) event.id = entry[4];
       doc.events.push(event);
     });
-    for (const [field, into] of [['ni', doc.items], ['nt', doc.tags]]) {
+    for (const [field, into] of [['ni', doc.items], ['nt', doc.tags], ['nl', doc.lessTags]]) {
       stringArray(value[field], field).forEach((s, index) => {
         if (typeof s === 'string' && s.length > 0) into.push(s);
         else bad.push({ field, index, entry: s, reason: 'not a non-empty string' });
@@ -241,6 +246,7 @@ function encodeDoc(doc, rev) {
   const value = { hearth: SCHEMA_VERSION, r: rev, t0, i: items, e: entries };
   if (doc.items.length) value.ni = doc.items;
   if (doc.tags.length) value.nt = doc.tags;
+  if (doc.lessTags.length) value.nl = doc.lessTags;
   if (doc.paused) value.p = 1;
   if (doc.dropped.capacity || doc.dropped.quota) value.d = [doc.dropped.capacity, doc.dropped.quota];
   return JSON.stringify(value);
@@ -433,40 +439,50 @@ export class HistoryStore {
   }
 
   /**
-   * Marks an item, or a tag, as not interesting. The history only keeps the list; the
-   * recommender excludes what it names.
-   * @param {string | { tag: string }} what
-   * @returns {Promise<boolean>} false when it was already marked
+   * Marks an item, or a tag, as not interesting. A tag is hidden (`mode: 'hide'`, the
+   * default: items with it are never recommended) or shown less (`mode: 'less'`: they are
+   * down-weighted). The history only keeps the lists; the recommender applies them.
+   * @param {string | { tag: string, mode?: 'hide' | 'less' }} what
+   * @returns {Promise<boolean>} false when it was already marked (in that mode)
    */
   async notInterested(what) {
     const [list, value] = this._target(what, 'notInterested()');
+    const other = list === 'tags' ? 'lessTags' : list === 'lessTags' ? 'tags' : null;
     return this._mutate('notInterested', (doc, ctx) => {
       if (doc[list].includes(value)) return false;
       doc[list].push(value);
+      // A tag is in one mode at a time: marking it again in the other mode moves it.
+      if (other) doc[other] = doc[other].filter((x) => x !== value);
       ctx.changed = true;
       return true;
     });
   }
 
   /**
-   * Removes an item or a tag from the not-interested list.
+   * Removes an item or a tag (in either mode) from the not-interested lists.
    * @param {string | { tag: string }} what
    * @returns {Promise<boolean>} false when it was not marked
    */
   async undoNotInterested(what) {
     const [list, value] = this._target(what, 'undoNotInterested()');
+    const lists = list === 'items' ? ['items'] : ['tags', 'lessTags'];
     return this._mutate('undoNotInterested', (doc, ctx) => {
-      const before = doc[list].length;
-      doc[list] = doc[list].filter((x) => x !== value);
-      ctx.changed = doc[list].length !== before;
+      for (const l of lists) {
+        const before = doc[l].length;
+        doc[l] = doc[l].filter((x) => x !== value);
+        if (doc[l].length !== before) ctx.changed = true;
+      }
       return ctx.changed;
     });
   }
 
-  /** @returns {Promise<{ items: string[], tags: string[] }>} the not-interested items and tags */
+  /**
+   * @returns {Promise<{ items: string[], tags: string[], lessTags: string[] }>} the
+   *   not-interested items, the hidden tags and the tags shown less
+   */
   async notInterestedList() {
     const doc = await this._read();
-    return { items: [...doc.items], tags: [...doc.tags] };
+    return { items: [...doc.items], tags: [...doc.tags], lessTags: [...doc.lessTags] };
   }
 
   /**
@@ -477,7 +493,7 @@ export class HistoryStore {
    */
   async clear() {
     await this._mutate('clear', (doc, ctx) => {
-      ctx.changed = doc.events.length > 0 || doc.items.length > 0 || doc.tags.length > 0 || doc.dropped.capacity > 0 || doc.dropped.quota > 0;
+      ctx.changed = doc.events.length > 0 || doc.items.length > 0 || doc.tags.length > 0 || doc.lessTags.length > 0 || doc.dropped.capacity > 0 || doc.dropped.quota > 0;
       Object.assign(doc, { ...emptyDoc(), paused: doc.paused });
     });
   }
@@ -503,7 +519,7 @@ export class HistoryStore {
   /**
    * Everything stored for this namespace as a plain, versioned JSON-ready object.
    * @returns {Promise<{ format: 'hearth-history', version: number, namespace: string, exportedAt: string,
-   *   events: HistoryEvent[], notInterested: { items: string[], tags: string[] }, paused: boolean }>}
+   *   events: HistoryEvent[], notInterested: { items: string[], tags: string[], lessTags: string[] }, paused: boolean }>}
    */
   async exportData() {
     const doc = await this._read();
@@ -513,7 +529,7 @@ export class HistoryStore {
       namespace: this._namespace,
       exportedAt: new Date().toISOString(),
       events: doc.events.map((e) => ({ ...e })),
-      notInterested: { items: [...doc.items], tags: [...doc.tags] },
+      notInterested: { items: [...doc.items], tags: [...doc.tags], lessTags: [...doc.lessTags] },
       paused: doc.paused,
     };
   }
@@ -549,7 +565,13 @@ export class HistoryStore {
         imported++;
       }
       for (const item of input.items) if (!doc.items.includes(item)) doc.items.push(item);
-      for (const tag of input.tags) if (!doc.tags.includes(tag)) doc.tags.push(tag);
+      // A tag is in one mode at a time; the export's mode wins (hidden over shown less).
+      for (const [list, other] of [['lessTags', 'tags'], ['tags', 'lessTags']]) {
+        for (const tag of input[list]) {
+          if (!doc[list].includes(tag)) doc[list].push(tag);
+          doc[other] = doc[other].filter((x) => x !== tag);
+        }
+      }
       ctx.changed = true;
       ctx.added = added;
       return { imported, skipped };
@@ -583,13 +605,13 @@ export class HistoryStore {
       schema: SCHEMA_VERSION,
       events: doc.events.length,
       items: new Set(doc.events.map((e) => e.item)).size,
-      notInterested: { items: doc.items.length, tags: doc.tags.length },
+      notInterested: { items: doc.items.length, tags: doc.tags.length, lessTags: doc.lessTags.length },
       paused: doc.paused,
       maxEvents: this._maxEvents,
       bytes: size(this._key, raw),
       dropped: { ...doc.dropped },
       quarantined,
-      contents: 'event type, item id, time, optional value and event id; not-interested items and tags; paused flag',
+      contents: 'event type, item id, time, optional value and event id; not-interested items and tags (hidden or shown less); paused flag',
     };
     const storage = globalThis.navigator?.storage;
     if (storage && typeof storage.persisted === 'function') {
@@ -647,7 +669,9 @@ export class HistoryStore {
     this._live();
     if (what && typeof what === 'object' && 'tag' in what) {
       if (typeof what.tag !== 'string' || what.tag.length === 0 || what.tag.length > MAX_ITEM) throw new HearthError('argument', `${name} tag must be a non-empty string, got ${show(what.tag)}`);
-      return ['tags', what.tag];
+      const mode = what.mode ?? 'hide';
+      if (mode !== 'hide' && mode !== 'less') throw new HearthError('argument', `${name} mode must be 'hide' or 'less', got ${show(what.mode)}`);
+      return [mode === 'less' ? 'lessTags' : 'tags', what.tag];
     }
     return ['items', checkItem(what, `${name} item`)];
   }
@@ -733,7 +757,7 @@ export class HistoryStore {
       try {
         await this._call(() => this._adapter.update(this._key, (raw) => {
           const { doc: stored, version } = this._decode(raw);
-          const doc = { ...stored, events: [...stored.events], items: [...stored.items], tags: [...stored.tags], dropped: { ...stored.dropped } };
+          const doc = { ...stored, events: [...stored.events], items: [...stored.items], tags: [...stored.tags], lessTags: [...stored.lessTags], dropped: { ...stored.dropped } };
           ctx.doc = doc;
           result = change(doc, ctx);
           if (!ctx.changed && version === SCHEMA_VERSION) return undefined;
@@ -878,5 +902,11 @@ function parseImport(data) {
     return list;
   };
   if (value.paused !== undefined && typeof value.paused !== 'boolean') throw new HearthError('import', `paused must be a boolean, got ${show(value.paused)}`);
-  return { events, items: strings(ni.items, 'notInterested.items'), tags: strings(ni.tags, 'notInterested.tags'), paused: value.paused };
+  return {
+    events,
+    items: strings(ni.items, 'notInterested.items'),
+    tags: strings(ni.tags, 'notInterested.tags'),
+    lessTags: strings(ni.lessTags, 'notInterested.lessTags'),  // version 2 and later
+    paused: value.paused,
+  };
 }

@@ -1,7 +1,7 @@
 // Hearth: recommendations computed on the device, each with its true reasons, from a
 // history that stays on the device.
 import { HearthError } from './errors.js';
-import { openEngine } from './engine.js';
+import { openEngine, checkMoodWeights } from './engine.js';
 import { createWorkerRecommender } from './worker-client.js';
 import { openHistory, createMemoryAdapter, createLocalStorageAdapter, createIndexedDBAdapter } from './history.js';
 import { loadBundle } from './loader.js';
@@ -48,12 +48,21 @@ export function historyFromEvents(events, models) {
  */
 export async function createRecommender(options) {
   if (!options || options.bundle === undefined) throw new HearthError('argument', 'createRecommender needs { bundle }');
-  const { storage = 'auto', namespace = 'default', maxEvents, onWarning } = options;
+  const { storage = 'auto', namespace = 'default', maxEvents, onWarning, moods } = options;
+  if (moods !== undefined && (!moods || typeof moods !== 'object' || Array.isArray(moods))) {
+    throw new HearthError('argument', 'moods must be an object { name: { tag: weight in [-1, 1] } }');
+  }
   const [engine, store] = await Promise.all([
     options.worker ? createWorkerRecommender(options) : openEngine(options),
     openHistory({ storage, namespace, maxEvents, onWarning }),
   ]);
-  return new Recommender(engine, store);
+  try {
+    return new Recommender(engine, store, moods);
+  } catch (e) {
+    store.close();
+    await engine.dispose();
+    throw e;
+  }
 }
 
 /**
@@ -62,10 +71,19 @@ export async function createRecommender(options) {
  */
 export class Recommender {
   /** @internal */
-  constructor(engine, store) {
+  constructor(engine, store, moods = {}) {
     this._inner = engine;
     /** The history store (events, not-interested items and tags, pause state). */
     this.store = store;
+    // Page-defined moods, by name: they add to the bundle's moods or replace one of the
+    // same name. Checked against the catalog's tags here, so a typo fails at once.
+    const tagIndex = new Map(engine.tags.map((t, i) => [t, i]));
+    this._pageMoods = new Map();
+    for (const [name, weights] of Object.entries(moods)) {
+      checkMoodWeights(weights, tagIndex, `moods['${name}']`);
+      this._pageMoods.set(name, { ...weights });
+    }
+    this._tagSet = new Set(engine.tags);
   }
 
   /** Bundle metadata: model, hyper-parameters, training summary, metrics. */
@@ -74,28 +92,43 @@ export class Recommender {
   get models() { return this._inner.models; }
   /** Number of items in the catalog. */
   get size() { return this._inner.size; }
+  /** Every tag name of the catalog. */
+  get tags() { return this._inner.tags; }
   /** @param {string} id the catalog entry of an item id, or undefined */
   item(id) { return this._inner.item(id); }
+  /** Every catalog item ({ id, title, tags, isNew, popularity }), most popular first. */
+  catalog() { return this._inner.catalog(); }
 
   /**
-   * The top recommendations, each with the history items that drove it.
-   * recommend(options) uses the stored history (not-interested items and tags and disliked
-   * items are left out); recommend(history, options) uses the given one.
+   * The moods recommend({ mood }) accepts: the bundle's, with the page's (createRecommender
+   * { moods }) added or replacing those of the same name. Each { name, weights: { tag: w } }.
+   */
+  moods() {
+    const out = this._inner.moods().filter((m) => !this._pageMoods.has(m.name));
+    for (const [name, weights] of this._pageMoods) out.push({ name, weights: { ...weights } });
+    return out;
+  }
+
+  /**
+   * The top recommendations, each with the history items that drove it and the controls
+   * that moved it. recommend(options) uses the stored history: not-interested items are
+   * avoided (never shown, their neighbours down-weighted), hidden tags blocked, tags shown
+   * less avoided, disliked items left out. recommend(history, options) uses the given one.
    */
   async recommend(historyOrOptions, maybeOptions) {
-    if (Array.isArray(historyOrOptions)) return this._inner.recommend(historyOrOptions, maybeOptions);
+    if (Array.isArray(historyOrOptions)) return this._inner.recommend(historyOrOptions, this._options(maybeOptions || {}));
     const options = historyOrOptions || {};
-    const { history, exclude, tags } = await this._stored();
-    const k = options.k ?? 10;
-    const allExcluded = [...exclude, ...(options.exclude || [])];
-    if (tags.size === 0) return this._inner.recommend(history, { ...options, exclude: allExcluded, ignoreUnknown: true });
-    // Items with a tag the user is not interested in are filtered after scoring: ask for
-    // more until k survive or the catalog runs out.
-    for (let want = k * 2 + 10; ; want *= 2) {
-      const got = await this._inner.recommend(history, { ...options, k: want, exclude: allExcluded, ignoreUnknown: true });
-      const kept = got.filter((r) => !r.tags.some((t) => tags.has(t)));
-      if (kept.length >= k || got.length < want) return kept.slice(0, k);
-    }
+    const stored = await this._stored();
+    return this._inner.recommend(stored.history, this._withStored(stored, { ...options, ignoreUnknown: true }));
+  }
+
+  /**
+   * What a new visitor sees: popular items spread over the catalog's tags, each with the
+   * tag it stands for (`popularIn`). The stored not-interested items and tags still apply.
+   * @param {object} [options] k (default 10), exclude, and the controls of recommend()
+   */
+  async onboarding(options = {}) {
+    return this._inner.recommend([], this._withStored(await this._stored(), options || {}));
   }
 
   /**
@@ -121,9 +154,12 @@ export class Recommender {
   history() { return this.store.events(); }
   /** Removes an item's events, or those matching a predicate. */
   forget(what) { return this.store.forget(what); }
-  /** Never recommend this item, or items with this tag ({ tag }). */
+  /**
+   * Not interested in an item (never shown again; items like it are down-weighted), or in
+   * a tag: { tag } hides every item with it, { tag, mode: 'less' } shows them less.
+   */
   notInterested(what) { return this.store.notInterested(what); }
-  /** Undo notInterested. */
+  /** Undo notInterested (an item, or a tag in either mode). */
   undoNotInterested(what) { return this.store.undoNotInterested(what); }
   /** Deletes the whole stored history of this namespace. */
   clear() { return this.store.clear(); }
@@ -148,13 +184,39 @@ export class Recommender {
     await this._inner.dispose();
   }
 
+  // Page moods by name become their weights; everything else goes to the engine as is.
+  _options(options) {
+    if (typeof options.mood === 'string' && this._pageMoods.has(options.mood)) {
+      return { ...options, mood: this._pageMoods.get(options.mood) };
+    }
+    return options;
+  }
+
+  // The options with the stored not-interested lists and dislikes added to their own.
+  // (Something other than an array is passed on as it is, for the engine to reject.)
+  _withStored(stored, options) {
+    const merge = (mine, theirs) => (theirs === undefined ? mine : Array.isArray(theirs) ? [...mine, ...theirs] : theirs);
+    return this._options({
+      ...options,
+      exclude: merge(stored.exclude, options.exclude),
+      avoid: merge(stored.avoid, options.avoid),
+      blockTags: merge(stored.blockTags, options.blockTags),
+      avoidTags: merge(stored.avoidTags, options.avoidTags),
+    });
+  }
+
   async _stored() {
     const [events, not] = await Promise.all([this.store.events(), this.store.notInterestedList()]);
     const disliked = events.filter((e) => e.type === 'dislike').map((e) => e.item);
+    // Stored tags this catalog does not have (another bundle's) are left out: they match
+    // nothing here, and the engine rejects unknown tags.
+    const known = (tags) => tags.filter((t) => this._tagSet.has(t));
     return {
       history: historyFromEvents(events, this.models),
-      exclude: [...not.items, ...disliked],
-      tags: new Set(not.tags),
+      exclude: disliked,
+      avoid: not.items,
+      blockTags: known(not.tags),
+      avoidTags: known(not.lessTags),
     };
   }
 }

@@ -5,6 +5,7 @@
 import { HearthError } from './errors.js';
 import { loadBundle } from './loader.js';
 import { isNode, nodeBuiltin } from './node.js';
+import { catalogList } from './catalog.js';
 
 /**
  * Loads a bundle and starts a worker that scores with it.
@@ -56,7 +57,12 @@ export class WorkerRecommender {
     this.meta = {};
     /** The models in the bundle: MF kind ('implicit' | 'explicit' | null), SASRec, hybrid weight. */
     this.models = { mf: null, sasrec: false, hybridWeight: null };
-    this._catalog = { ids: [], titles: [], tagNames: [], tagOffsets: new Uint32Array(1), tagIds: new Uint32Array(0) };
+    this._catalog = {
+      ids: [], titles: [], tagNames: [], tagOffsets: new Uint32Array(1), tagIds: new Uint32Array(0),
+      popularity: new Float32Array(0), isNew: new Uint8Array(0),
+    };
+    this._moods = [];
+    this._tagList = Object.freeze([]);
     this._index = new Map();
     channel.onMessage((m) => this._settle(m));
     channel.onFailure((error) => this._fail(error));
@@ -67,13 +73,31 @@ export class WorkerRecommender {
     return this._catalog.ids.length;
   }
 
+  /** Every tag name of the catalog. */
+  get tags() {
+    return this._tagList;
+  }
+
   /**
    * The catalog entry of an item id, or undefined.
    * @param {string} id
    */
   item(id) {
     const i = this._index.get(id);
-    if (i === undefined) return undefined;
+    return i === undefined ? undefined : this._describe(i);
+  }
+
+  /** The bundle's moods (answered locally, like item()). */
+  moods() {
+    return this._moods.map((m) => ({ name: m.name, weights: { ...m.weights } }));
+  }
+
+  /** Every catalog item, most popular first (answered locally). */
+  catalog() {
+    return catalogList(this._catalog.ids.length, (i) => this._describe(i), this._catalog.popularity, this._catalog.isNew);
+  }
+
+  _describe(i) {
     const { ids, titles, tagNames, tagOffsets, tagIds } = this._catalog;
     const tags = [];
     for (let t = tagOffsets[i]; t < tagOffsets[i + 1]; t++) tags.push(tagNames[tagIds[t]]);
@@ -125,10 +149,12 @@ export class WorkerRecommender {
     return this._closed;
   }
 
-  _accept({ meta, models, catalog }) {
+  _accept({ meta, models, catalog, moods }) {
     this.meta = meta;
     this.models = models;
     this._catalog = catalog;
+    this._moods = moods;
+    this._tagList = Object.freeze([...catalog.tagNames]);
     this._index = new Map(catalog.ids.map((id, i) => [id, i]));
   }
 

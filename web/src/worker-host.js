@@ -41,7 +41,7 @@ function live() {
   return recommender;
 }
 
-// What the client needs to answer meta/models/size/item() without a round trip. The
+// What the client needs to answer meta/models/size/item()/moods()/catalog() without a round trip. The
 // catalog goes over as columns: one array per field is far cheaper to clone than one
 // object per item. Reads Recommender internals (same package) since there is no public
 // catalog accessor.
@@ -49,12 +49,15 @@ function describe(rec) {
   return {
     meta: rec.meta,
     models: rec.models,
+    moods: rec.moods(),
     catalog: {
       ids: rec._ids,
       titles: rec._titles,
       tagNames: rec._tagNames,
       tagOffsets: rec._tagOffsets,
       tagIds: rec._tagIds,
+      popularity: rec._popularity,
+      isNew: rec._isNew,
     },
   };
 }

@@ -3,10 +3,9 @@
 import { createRecommender } from '../lib/src/index.js';
 import { BUNDLE } from './config.js';
 import { startNetLog } from './netlog.js';
-import { isGenre } from './dom.js';
 import { lastActions } from './items.js';
 import { setupTabs } from './tabs.js';
-import { renderForYou, onboardingSet } from './foryou.js';
+import { renderForYou } from './foryou.js';
 import { renderBrowse, BROWSE_PAGE } from './browse.js';
 import { renderData } from './data.js';
 import { renderAbout } from './about.js';
@@ -38,23 +37,26 @@ async function boot() {
     onProgress: ({ loaded, total }) => say(total ? `Loading the model… ${Math.round((100 * loaded) / total)}%` : 'Loading the model…'),
     onWarning: (w) => say(w.message),
   });
-  // The library has no catalog listing; an empty history ranks every item by popularity,
-  // which is both the full catalog and the order browsing and onboarding want.
-  const catalog = (await rec.recommend([], { k: rec.size, explain: false, reasons: 0 }))
-    .map(({ id, title, tags }) => ({ id, title, tags }));
+  // Every item, most popular first: the order browsing wants.
+  const catalog = rec.catalog();
 
   const ctx = {
     rec,
     catalog,
     byId: new Map(catalog.map((it) => [it.id, it])),
-    onboarding: onboardingSet(catalog, 24, isGenre),
+    moods: rec.moods(),
     bundleBytes: BUNDLE.bytes,
     bundleIntegrity: BUNDLE.integrity,
-    state: { hideSeen: true, browse: { query: '', genre: '', limit: BROWSE_PAGE } },
+    state: {
+      hideSeen: true,
+      // The re-ranking controls of "For you" (kept for this visit only).
+      controls: { diversity: 0, novelty: 0, calibration: 0, mood: null },
+      browse: { query: '', genre: '', limit: BROWSE_PAGE },
+    },
     events: [],
     last: new Map(),
     historyIds: [],
-    hidden: { items: [], tags: [] },  // the not-interested items and tags
+    hidden: { items: [], tags: [], lessTags: [] },  // the not-interested items and tags
     paused: false,
     openWhy: new Set(),
     lastRecs: [],
@@ -76,16 +78,31 @@ async function boot() {
       if (!ctx.state.hideSeen) return { excludeHistory: false };
       return { exclude: ctx.events.map((e) => e.item) };
     },
+    // The re-ranking controls as recommend() options.
+    controlOptions() {
+      const c = ctx.state.controls;
+      const out = { diversity: c.diversity, novelty: c.novelty, calibration: c.calibration };
+      if (c.mood) out.mood = c.mood;
+      return out;
+    },
     controlsActed() {
       const out = [`Ranked by the ${rec.meta.model ?? 'bundle\'s'} model on this device`];
+      const c = ctx.state.controls;
+      const set = [];
+      if (c.diversity) set.push(`diversity ${Math.round(c.diversity * 100)}%`);
+      if (c.novelty) set.push(`surprise me ${Math.round(c.novelty * 100)}%`);
+      if (c.calibration) set.push('match my mix');
+      if (c.mood) set.push(`mood: ${c.mood}`);
+      out.push(set.length ? `Re-ranking: ${set.join(', ')}` : 'Re-ranking: off (the model\'s order)');
       const seen = new Set(ctx.events.map((e) => e.item)).size;
       out.push(ctx.state.hideSeen ? `Hide seen: on (${seen} items you rated or saw are left out)` : 'Hide seen: off');
       const disliked = new Set(ctx.events.filter((e) => e.type === 'dislike').map((e) => e.item)).size;
       if (disliked) out.push(`Dislikes: ${disliked} items kept out`);
       const low = ctx.events.filter((e) => e.type === 'rate' && e.value < 3).length;
       if (low) out.push(`${low} ratings below 3 count as "not for me", not as taste`);
-      if (ctx.hidden.items.length) out.push(`Not interested: ${ctx.hidden.items.length} items kept out`);
-      if (ctx.hidden.tags.length) out.push(`Not interested in tags: ${ctx.hidden.tags.join(', ')}`);
+      if (ctx.hidden.items.length) out.push(`Not interested: ${ctx.hidden.items.length} items kept out, items like them shown less`);
+      if (ctx.hidden.tags.length) out.push(`Hidden tags: ${ctx.hidden.tags.join(', ')}`);
+      if (ctx.hidden.lessTags.length) out.push(`Shown less: ${ctx.hidden.lessTags.join(', ')}`);
       if (ctx.paused) out.push('Recording is paused: new actions are not used');
       return out;
     },

@@ -114,10 +114,11 @@ export async function renderData(ctx, view) {
       }))
       : h('p', { id: 'history-empty' }, 'Nothing stored.'),
     h('h3', {}, 'Not interested'),
-    not.items.length + not.tags.length
-      ? h('ul', { class: 'history' }, [
+    not.items.length + not.tags.length + not.lessTags.length
+      ? h('ul', { class: 'history', id: 'not-interested' }, [
         ...not.items.map((id) => ({ what: id, label: ctx.byId.get(id)?.title ?? id })),
-        ...not.tags.map((tag) => ({ what: { tag }, label: `tag ${tag}` })),
+        ...not.tags.map((tag) => ({ what: { tag }, label: `tag ${tag} (hidden)` })),
+        ...not.lessTags.map((tag) => ({ what: { tag }, label: `tag ${tag} (shown less)` })),
       ].map(({ what, label }) => h('li', {},
         h('span', { class: 'htitle' }, label),
         h('button', {

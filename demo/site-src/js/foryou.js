@@ -1,47 +1,55 @@
 // "For you": onboarding while the history is short, the top recommendations with their
-// reasons, and what the sequence model expects next.
+// reasons and the re-ranking controls that moved them, and what the sequence model expects
+// next.
 import { h, fmt } from './dom.js';
 import { itemCard } from './items.js';
-import { renderWhy } from './why.js';
+import { renderWhy, movedWords, newWords } from './why.js';
 
 const ONBOARDING = 8;
 
-/** Popular items spread over genres: round-robin over each genre's most popular. */
-export function onboardingSet(catalog, n, isGenre) {
-  const byGenre = new Map();
-  for (const item of catalog) {  // catalog is in popularity order
-    const g = item.tags.find(isGenre) || item.tags[0] || '';
-    if (!byGenre.has(g)) byGenre.set(g, []);
-    byGenre.get(g).push(item);
-  }
-  const queues = [...byGenre.values()];
-  const picked = [];
-  for (let round = 0; picked.length < n && queues.some((q) => q.length > round); round++) {
-    for (const q of queues) if (q[round] && picked.length < n) picked.push(q[round]);
-  }
-  return picked;
+// A range input 0..10 for a strength in [0, 1]; the list re-ranks when it is let go.
+function slider(ctx, key, label, hint) {
+  const value = Math.round(ctx.state.controls[key] * 10);
+  const shown = h('output', { for: key, id: `${key}-value`, class: 'level' }, value ? `${value * 10}%` : 'off');
+  return h('div', { class: 'control' },
+    h('label', { for: key }, label),
+    h('input', {
+      type: 'range', id: key, min: 0, max: 10, step: 1, value, dataset: { key }, 'aria-describedby': `${key}-hint`,
+      oninput: (e) => { const v = Number(e.target.value); shown.textContent = v ? `${v * 10}%` : 'off'; },
+      onchange: (e) => { ctx.state.controls[key] = Number(e.target.value) / 10; ctx.refresh(); },
+    }),
+    shown,
+    h('span', { id: `${key}-hint`, class: 'hint' }, hint));
 }
 
 function controlsPanel(ctx) {
+  const c = ctx.state.controls;
   const hide = h('input', {
     type: 'checkbox', id: 'hide-seen', checked: ctx.state.hideSeen,
     dataset: { key: 'hide-seen' },
     onchange: (e) => { ctx.state.hideSeen = e.target.checked; ctx.refresh(); },
   });
-  const later = 'Coming in a later version';
-  return h('fieldset', { class: 'controls' },
+  const mix = h('input', {
+    type: 'checkbox', id: 'calibration', checked: c.calibration > 0, dataset: { key: 'calibration' },
+    'aria-describedby': 'calibration-hint',
+    onchange: (e) => { c.calibration = e.target.checked ? 0.5 : 0; ctx.refresh(); },
+  });
+  const moods = ctx.moods.map((m) => h('button', {
+    type: 'button', class: 'chip mood', 'aria-pressed': String(c.mood === m.name), dataset: { key: `mood:${m.name}` },
+    title: Object.entries(m.weights).filter(([, w]) => w > 0).map(([t]) => t).join(', '),
+    onclick: () => { c.mood = c.mood === m.name ? null : m.name; ctx.refresh(); },
+  }, m.name));
+  return h('fieldset', { class: 'controls', id: 'controls' },
     h('legend', {}, 'Controls'),
     h('div', { class: 'control' }, hide, h('label', { for: 'hide-seen' }, 'Hide items I have already rated or seen')),
-    h('div', { class: 'control disabled' },
-      h('label', { for: 'diversity' }, 'Diversity'),
-      h('input', { type: 'range', id: 'diversity', min: 0, max: 10, value: 0, disabled: true, 'aria-describedby': 'later-note' })),
-    h('div', { class: 'control disabled', role: 'group', 'aria-label': 'Mood' },
-      h('span', {}, 'Mood'),
-      ['cozy', 'thrilling', 'funny'].map((m) => h('button', { type: 'button', class: 'chip', disabled: true }, m))),
-    h('div', { class: 'control disabled' },
-      h('input', { type: 'checkbox', id: 'novelty', disabled: true, 'aria-describedby': 'later-note' }),
-      h('label', { for: 'novelty' }, 'Prefer less-known items')),
-    h('p', { id: 'later-note', class: 'note' }, `Diversity, mood and novelty: ${later}.`));
+    slider(ctx, 'diversity', 'Diversity', 'fewer look-alikes in a row'),
+    slider(ctx, 'novelty', 'Surprise me', 'less-known items first'),
+    h('div', { class: 'control' }, mix, h('label', { for: 'calibration' }, 'Match my mix'),
+      h('span', { id: 'calibration-hint', class: 'hint' }, 'genres and moods in the proportions of my history')),
+    moods.length
+      ? h('div', { class: 'control moods', role: 'group', 'aria-label': 'Mood' }, h('span', {}, 'Mood'), moods)
+      : null,
+    h('p', { class: 'note' }, 'The controls re-rank the model\'s list on this device; "Why?" says which ones moved an item.'));
 }
 
 function recCard(ctx, r, i, prefix) {
@@ -56,17 +64,20 @@ function recCard(ctx, r, i, prefix) {
       panel.hidden = !open;
       if (open) {
         ctx.openWhy.add(panelId);
-        await renderWhy(ctx, r, panel, prefix === 'next' ? 'sasrec' : 'auto').catch((e) => ctx.fail(e));
+        await renderWhy(ctx, r, i + 1, panel, prefix === 'next' ? 'sasrec' : 'auto').catch((e) => ctx.fail(e));
       } else ctx.openWhy.delete(panelId);
     },
   }, 'Why?');
   const because = r.because.length
     ? `Because of ${r.because.map((b) => b.title).join(', ')}`
-    : 'Popular with everyone';
+    : r.popularIn ? `Popular in ${r.popularIn}` : 'Popular with everyone';
+  const moved = movedWords(ctx, r, i + 1);
   const card = itemCard(ctx, r, {
     prefix,
     extra: [
+      r.isNew ? h('p', { class: 'new-note' }, newWords(ctx, r)) : null,
       h('p', { class: 'because' }, because),
+      moved ? h('p', { class: 'moved' }, moved) : null,
       h('p', { class: 'score' }, `#${i + 1} · ${r.model} score ${fmt(r.score)}`),
       toggle,
       panel,
@@ -74,26 +85,30 @@ function recCard(ctx, r, i, prefix) {
   });
   // A re-render keeps open explanations open (with fresh reasons).
   if (ctx.openWhy.has(panelId)) queueMicrotask(() => toggle.click());
-  return h('li', {}, card);
+  return h('li', { dataset: { controls: r.controls.map((x) => x.control).join(' ') } }, card);
 }
 
 export async function renderForYou(ctx, view) {
   const { rec } = ctx;
   const options = ctx.recommendOptions();
-  const [recs, next] = await Promise.all([
-    rec.recommend({ k: 10, ...options }),
+  const onboarding = ctx.events.length < 5;
+  // The list gets the controls; "Next up" is the sequence model alone (with the filters).
+  const [recs, next, picks] = await Promise.all([
+    rec.recommend({ k: 10, ...options, ...ctx.controlOptions() }),
     rec.models.sasrec ? rec.recommend({ k: 5, reasons: 2, ...options, model: 'sasrec' }) : [],
+    onboarding ? rec.onboarding({ k: ONBOARDING, exclude: ctx.events.map((e) => e.item) }) : [],
   ]);
   ctx.lastRecs = recs;
 
   const parts = [];
-  if (ctx.events.length < 5) {
-    const seen = new Set(ctx.events.map((e) => e.item));
-    const picks = ctx.onboarding.filter((it) => !seen.has(it.id)).slice(0, ONBOARDING);
+  if (onboarding) {
     parts.push(h('section', { class: 'onboarding', 'aria-labelledby': 'onb-h' },
       h('h2', { id: 'onb-h' }, ctx.events.length ? 'Rate a few more' : 'Start here: rate a few'),
-      h('p', {}, 'Popular picks from across the genres. Rate or like what you know; your ratings stay in this browser.'),
-      h('ul', { class: 'grid' }, picks.map((it) => h('li', {}, itemCard(ctx, it, { prefix: 'onb' }))))));
+      h('p', {}, 'Popular picks from across the genres and moods. Rate or like what you know; your ratings stay in this browser.'),
+      h('ul', { class: 'grid' }, picks.map((it) => h('li', {}, itemCard(ctx, it, {
+        prefix: 'onb',
+        extra: [h('p', { class: 'because popular-in' }, it.popularIn ? `Popular in ${it.popularIn}` : 'Popular with everyone')],
+      }))))));
   }
   parts.push(controlsPanel(ctx));
   parts.push(h('section', { 'aria-labelledby': 'recs-h' },

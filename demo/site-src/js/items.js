@@ -36,15 +36,26 @@ export function itemCard(ctx, item, options = {}) {
       if (value) ctx.act({ type: 'rate', item: item.id, value }, `Rated ${title}: ${value}`);
     },
   }, h('option', { value: '' }, 'Rate…'), RATINGS.map((r) => h('option', { value: String(r) }, `${r} ★`)));
-  const hideTags = item.tags.map((tag) => h('button', {
-    type: 'button',
-    class: 'chip',
-    dataset: { key: `nitag:${tag}` },
-    onclick: () => ctx.notInterested({ tag }, `Hiding everything tagged ${tag}`),
-  }, `No ${tag}`));
+  // Not into a tag: hide every item with it, or just show them less (down-weighted).
+  const tagChoices = item.tags.map((tag) => h('div', { class: 'tag-choice', role: 'group', 'aria-label': `Not into ${tag}` },
+    h('span', { class: 'tag' }, tag),
+    h('button', {
+      type: 'button', class: 'chip',
+      dataset: { key: `nitag:${tag}` },
+      'aria-label': `Hide everything tagged ${tag}`,
+      onclick: () => ctx.notInterested({ tag }, `Hiding everything tagged ${tag}`),
+    }, 'Hide'),
+    h('button', {
+      type: 'button', class: 'chip',
+      dataset: { key: `niless:${tag}` },
+      'aria-label': `Show less tagged ${tag}`,
+      onclick: () => ctx.notInterested({ tag, mode: 'less' }, `Showing less tagged ${tag}`),
+    }, 'Show less')));
   return h('article', { class: 'item', 'aria-labelledby': headingId, dataset: { item: item.id } },
     h(options.heading || 'h3', { id: headingId, class: 'title' }, title),
-    h('p', { class: 'tags' }, item.tags.map((t) => h('span', { class: 'tag' }, t))),
+    h('p', { class: 'tags' },
+      item.isNew ? h('span', { class: 'badge-new', title: 'No one has rated it yet: placed by its tags' }, 'New') : null,
+      item.tags.map((t) => h('span', { class: 'tag' }, t))),
     options.extra || null,
     last ? h('p', { class: 'mine' }, describe(last)) : null,
     h('div', { class: 'actions', role: 'group', 'aria-label': `Actions for ${title}` },
@@ -62,9 +73,9 @@ export function itemCard(ctx, item, options = {}) {
       h('button', {
         type: 'button', class: 'quiet',
         dataset: { key: `ni:${item.id}` },
-        onclick: () => ctx.notInterested(item.id, `You won't see ${title} again`),
+        onclick: () => ctx.notInterested(item.id, `You won't see ${title} again, and will see less like it`),
       }, 'Not interested'),
       item.tags.length ? h('details', { class: 'more' },
-        h('summary', {}, 'Hide a tag'),
-        h('div', { class: 'chips' }, hideTags)) : null));
+        h('summary', {}, 'Not into a tag?'),
+        h('div', { class: 'chips' }, tagChoices)) : null));
 }

@@ -14,6 +14,46 @@ function bar(weight, scale) {
     s('rect', { x, y: 2, width: len, height: 8, class: weight >= 0 ? 'pos' : 'neg' }));
 }
 
+// How each re-ranking control is called on the page.
+function controlName(ctx, control) {
+  switch (control) {
+    case 'diversity': return 'diversity';
+    case 'calibration': return '"match my mix"';
+    case 'novelty': return '"surprise me"';
+    case 'mood': return ctx.state.controls.mood ? `the ${ctx.state.controls.mood} mood` : 'the mood';
+    case 'feedback': return 'your "not interested" choices';
+    default: return control;
+  }
+}
+
+function joinWords(words) {
+  return words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
+}
+
+/**
+ * "Moved up from #14 by diversity": which controls put a recommendation where it is, or
+ * null when it is at its place by score alone.
+ * @param {object} ctx
+ * @param {{ controls: { control: string, fromRank: number }[], modelRank: number }} r
+ * @param {number} position 1-based place in the list
+ */
+export function movedWords(ctx, r, position) {
+  if (!r.controls || r.controls.length === 0) return null;
+  const by = joinWords(r.controls.map((c) => controlName(ctx, c.control)));
+  if (r.modelRank > position) return `Moved up from #${r.modelRank} by ${by}`;
+  if (r.modelRank < position) return `Moved down from #${r.modelRank} by ${by}`;
+  return `Kept at #${position} by ${by}`;
+}
+
+/** The note on a content-placed ("new") item: the tags it shares with what the person liked. */
+export function newWords(ctx, item) {
+  const liked = new Set(ctx.historyIds.flatMap((id) => ctx.byId.get(id)?.tags || []));
+  const shared = item.tags.filter((t) => liked.has(t));
+  return shared.length
+    ? `New: shares tags with items you liked (${shared.join(', ')})`
+    : 'New: placed by its tags, no one has rated it yet';
+}
+
 function modelWords(explanation) {
   if (explanation.model === 'mf') return 'Matrix factorisation: each weight is that item\'s exact share of the score (base + weights = score).';
   if (explanation.model === 'sasrec') return 'Sequence model: each weight is how much the score drops when that item is taken out of your history.';
@@ -23,10 +63,11 @@ function modelWords(explanation) {
 /**
  * Fills `panel` with the explanation of `item` for the stored history.
  * @param {object} ctx app context (rec, byId, controlsActed)
- * @param {{ id: string, title: string, tags: string[] }} item
+ * @param {{ id: string, title: string, tags: string[], controls?: object[], modelRank?: number, isNew?: boolean }} item
+ * @param {number} position its 1-based place in the list
  * @param {HTMLElement} panel
  */
-export async function renderWhy(ctx, item, panel, model) {
+export async function renderWhy(ctx, item, position, panel, model) {
   panel.replaceChildren(h('p', {}, 'Working out the reasons…'));
   const ex = await ctx.rec.explain(item.id, model === 'auto' ? {} : { model });
   const rows = [...ex.contributions].sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight)).slice(0, MAX_ROWS);
@@ -42,17 +83,29 @@ export async function renderWhy(ctx, item, panel, model) {
         h('span', { class: ['rweight', r.weight >= 0 ? 'up' : 'down'] }, `${r.weight >= 0 ? '+' : '−'}${fmt(Math.abs(r.weight))}`),
         shared.length ? h('span', { class: 'rshared' }, `shares ${shared.join(', ')}`) : null);
     }))
-    : h('p', {}, 'Nothing in your history drives this one: it is here because it is popular with everyone (its base score).');
+    : h('p', {}, item.popularIn
+      ? `Nothing in your history drives this one yet: it is among the most popular in ${item.popularIn}.`
+      : 'Nothing in your history drives this one: it is here because it is popular with everyone (its base score).');
+  const moved = movedWords(ctx, item, position);
 
   // Tags of this item that also run through the history, with how many history items carry them.
   const counts = new Map();
   for (const id of ctx.historyIds) for (const t of ctx.byId.get(id)?.tags || []) if (mine.has(t)) counts.set(t, (counts.get(t) || 0) + 1);
   const shared = [...counts].sort((a, b) => b[1] - a[1]);
 
-  panel.replaceChildren(
+  // replaceChildren() would show a null as the text "null": leave the absent parts out.
+  panel.replaceChildren(...[
     h('h4', {}, `Why ${item.title}?`),
     h('p', { class: 'note' }, modelWords(ex), ` Score ${fmt(ex.score)}, base ${fmt(ex.base)}.`),
     reasons,
+    item.isNew ? h('p', { class: 'new-note' }, newWords(ctx, item),
+      '. No one has interacted with it yet, so the model placed it from its tags.') : null,
+    h('h5', {}, 'Re-ranking'),
+    h('p', { class: 'moved' }, moved
+      ? `${moved}. By score alone it would be #${item.modelRank}.`
+      : item.popularIn
+        ? `Picked for a first screen that covers the genres and moods (#${item.modelRank} by popularity alone).`
+        : `#${item.modelRank ?? position} by the model's score alone: no control moved it.`),
     h('h5', {}, 'Shared tags'),
     shared.length
       ? h('p', { class: 'tags' }, shared.map(([t, n]) => h('span', { class: 'tag' }, `${t} (${n} in your history)`)))
@@ -61,5 +114,5 @@ export async function renderWhy(ctx, item, panel, model) {
     h('ul', { class: 'controls-acted' }, ctx.controlsActed().map((c) => h('li', {}, c))),
     ex.attention?.length ? h('p', { class: 'note' },
       'The sequence model\'s attention is also available, but attention is not an explanation, so it is not shown as one.') : null,
-  );
+  ].filter(Boolean));
 }

@@ -4,8 +4,14 @@ import {
   createRecommender,
   HearthError,
   Recommender,
+  type CatalogEntry,
   type CatalogItem,
+  type ControlEffect,
+  type ControlName,
   type CreateRecommenderOptions,
+  type Mood,
+  type NotInterestedTarget,
+  type OnboardingOptions,
   type Explanation,
   type HistoryItem,
   type LoadProgress,
@@ -101,3 +107,55 @@ async function storedHistory(): Promise<void> {
   await rec.dispose();
 }
 void storedHistory;
+
+// The re-ranking controls, moods, onboarding and "not interested" modes.
+async function controls(): Promise<string[]> {
+  const rec = await createRecommender({
+    bundle: '/m.hearth',
+    moods: { 'date night': { Romance: 1, romantic: 0.8, Horror: -1 }, cozy: { Comedy: 0.5 } },
+  });
+  const moods: Mood[] = rec.moods();
+  const names: string[] = moods.map((m) => `${m.name}: ${Object.entries(m.weights).map(([t, w]) => `${t} ${w.toFixed(1)}`).join(', ')}`);
+  const tags: readonly string[] = rec.tags;
+  const options: RecommendOptions = {
+    k: 10, diversity: 0.4, calibration: 0.3, novelty: 0.2, mood: 'date night', moodStrength: 0.7, feedback: 0.5,
+    avoid: ['42'], avoidTags: ['dark'], blockTags: ['Horror'],
+  };
+  const list = await rec.recommend(options);
+  const ownMood = await rec.recommend(['1203'], { mood: { Comedy: 1, dark: -0.5 } });
+  for (const r of [...list, ...ownMood]) {
+    const rank: number = r.modelRank;
+    const moved: ControlEffect[] = r.controls;
+    const words = moved.map((c) => {
+      const name: ControlName = c.control;
+      return c.fromRank > rank ? `moved up from #${c.fromRank} by ${name}` : `moved down from #${c.fromRank} by ${name}`;
+    });
+    const isNew: boolean = r.isNew;
+    const popular: string | undefined = r.popularIn;
+    names.push(...words, String(isNew), popular ?? '');
+  }
+  const first: OnboardingOptions = { k: 8, exclude: ['7'], blockTags: ['Horror'] };
+  const onboarding = await rec.onboarding(first);
+  names.push(...onboarding.map((r) => `Popular in ${r.popularIn ?? '?'}`));
+  const catalog: CatalogEntry[] = rec.catalog();
+  names.push(...catalog.filter((c) => c.isNew && c.popularity === 0).map((c) => c.title), tags.join(','));
+  const hide: NotInterestedTarget = { tag: 'Horror' };
+  await rec.notInterested(hide);
+  await rec.notInterested({ tag: 'dark', mode: 'less' });
+  await rec.notInterested('42');
+  const not = await rec.store.notInterestedList();
+  names.push(...not.tags, ...not.lessTags, ...not.items);
+  const data = await rec.exportData();
+  names.push(...data.notInterested.lessTags);
+  // @ts-expect-error: a mood weight is a number
+  void ({ mood: { Comedy: 'lots' } } satisfies RecommendOptions);
+  // @ts-expect-error: no such control in the results
+  void (list[0]?.controls[0]?.control === 'popularity');
+  // @ts-expect-error: the modes are 'hide' and 'less'
+  await rec.notInterested({ tag: 'dark', mode: 'never' });
+  // @ts-expect-error: onboarding has no history to exclude
+  void ({ excludeHistory: false } satisfies OnboardingOptions);
+  await rec.dispose();
+  return names;
+}
+void controls;
