@@ -28,8 +28,9 @@ for (const name of names) {
   if (r.status !== 0) throw new Error(`${name} failed:\n${r.stderr.slice(-2000)}`);
   const meta = JSON.parse(r.stdout);
   rows.push({ name, minutes: (Date.now() - started) / 60000, meta });
+  // After every dataset, so a long run that is stopped keeps what it measured.
+  writeFileSync('out/bench/sasrec.json', JSON.stringify(rows, null, 2));
 }
-writeFileSync('out/bench/sasrec.json', JSON.stringify(rows, null, 2));
 
 const f = (x) => (x === undefined ? '' : x.toFixed(4));
 console.log('| dataset | protocol | HR@5 | NDCG@5 | HR@10 | NDCG@10 | HR@20 | NDCG@20 | epochs | time (min) |');
