@@ -89,8 +89,31 @@ function tsOf(h) {
   return h && typeof h === 'object' && typeof h.ts === 'number' ? h.ts : Infinity;
 }
 
-function splitJoined(text) {
-  return text.length === 0 ? [] : text.split('\0');
+const utf8 = new TextDecoder();
+
+/**
+ * A string table section decoded in place from the bundle's bytes in wasm memory: one
+ * TextDecoder call for the whole table when it is ASCII (then byte offsets are string
+ * offsets), one per string otherwise.
+ */
+function readStringTable(module, engine, section) {
+  const count = engine.stringTableCount(section);
+  if (count === 0) return [];
+  const ptr = engine.stringTablePtr(section);
+  if (!ptr) throw new HearthError(engine.errorCode() || 'bundle', engine.error());
+  const offsets = module.HEAPU32.subarray(ptr >>> 2, (ptr >>> 2) + count + 1);
+  const chars = ptr + (count + 1) * 4;
+  const bytes = module.HEAPU8.subarray(chars, chars + offsets[count]);
+  let ascii = true;
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] > 0x7f) { ascii = false; break; }
+  const out = new Array(count);
+  if (ascii) {
+    const text = utf8.decode(bytes);
+    for (let i = 0; i < count; i++) out[i] = text.slice(offsets[i], offsets[i + 1]);
+  } else {
+    for (let i = 0; i < count; i++) out[i] = utf8.decode(bytes.subarray(offsets[i], offsets[i + 1]));
+  }
+  return out;
 }
 
 /**
@@ -119,9 +142,9 @@ export class EngineRecommender {
   constructor(module, engine) {
     this._module = module;
     this._engine = engine;
-    this._ids = splitJoined(engine.joinedStrings('catalog.ids'));
-    this._titles = splitJoined(engine.joinedStrings('catalog.titles'));
-    this._tagNames = splitJoined(engine.joinedStrings('catalog.tags'));
+    this._ids = readStringTable(module, engine, 'catalog.ids');
+    this._titles = readStringTable(module, engine, 'catalog.titles');
+    this._tagNames = readStringTable(module, engine, 'catalog.tags');
     const n = engine.itemCount();
     const tagOffsets = module.HEAPU32.slice(engine.tagOffsetsPtr() >>> 2, (engine.tagOffsetsPtr() >>> 2) + n + 1);
     const tagIds = module.HEAPU32.slice(engine.tagIdsPtr() >>> 2, (engine.tagIdsPtr() >>> 2) + engine.tagIdsLength());
@@ -145,7 +168,7 @@ export class EngineRecommender {
     const contentAt = engine.contentItemsPtr() >>> 2;
     for (const i of module.HEAPU32.subarray(contentAt, contentAt + engine.contentItemCount())) this._isNew[i] = 1;
     // The bundle's moods (none in bundles written before moods existed).
-    const moodNames = engine.moodCount() > 0 ? splitJoined(engine.joinedStrings('mood.names')) : [];
+    const moodNames = engine.moodCount() > 0 ? readStringTable(module, engine, 'mood.names') : [];
     this._moodIndex = new Map(moodNames.map((name, m) => [name, m]));
     this._moods = moodNames.map((name, m) => {
       const at = engine.moodWeightsPtr(m) >>> 2;
