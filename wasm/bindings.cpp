@@ -7,6 +7,8 @@
 
 #include "core/common/error.h"
 #include "core/engine/engine.h"
+#include "core/kernels/kernels.h"
+#include "core/kernels/pq.h"
 
 namespace {
 
@@ -35,18 +37,20 @@ public:
     }
     std::string metaJson() const { return std::string(engine_->meta_json()); }
 
-    // A whole string table as one string, entries separated by NUL (which the bundle
-    // forbids inside strings): one boundary crossing per table, at load.
-    std::string joinedStrings(const std::string& section) const {
-        std::string out;
-        int status = guard([&] {
-            const hearth::StringTable t = engine_->bundle().strings(section);
-            for (uint32_t i = 0; i < t.size(); ++i) {
-                if (i) out += '\0';
-                out += t[i];
-            }
+    // A string table section's payload in the bundle's bytes: count + 1 u32 byte offsets,
+    // then the UTF-8 characters (FORMAT.md). The page decodes it in place, with no copy and
+    // no per-string boundary crossing. Returns 0 when the section is missing (see error()).
+    uintptr_t stringTablePtr(const std::string& section) const {
+        uintptr_t p = 0;
+        guard([&] {
+            const hearth::SectionInfo& s = engine_->bundle().section(section);
+            if (s.dtype != hearth::DType::Strings) throw hearth::Error("bundle", "section '" + section + "' is not a string table");
+            p = ptr(engine_->bundle().payload(s));
         });
-        return status < 0 ? std::string() : out;
+        return p;
+    }
+    uint32_t stringTableCount(const std::string& section) const {
+        return engine_->bundle().has(section) ? engine_->bundle().section(section).rows : 0;
     }
 
     uintptr_t tagOffsetsPtr() const { return ptr(engine_->bundle().u32("catalog.tag_offsets").data); }
@@ -210,9 +214,49 @@ private:
     mutable std::string error_, code_;
 };
 
+// Benchmark probes for scripts/bench, not part of the library's API: `repeats` streaming
+// reads of `count` floats at `ptr` (the memory-bandwidth floor), and the catalog-scoring
+// kernel alone (out[i] = rows[i] . q over n rows of d floats). Pointers are heap offsets.
+float probeStreamSum(uintptr_t ptr, uint32_t count, uint32_t repeats) {
+    const auto* x = reinterpret_cast<const float*>(ptr);
+    const hearth::SumF32Fn sum = hearth::sum_f32();
+    float total = 0.0f;
+    for (uint32_t r = 0; r < repeats; ++r) total += sum(x, count);
+    return total;
+}
+
+void probeGemv(uintptr_t rows, uint32_t n, uint32_t d, uintptr_t q, uintptr_t out, uint32_t repeats) {
+    const hearth::GemvF32Fn gemv = hearth::gemv_f32();
+    for (uint32_t r = 0; r < repeats; ++r)
+        gemv(reinterpret_cast<const float*>(rows), n, d, reinterpret_cast<const float*>(q),
+             reinterpret_cast<float*>(out));
+}
+
+// The PQ fast scan alone (core/kernels/pq.h): `blocks` packed blocks of 32 items with
+// 2 * pairs subspaces, u8 tables at `lut`, u16 sums to `out`; and the candidate selection
+// over those sums (the best `k`).
+void probePqScan(uintptr_t codes, uint32_t blocks, uint32_t pairs, uintptr_t lut, uintptr_t out, uint32_t repeats) {
+    const hearth::PqScanFn scan = hearth::pq_scan();
+    for (uint32_t r = 0; r < repeats; ++r)
+        scan(reinterpret_cast<const uint8_t*>(codes), blocks, pairs, reinterpret_cast<const uint8_t*>(lut),
+             reinterpret_cast<uint16_t*>(out));
+}
+
+void probePqSelect(uintptr_t sums, uint32_t n, uint32_t k, uint32_t repeats) {
+    static std::vector<uint64_t> heap;
+    static std::vector<uint32_t> top;
+    for (uint32_t r = 0; r < repeats; ++r)
+        hearth::pq_top_k_u16(reinterpret_cast<const uint16_t*>(sums), n, k, nullptr, heap, top);
+}
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(hearth) {
+    emscripten::function("probeStreamSum", &probeStreamSum);
+    emscripten::function("probeGemv", &probeGemv);
+    emscripten::function("probePqScan", &probePqScan);
+    emscripten::function("probePqSelect", &probePqSelect);
+
     emscripten::class_<WasmEngine>("Engine")
         .constructor<uintptr_t, size_t>()
         .function("ok", &WasmEngine::ok)
@@ -225,7 +269,8 @@ EMSCRIPTEN_BINDINGS(hearth) {
         .function("hybridWeight", &WasmEngine::hybridWeight)
         .function("mfKind", &WasmEngine::mfKind)
         .function("metaJson", &WasmEngine::metaJson)
-        .function("joinedStrings", &WasmEngine::joinedStrings)
+        .function("stringTablePtr", &WasmEngine::stringTablePtr)
+        .function("stringTableCount", &WasmEngine::stringTableCount)
         .function("tagOffsetsPtr", &WasmEngine::tagOffsetsPtr)
         .function("tagIdsLength", &WasmEngine::tagIdsLength)
         .function("tagIdsPtr", &WasmEngine::tagIdsPtr)

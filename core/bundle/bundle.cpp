@@ -505,6 +505,11 @@ void BundleWriter::add(const std::string& name, DType dtype, uint32_t rows, uint
     sections_.push_back(std::move(p));
 }
 
+void BundleWriter::add_copy(const BundleReader& from, const std::string& name) {
+    const SectionInfo& s = from.section(name);
+    add(name, s.dtype, s.rows, s.cols, from.payload(s), static_cast<size_t>(s.length));
+}
+
 void BundleWriter::add_json(const std::string& name, const std::string& json) {
     if (json.size() > std::numeric_limits<uint32_t>::max())
         fail(in_section(printable(name)) + "JSON of " + str(json.size()) + " bytes is too large");

@@ -48,6 +48,8 @@ public:
     void add_f32(const std::string& name, const float* data, uint32_t rows, uint32_t cols);
     void add_i8(const std::string& name, const int8_t* data, uint32_t rows, uint32_t cols);
     void add_u32(const std::string& name, const uint32_t* data, uint32_t rows, uint32_t cols);
+    // Copies a section of another bundle as it is (name, type, shape and bytes).
+    void add_copy(const class BundleReader& from, const std::string& name);
 
     // The whole file, laid out as FORMAT.md says. write_file replaces `path` atomically
     // (temporary file + rename) and throws Error("io", ...) naming the path.
@@ -89,6 +91,7 @@ public:
     const std::vector<SectionInfo>& sections() const { return sections_; }
     bool has(const std::string& name) const;
     const SectionInfo& section(const std::string& name) const;  // throws if missing
+    const uint8_t* payload(const SectionInfo& section) const { return data_ + section.offset; }
 
     // Typed views; each throws Error("bundle", "<name>: ...") if the section is missing,
     // has another dtype, or (when expected_rows/cols != any) another shape.

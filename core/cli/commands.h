@@ -14,5 +14,6 @@ int run_explain(const std::vector<std::string>& args);
 // train (train = true) or eval for --model sasrec|hybrid
 int run_sequence(const std::vector<std::string>& args, bool train);
 int run_import(const std::vector<std::string>& args);
+int run_export(const std::vector<std::string>& args);
 
 }  // namespace hearth::cli

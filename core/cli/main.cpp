@@ -3,7 +3,11 @@
 #include <string>
 #include <vector>
 
+#include "core/cli/bench.h"
 #include "core/cli/commands.h"
+#include "core/cli/bench_pq.h"
+#include "core/cli/eval_bundle.h"
+#include "core/cli/pad_bundle.h"
 #include "core/common/error.h"
 
 namespace {
@@ -19,6 +23,12 @@ const char* kUsage =
     "  recommend  top-k recommendations with reasons for a history\n"
     "  explain    why an item scores as it does: each history item's contribution or influence\n"
     "  import     convert a PyTorch SASRec (safetensors + JSON config) into a bundle\n"
+    "  export     rewrite a bundle for devices (--int8: int8 item tables; --pq M: PQ codes)\n"
+    "  eval-bundle  leave-last-out evaluation of bundles through the engine (fp32 vs int8 vs PQ)\n"
+    "  bench-bundle  a timing-only bundle of any size (random weights, synthetic catalog)\n"
+    "  bench-native  native latency, allocations, cold start and bandwidth probe (JSON)\n"
+    "  bench-pq   PQ scan vs gemv, candidate recall and latency of a PQ bundle (JSON)\n"
+    "  pad-bundle pad a trained bundle with synthetic distractor items (experiments at scale)\n"
     "\n"
     "run 'hearth <command> --help' for the options of a command\n";
 
@@ -39,6 +49,12 @@ int main(int argc, char** argv) {
         if (command == "recommend") return hearth::cli::run_recommend(args);
         if (command == "explain") return hearth::cli::run_explain(args);
         if (command == "import") return hearth::cli::run_import(args);
+        if (command == "export") return hearth::cli::run_export(args);
+        if (command == "eval-bundle") return hearth::cli::run_eval_bundle(args);
+        if (command == "bench-pq") return hearth::cli::run_bench_pq(args);
+        if (command == "pad-bundle") return hearth::cli::run_pad_bundle(args);
+        if (command == "bench-bundle") return hearth::cli::run_bench_bundle(args);
+        if (command == "bench-native") return hearth::cli::run_bench_native(args);
         std::fprintf(stderr, "hearth: unknown command '%s'\n\n%s", command.c_str(), kUsage);
         return 2;
     } catch (const hearth::Error& e) {

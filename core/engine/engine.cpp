@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "core/common/error.h"
 #include "core/kernels/kernels.h"
+#include "core/kernels/pq.h"
+#include "core/kernels/quant.h"
 #include "core/sasrec/sasrec_bundle.h"
 
 namespace hearth {
@@ -63,6 +66,22 @@ Engine::Engine(Bytes bytes, size_t size) : bytes_(std::move(bytes)) {
     }
     if (!mf_ && !sasrec_)
         throw Error("bundle", "the bundle holds no model (neither mf.* nor sasrec.* sections)");
+    // Product-quantized catalogs: the MF table's PQ dims include an explicit model's bias.
+    if (mf_ && PqIndex::present(*reader_, "mf")) {
+        const MfModelView& m = mf_->model();
+        mf_pq_.emplace(*reader_, "mf", n, m.items.dim + (m.params.kind == MfKind::Explicit ? 1u : 0u));
+    }
+    if (sasrec_ && PqIndex::present(*reader_, "sasrec"))
+        seq_pq_.emplace(*reader_, "sasrec", n, sasrec_->model().config.dim);
+    if (mf_ && sasrec_ && bool(mf_pq_) != bool(seq_pq_))
+        throw Error("bundle", std::string("section '") + (mf_pq_ ? "sasrec" : "mf") +
+                                  ".pq_codes': missing from the bundle (a bundle with both models "
+                                  "quantizes both catalogs)");
+    if (mf_pq_ || seq_pq_) {
+        pq_raw_.assign((mf_pq_ ? mf_pq_ : seq_pq_)->scan_size(), 0);
+        if (mf_pq_) pq_mf_query_.assign(mf_pq_->dim(), 0.0f);
+        if (mf_pq_ && seq_pq_) pq_raw2_.assign(pq_raw_.size(), 0);
+    }
     if (reader_->has("hybrid.weight")) {
         hybrid_weight_ = reader_->f32("hybrid.weight", 1, 1)[0];
         if (!(hybrid_weight_ >= 0.0f && hybrid_weight_ <= 1.0f))
@@ -76,6 +95,7 @@ Engine::Engine(Bytes bytes, size_t size) : bytes_(std::move(bytes)) {
     content_ = ContentItems(*reader_, n);
     space_.items = n;
     space_.embeddings = mf_ ? mf_->model().items.rows : sasrec_->model().item_emb;
+    space_.codes = mf_ ? mf_->model().item_codes : sasrec_->model().item_codes;
     space_.dim = mf_ ? mf_->model().items.dim : sasrec_->model().config.dim;
     space_.tag_offsets = catalog_.tag_offsets();
     space_.tag_ids = catalog_.tag_ids();
@@ -125,8 +145,104 @@ void Engine::check_history(const HistoryEntry* history, size_t n) const {
     }
 }
 
-void Engine::score(const HistoryEntry* history, size_t n, ModelChoice model, float weight) {
+bool Engine::uses_pq(ModelChoice model) const {
+    if (model == ModelChoice::Mf) return mf_pq_.has_value();
+    if (model == ModelChoice::Sasrec) return seq_pq_.has_value();
+    return mf_pq_.has_value() && seq_pq_.has_value();
+}
+
+uint32_t Engine::pq_candidate_count(const RecommendOptions& o) const {
+    uint64_t r = o.pq_candidates ? o.pq_candidates
+                                 : std::max<uint64_t>(uint64_t{kPqCandidatesPerK} * o.k, kPqMinCandidates);
+    r = std::max<uint64_t>({r, o.k, o.controls.candidates});
+    return static_cast<uint32_t>(std::min<uint64_t>(r, catalog_.size()));
+}
+
+// Product-quantized catalogs: the fast scan's approximate scores pick the candidates, the
+// exact rows (int8 or fp32) score them, and every other item is left out (NaN).
+void Engine::score_pq(ModelChoice model, float weight, const uint8_t* excluded, uint32_t candidates,
+                      int64_t only_item) {
+    const uint32_t size = catalog_.size();
+    const bool use_mf = model != ModelChoice::Sasrec;
+    const bool use_seq = model != ModelChoice::Mf;
+    float mf_constant = 0.0f;  // explicit: mu + b_u, outside the PQ'd dot [u; 1] . [q_i; b_i]
+    if (use_mf) {
+        const MfModelView& m = mf_->model();
+        const std::vector<float>& u = mf_->user_vector();
+        std::copy(u.begin(), u.begin() + m.items.dim, pq_mf_query_.begin());
+        if (m.params.kind == MfKind::Explicit) {
+            pq_mf_query_[m.items.dim] = 1.0f;
+            mf_constant = m.params.global_mean + u[m.items.dim];
+        }
+    }
+    const float* seq_query = use_seq ? sasrec_->encoding().data() : nullptr;
+    if (model == ModelChoice::Hybrid) {
+        // The blend standardizes each model's scores over the whole catalog. PQ scores are
+        // biased (reconstructions shrink the spread), so the mean and variance come from the
+        // exact rows' moments stored at export: mean = q . mu, var = q^T C q.
+        const double ms = seq_pq_->score_mean(seq_query);
+        const double mm = mf_pq_->score_mean(pq_mf_query_.data()) + mf_constant;
+        const double sd_s = std::sqrt(seq_pq_->score_variance(seq_query));
+        const double sd_m = std::sqrt(mf_pq_->score_variance(pq_mf_query_.data()));
+        const double is = sd_s > 1e-12 ? 1.0 / sd_s : 0.0, im = sd_m > 1e-12 ? 1.0 / sd_m : 0.0;
+        a_seq_ = static_cast<float>(weight * is);
+        a_mf_ = static_cast<float>((1.0 - weight) * im);
+        blend_offset_ = static_cast<float>(-weight * is * ms - (1.0 - weight) * im * mm);
+    }
+    // scores_ is NaN but for the candidates: after a PQ call only the previous candidates
+    // need resetting, else the whole array.
+    if (pq_scores_clean_)
+        for (uint32_t item : pq_candidates_) scores_[item] = std::numeric_limits<float>::quiet_NaN();
+    else
+        std::fill(scores_.begin(), scores_.end(), std::numeric_limits<float>::quiet_NaN());
+    pq_candidates_.clear();
+    if (only_item >= 0) {
+        pq_candidates_.push_back(static_cast<uint32_t>(only_item));
+    } else if (candidates >= size) {
+        // Every item is a candidate: nothing for a scan to choose.
+        for (uint32_t i = 0; i < size; ++i)
+            if (!(excluded && excluded[i])) pq_candidates_.push_back(i);
+    } else if (model == ModelChoice::Mf || model == ModelChoice::Sasrec) {
+        PqIndex& pq = model == ModelChoice::Mf ? *mf_pq_ : *seq_pq_;
+        pq.scan(model == ModelChoice::Mf ? pq_mf_query_.data() : seq_query, pq_raw_.data());
+        pq_top_k_u16(pq_raw_.data(), size, candidates, excluded, pq_heap_, pq_candidates_);
+    } else {
+        // The approximate blend a_seq * seq + a_mf * mf in one integer sum: both models'
+        // tables, scaled by their blend coefficients, share one u8 step (sized so that the
+        // two u16 sums cannot overflow), and the two scans add up.
+        mf_pq_->prepare(pq_mf_query_.data(), a_mf_);
+        seq_pq_->prepare(seq_query, a_seq_);
+        const uint32_t levels = std::min<uint32_t>(255, 65535 / (mf_pq_->subspaces() + seq_pq_->subspaces()));
+        const float step = std::max(mf_pq_->lut_range(), seq_pq_->lut_range()) / static_cast<float>(levels);
+        mf_pq_->quantize(step);
+        seq_pq_->quantize(step);
+        mf_pq_->scan_prepared(pq_raw_.data());
+        seq_pq_->scan_prepared(pq_raw2_.data());
+        for (size_t i = 0; i < pq_raw_.size(); ++i) pq_raw_[i] = static_cast<uint16_t>(pq_raw_[i] + pq_raw2_[i]);
+        pq_top_k_u16(pq_raw_.data(), size, candidates, excluded, pq_heap_, pq_candidates_);
+    }
+    // The exact scores, the candidates' rows gathered (so an int8 kernel call covers them all).
+    const size_t r = pq_candidates_.size();
+    pq_exact_.resize(r);
+    pq_exact_mf_.resize(model == ModelChoice::Hybrid ? r : 0);
+    if (model == ModelChoice::Mf) {
+        mf_->score_items(pq_candidates_.data(), r, pq_exact_.data());
+    } else if (model == ModelChoice::Sasrec) {
+        sasrec_->score_items(pq_candidates_.data(), r, pq_exact_.data());
+    } else {
+        sasrec_->score_items(pq_candidates_.data(), r, pq_exact_.data());
+        mf_->score_items(pq_candidates_.data(), r, pq_exact_mf_.data());
+        for (size_t j = 0; j < r; ++j) pq_exact_[j] = a_seq_ * pq_exact_[j] + a_mf_ * pq_exact_mf_[j] + blend_offset_;
+    }
+    for (size_t j = 0; j < r; ++j) scores_[pq_candidates_[j]] = pq_exact_[j];
+    pq_scores_clean_ = true;
+    pq_scored_ = true;
+}
+
+void Engine::score(const HistoryEntry* history, size_t n, ModelChoice model, float weight,
+                   const uint8_t* excluded, uint32_t candidates, int64_t only_item) {
     check_history(history, n);
+    pq_scored_ = false;
     history_items_.clear();
     for (size_t i = 0; i < n; ++i) history_items_.push_back(history[i].item);
     const uint32_t size = catalog_.size();
@@ -140,8 +256,14 @@ void Engine::score(const HistoryEntry* history, size_t n, ModelChoice model, flo
         // Without history the models know nothing of the user (an implicit or sequence
         // model gives no signal): popularity is the honest answer until the first event.
         for (uint32_t i = 0; i < size; ++i) scores_[i] = catalog_.popularity(i);
+        pq_scores_clean_ = false;
         return;
     }
+    if (uses_pq(model)) {
+        score_pq(model, weight, excluded, candidates, only_item);
+        return;
+    }
+    pq_scores_clean_ = false;
     if (model == ModelChoice::Mf) {
         mf_->score_all(scores_.data());
     } else if (model == ModelChoice::Sasrec) {
@@ -198,7 +320,8 @@ const Recommendations& Engine::recommend(const HistoryEntry* history, size_t n,
                                         std::to_string(options.controls.avoid_items[i]) +
                                         " is outside the catalog");
     const ModelChoice model = resolve(options.model);
-    score(history, n, model, resolve_weight(options.hybrid_weight));
+    const float weight = resolve_weight(options.hybrid_weight);
+    check_history(history, n);
 
     RerankControls controls = options.controls;
     if (!controls.mood_weights && options.mood >= 0) {
@@ -209,26 +332,31 @@ const Recommendations& Engine::recommend(const HistoryEntry* history, size_t n,
         moods_.weights(static_cast<uint32_t>(options.mood), mood_weights_.data());
         controls.mood_weights = mood_weights_.data();
     }
-    // A new user gets the popular items spread over the catalog's tags (MMR over
-    // popularity, tag similarity), each standing for a tag.
-    const bool onboarding = cold_start();
-    uint32_t onboarding_bits = 0;
-    if (onboarding && catalog_.tag_count() > 0) {
-        controls.similarity = Similarity::Tags;
-        if (controls.diversity == 0.0f) {
-            controls.diversity = kOnboardingDiversity;
-            onboarding_bits = kControlDiversity;  // the default, not the person's choice
-        }
-    }
 
+    // Marked before scoring, so that a PQ scan spends no candidate on an excluded item.
     if (options.exclude_history)
-        for (uint32_t item : history_items_) excluded_[item] = 1;
+        for (size_t i = 0; i < n; ++i) excluded_[history[i].item] = 1;
     for (size_t i = 0; i < options.exclude_count; ++i) excluded_[options.exclude[i]] = 1;
     for (size_t i = 0; i < controls.avoid_item_count; ++i) excluded_[controls.avoid_items[i]] = 1;
     const Reranked* reranked = nullptr;
+    bool onboarding = false;
+    uint32_t onboarding_bits = 0;
     try {
+        score(history, n, model, weight, excluded_.data(), pq_candidate_count(options));
+        // A new user gets the popular items spread over the catalog's tags (MMR over
+        // popularity, tag similarity), each standing for a tag.
+        onboarding = cold_start();
+        if (onboarding && catalog_.tag_count() > 0) {
+            controls.similarity = Similarity::Tags;
+            if (controls.diversity == 0.0f) {
+                controls.diversity = kOnboardingDiversity;
+                onboarding_bits = kControlDiversity;  // the default, not the person's choice
+            }
+        }
+        // After a PQ scan only the candidates have scores: the re-ranker reads just those.
         reranked = &reranker_.rerank(space_, scores_.data(), excluded_.data(), history_items_.data(),
-                                     history_items_.size(), controls, options.k);
+                                     history_items_.size(), controls, options.k,
+                                     pq_scored_ ? pq_candidates_.data() : nullptr, pq_candidates_.size());
     } catch (...) {
         std::fill(excluded_.begin(), excluded_.end(), 0);
         throw;
@@ -313,18 +441,35 @@ const std::vector<Scored>& Engine::similar(uint32_t item, uint32_t k) {
     const uint32_t size = catalog_.size();
     if (item >= size)
         throw Error("argument", "item index " + std::to_string(item) + " is outside the catalog");
-    const float* table = mf_ ? mf_->model().items.rows : sasrec_->model().item_emb;
-    const uint32_t dim = mf_ ? mf_->model().items.dim : sasrec_->model().config.dim;
+    const float* table = space_.embeddings;
+    const int8_t* codes = space_.codes;
+    const uint32_t dim = space_.dim;
     if (inverse_norms_.empty()) {
         inverse_norms_.resize(size);
         for (uint32_t i = 0; i < size; ++i) {
-            const float* row = table + static_cast<size_t>(i) * dim;
-            const float norm = std::sqrt(dot_f32()(row, row, dim));
+            float norm = 0.0f;
+            if (table) {
+                const float* row = table + static_cast<size_t>(i) * dim;
+                norm = std::sqrt(dot_f32()(row, row, dim));
+            } else {
+                const int8_t* row = codes + static_cast<size_t>(i) * dim;
+                norm = std::sqrt(static_cast<float>(dot_i8_ref(row, row, dim)));
+            }
             inverse_norms_[i] = norm > 0.0f ? 1.0f / norm : 0.0f;
         }
     }
-    gemv_f32()(table, size, dim, table + static_cast<size_t>(item) * dim, scores_.data());
-    for (uint32_t i = 0; i < size; ++i) scores_[i] *= inverse_norms_[i] * inverse_norms_[item];
+    pq_scores_clean_ = false;  // scores_ is the workspace here
+    if (table) {
+        gemv_f32()(table, size, dim, table + static_cast<size_t>(item) * dim, scores_.data());
+        for (uint32_t i = 0; i < size; ++i) scores_[i] *= inverse_norms_[i] * inverse_norms_[item];
+    } else {
+        // int8: the row scales cancel in a cosine, so the integer dot of codes, scaled by
+        // the codes' inverse norms, is the cosine of the quantized rows.
+        similar_query_.resize(dim);
+        for (uint32_t j = 0; j < dim; ++j) similar_query_[j] = codes[static_cast<size_t>(item) * dim + j];
+        gemv_i8()(codes, inverse_norms_.data(), size, dim, similar_query_.data(), inverse_norms_[item],
+                  scores_.data());
+    }
     excluded_[item] = 1;
     top_k(scores_.data(), size, k, excluded_.data(), similar_);
     excluded_[item] = 0;
@@ -336,7 +481,9 @@ const Explanation& Engine::explain(const HistoryEntry* history, size_t n, uint32
     if (item >= catalog_.size())
         throw Error("argument", "item index " + std::to_string(item) + " is outside the catalog");
     const ModelChoice model = resolve(asked);
-    score(history, n, model, resolve_weight(hybrid_weight));
+    // A PQ bundle needs no scan here: the explained item is re-scored exactly (the hybrid's
+    // standardization comes from the catalog's moments).
+    score(history, n, model, resolve_weight(hybrid_weight), nullptr, 0, item);
     Explanation& e = explanation_;
     e.model = model;
     e.item = item;

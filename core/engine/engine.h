@@ -16,6 +16,7 @@
 #include "core/engine/content_items.h"
 #include "core/engine/mf_scorer.h"
 #include "core/engine/moods.h"
+#include "core/engine/pq_index.h"
 #include "core/engine/reason.h"
 #include "core/engine/sasrec_scorer.h"
 #include "core/kernels/topk.h"
@@ -45,7 +46,15 @@ struct RecommendOptions {
     RerankControls controls;
     int32_t mood = -1;                  // a mood of the bundle's table (used when
                                         // controls.mood_weights is null); -1: none
+    // Product-quantized bundles: how many candidates the PQ scan keeps for exact
+    // re-scoring; 0: max(kPqCandidatesPerK * k, kPqMinCandidates). Never fewer than k or
+    // the re-ranking pool (controls.candidates).
+    uint32_t pq_candidates = 0;
 };
+
+// PQ bundles: the default candidate count is max(10 k, 500).
+constexpr uint32_t kPqCandidatesPerK = 10;
+constexpr uint32_t kPqMinCandidates = 500;
 
 struct Recommendations {
     ModelChoice model = ModelChoice::Mf;  // the model that produced them
@@ -107,8 +116,18 @@ public:
     // has them, else SASRec's item embeddings), tags and popularity.
     const ItemSpace& item_space() const { return space_; }
 
-    // After recommend/explain: every item's score under the model used.
+    // After recommend/explain: every item's score under the model used. For a
+    // product-quantized bundle only the candidates have one (their exact re-scored score,
+    // after recommend; the explained item, after explain): every other entry is NaN.
     const std::vector<float>& scores() const { return scores_; }
+    // Product-quantized catalogs (hearth export --pq): the PQ index of each model (null
+    // when the bundle has none), and after recommend the candidates the scan kept, best
+    // approximate score first (all eligible items in index order when the candidate count
+    // covers the catalog: then there is no scan).
+    const PqIndex* mf_pq() const { return mf_pq_ ? &*mf_pq_ : nullptr; }
+    const PqIndex* sasrec_pq() const { return seq_pq_ ? &*seq_pq_ : nullptr; }
+    bool uses_pq(ModelChoice model) const;
+    const std::vector<uint32_t>& pq_candidates() const { return pq_candidates_; }
     // After recommend/explain with MF: the folded-in user vector.
     const std::vector<float>& user_vector() const { return mf_->user_vector(); }
 
@@ -116,8 +135,14 @@ private:
     ModelChoice resolve(ModelChoice asked) const;
     float resolve_weight(float asked) const;
     void check_history(const HistoryEntry* history, size_t n) const;
-    // Runs the models on the history and fills scores_ for `model`.
-    void score(const HistoryEntry* history, size_t n, ModelChoice model, float weight);
+    // Runs the models on the history and fills scores_ for `model`. A PQ bundle scores the
+    // catalog approximately, keeps the best `candidates` items not `excluded` and re-scores
+    // them exactly (or, with `only_item` >= 0, re-scores that item alone, without a scan).
+    void score(const HistoryEntry* history, size_t n, ModelChoice model, float weight,
+               const uint8_t* excluded = nullptr, uint32_t candidates = 0, int64_t only_item = -1);
+    void score_pq(ModelChoice model, float weight, const uint8_t* excluded, uint32_t candidates,
+                  int64_t only_item);
+    uint32_t pq_candidate_count(const RecommendOptions& options) const;
     // Per-item reasons of `model` for `item`, all of them, largest first.
     void reasons_for(uint32_t item, ModelChoice model, std::vector<Reason>& out);
     bool cold_start() const { return history_items_.empty(); }
@@ -128,6 +153,7 @@ private:
     Catalog catalog_;
     std::optional<MfScorer> mf_;
     std::optional<SasrecScorer> sasrec_;
+    std::optional<PqIndex> mf_pq_, seq_pq_;
     float hybrid_weight_ = 0.5f;
     MoodTable moods_;
     ContentItems content_;
@@ -142,10 +168,20 @@ private:
     std::vector<uint32_t> tag_popularity_offsets_;  // for claim_tags(), built on first use
     std::vector<float> tag_popularity_;
     std::vector<Scored> similar_;
+    std::vector<int16_t> similar_query_;
     std::vector<uint8_t> excluded_;
     std::vector<Reason> candidates_, extra_;
     // Hybrid: scores_ = a_seq * sasrec + a_mf * mf + offset (standardization per request).
-    float a_seq_ = 0.0f, a_mf_ = 0.0f;
+    float a_seq_ = 0.0f, a_mf_ = 0.0f, blend_offset_ = 0.0f;
+    // PQ workspaces: the scan's u16 sums, the MF query ([u; 1] for explicit models), the
+    // candidates.
+    std::vector<uint16_t> pq_raw_, pq_raw2_;
+    std::vector<float> pq_mf_query_;
+    std::vector<uint64_t> pq_heap_;
+    std::vector<uint32_t> pq_candidates_;
+    std::vector<float> pq_exact_, pq_exact_mf_;
+    bool pq_scored_ = false;        // the last score() used the PQ path
+    bool pq_scores_clean_ = false;  // scores_ is NaN except at pq_candidates_
     Recommendations recs_;
     Explanation explanation_;
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/kernels/kernels.h"
+#include "core/kernels/quant.h"
 
 namespace hearth {
 
@@ -10,34 +11,80 @@ MfScorer::MfScorer(const MfModelView& model) : model_(model) {
     user_.assign(model_.user_dim(), 0.0f);
     feature_.assign(model_.user_dim(), 0.0);
     z_.assign(model_.user_dim(), 0.0);
+    if (quantized()) {
+        row_.assign(model_.items.dim, 0.0f);
+        query_codes_.assign(model_.items.dim, 0);
+    }
+}
+
+FactorRows MfScorer::history_rows() const {
+    if (!quantized()) return model_.items;
+    FactorRows rows = model_.items;
+    rows.rows = gathered_.data();
+    rows.count = static_cast<uint32_t>(merged_.size());
+    return rows;
+}
+
+// The features of one item: its row, dequantized first in an int8 bundle.
+void MfScorer::item_features(uint32_t item) {
+    if (!quantized()) {
+        RidgeSolver::features(model_.items, item, feature_.data());
+        return;
+    }
+    const uint32_t d = model_.items.dim;
+    dequantize_row_i8(model_.item_codes + static_cast<size_t>(item) * d, model_.item_scales[item], d,
+                      row_.data());
+    FactorRows one = model_.items;
+    one.rows = row_.data();
+    one.count = 1;
+    RidgeSolver::features(one, 0, feature_.data());
 }
 
 void MfScorer::fold_in(const HistoryEntry* history, size_t n) {
-    merged_.assign(history, history + n);
     // One term per distinct item, in item order (the order training uses, so a training
-    // user's history folds in to bit-identical sums).
-    std::stable_sort(merged_.begin(), merged_.end(),
-                     [](const HistoryEntry& a, const HistoryEntry& b) { return a.item < b.item; });
-    size_t out = 0;
-    for (size_t i = 0; i < merged_.size(); ++i) {
-        if (out > 0 && merged_[out - 1].item == merged_[i].item) {
+    // user's history folds in to bit-identical sums); repeats merge in history order. A
+    // plain sort on (item, position) gives that order without stable_sort's buffer, so a
+    // warm call does not allocate.
+    order_.resize(n);
+    for (size_t i = 0; i < n; ++i) order_[i] = {history[i].item, static_cast<uint32_t>(i)};
+    std::sort(order_.begin(), order_.end());
+    merged_.clear();
+    for (const auto& [item, position] : order_) {
+        const float value = history[position].value;
+        if (!merged_.empty() && merged_.back().item == item) {
             if (model_.params.kind == MfKind::Implicit)
-                merged_[out - 1].value += merged_[i].value;
+                merged_.back().value += value;
             else
-                merged_[out - 1].value = merged_[i].value;
+                merged_.back().value = value;
         } else {
-            merged_[out++] = merged_[i];
+            merged_.push_back({item, value});
         }
     }
-    merged_.resize(out);
     history_terms(model_, merged_.data(), merged_.size(), terms_);
-    solver_.solve(model_.items, model_.gram, terms_.data(), terms_.size(),
+    if (quantized()) {
+        // The solve reads the history's rows only: dequantize those, and let term k
+        // point at row k of the gathered copy.
+        const uint32_t d = model_.items.dim;
+        gathered_.resize(merged_.size() * d);
+        for (size_t k = 0; k < merged_.size(); ++k) {
+            const uint32_t item = merged_[k].item;
+            dequantize_row_i8(model_.item_codes + static_cast<size_t>(item) * d, model_.item_scales[item],
+                              d, &gathered_[k * d]);
+            terms_[k].index = static_cast<uint32_t>(k);
+        }
+    }
+    solver_.solve(history_rows(), model_.gram, terms_.data(), terms_.size(),
                   effective_reg(model_.params, terms_.size()), user_.data());
+    if (quantized()) query_scale_ = quantize_query_i16(user_.data(), model_.items.dim, query_codes_.data());
 }
 
 void MfScorer::score_all(float* out) const {
     const uint32_t n = model_.items.count;
-    gemv_f32()(model_.items.rows, n, model_.items.dim, user_.data(), out);
+    if (quantized())
+        gemv_i8()(model_.item_codes, model_.item_scales, n, model_.items.dim, query_codes_.data(),
+                  query_scale_, out);
+    else
+        gemv_f32()(model_.items.rows, n, model_.items.dim, user_.data(), out);
     if (model_.params.kind == MfKind::Explicit) {
         const float user_bias = user_[model_.items.dim];
         const float mu = model_.params.global_mean;
@@ -46,22 +93,55 @@ void MfScorer::score_all(float* out) const {
 }
 
 float MfScorer::score(uint32_t item) {
+    if (quantized()) {
+        // The scoring kernel on one row: the same score score_all gives.
+        const uint32_t d = model_.items.dim;
+        float s = 0.0f;
+        gemv_i8()(model_.item_codes + static_cast<size_t>(item) * d, model_.item_scales + item, 1, d,
+                  query_codes_.data(), query_scale_, &s);
+        if (model_.params.kind == MfKind::Explicit) s += user_[d];
+        return s + base_score(item);
+    }
     RidgeSolver::features(model_.items, item, feature_.data());
     double s = 0.0;
     for (uint32_t r = 0; r < model_.user_dim(); ++r) s += feature_[r] * user_[r];
     return static_cast<float>(s) + base_score(item);
 }
 
+void MfScorer::score_items(const uint32_t* items, size_t n, float* out) {
+    if (!quantized()) {
+        for (size_t j = 0; j < n; ++j) out[j] = score(items[j]);
+        return;
+    }
+    // Integer sums are exact, so the gathered rows score exactly as one row at a time.
+    const uint32_t d = model_.items.dim;
+    gather_codes_.resize(n * d);
+    gather_scales_.resize(n);
+    for (size_t j = 0; j < n; ++j) {
+        std::copy(model_.item_codes + static_cast<size_t>(items[j]) * d,
+                  model_.item_codes + static_cast<size_t>(items[j] + 1) * d, &gather_codes_[j * d]);
+        gather_scales_[j] = model_.item_scales[items[j]];
+    }
+    gemv_i8()(gather_codes_.data(), gather_scales_.data(), n, d, query_codes_.data(), query_scale_, out);
+    for (size_t j = 0; j < n; ++j) {
+        float s = out[j];
+        if (model_.params.kind == MfKind::Explicit) s += user_[d];
+        out[j] = s + base_score(items[j]);
+    }
+}
+
 void MfScorer::contributions(uint32_t item, std::vector<Reason>& out) {
     const uint32_t m = model_.user_dim();
-    RidgeSolver::features(model_.items, item, feature_.data());
+    item_features(item);
     solver_.apply_inverse(feature_.data(), z_.data());
     out.clear();
-    for (const RidgeTerm& t : terms_) {
-        RidgeSolver::features(model_.items, t.index, feature_.data());
+    const FactorRows rows = history_rows();
+    for (size_t k = 0; k < terms_.size(); ++k) {
+        const RidgeTerm& t = terms_[k];
+        RidgeSolver::features(rows, t.index, feature_.data());
         double dot = 0.0;
         for (uint32_t r = 0; r < m; ++r) dot += feature_[r] * z_[r];
-        out.push_back({t.index, static_cast<float>(double(t.weight) * t.target * dot)});
+        out.push_back({merged_[k].item, static_cast<float>(double(t.weight) * t.target * dot)});
     }
     sort_reasons(out);
 }

@@ -3,6 +3,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "core/engine/reason.h"
@@ -24,7 +25,13 @@ public:
     // first; with base_score(item) they add up to the item's score exactly
     // (Hu, Koren, Volinsky 2008, section 5).
     void contributions(uint32_t item, std::vector<Reason>& out);
-    float score(uint32_t item);  // the same score as score_all, in double precision
+    // The same score as score_all: in double precision, or for an int8 bundle with the
+    // int8 kernel (contributions then add up to it within the query's int16 rounding).
+    float score(uint32_t item);
+    // score(items[j]) for each j into out[j], bit for bit; an int8 bundle gathers the rows
+    // and runs the scoring kernel once over them.
+    void score_items(const uint32_t* items, size_t n, float* out);
+    bool quantized() const { return model_.item_codes != nullptr; }
 
     float base_score(uint32_t item) const { return model_.base_score(item); }
     const MfModelView& model() const { return model_; }
@@ -32,12 +39,23 @@ public:
     const std::vector<HistoryEntry>& merged_history() const { return merged_; }
 
 private:
+    FactorRows history_rows() const;  // rows the terms index: the catalog, or the gathered copy
+    void item_features(uint32_t item);
+
     MfModelView model_;
     RidgeSolver solver_;
     std::vector<HistoryEntry> merged_;
+    std::vector<std::pair<uint32_t, uint32_t>> order_;  // (item, history position)
     std::vector<RidgeTerm> terms_;
     std::vector<float> user_;
     std::vector<double> feature_, z_;
+    // int8 bundles: the history's rows dequantized, one row of scratch, the user vector
+    // quantized for the scoring kernel.
+    std::vector<float> gathered_, row_;
+    std::vector<int16_t> query_codes_;
+    float query_scale_ = 0.0f;
+    std::vector<int8_t> gather_codes_;  // score_items: the items' codes and scales
+    std::vector<float> gather_scales_;
 };
 
 }  // namespace hearth

@@ -3,12 +3,25 @@
 #include <algorithm>
 
 #include "core/kernels/kernels.h"
+#include "core/kernels/quant.h"
 
 namespace hearth {
 
 SasrecScorer::SasrecScorer(const SasrecView& model) : encoder_(model) {
     z_.assign(model.config.dim, 0.0f);
     items_.reserve(model.config.max_len);
+    if (quantized()) {
+        row_.assign(model.config.dim, 0.0f);
+        query_codes_.assign(model.config.dim, 0);
+    }
+}
+
+const float* SasrecScorer::item_row(uint32_t item) {
+    const uint32_t d = model().config.dim;
+    if (!quantized()) return model().item_emb + static_cast<size_t>(item) * d;
+    dequantize_row_i8(model().item_codes + static_cast<size_t>(item) * d, model().item_scales[item], d,
+                      row_.data());
+    return row_.data();
 }
 
 void SasrecScorer::encode(const uint32_t* items, size_t n) {
@@ -17,20 +30,47 @@ void SasrecScorer::encode(const uint32_t* items, size_t n) {
     const uint32_t d = model().config.dim;
     if (n == 0) {
         std::fill(z_.begin(), z_.end(), 0.0f);
-        return;
+    } else {
+        const float* z = encoder_.encode(items, n);
+        std::copy(z, z + d, z_.begin());
     }
-    const float* z = encoder_.encode(items, n);
-    std::copy(z, z + d, z_.begin());
+    if (quantized()) query_scale_ = quantize_query_i16(z_.data(), d, query_codes_.data());
 }
 
 void SasrecScorer::score_all(float* out) const {
     const SasrecConfig& c = model().config;
-    gemv_f32()(model().item_emb, c.items, c.dim, z_.data(), out);
+    if (quantized())
+        gemv_i8()(model().item_codes, model().item_scales, c.items, c.dim, query_codes_.data(),
+                  query_scale_, out);
+    else
+        gemv_f32()(model().item_emb, c.items, c.dim, z_.data(), out);
 }
 
 float SasrecScorer::score(uint32_t item) const {
     const uint32_t d = model().config.dim;
+    if (quantized()) {  // the scoring kernel on one row: the same score score_all gives
+        float s = 0.0f;
+        gemv_i8()(model().item_codes + static_cast<size_t>(item) * d, model().item_scales + item, 1, d,
+                  query_codes_.data(), query_scale_, &s);
+        return s;
+    }
     return dot_f32()(model().item_emb + static_cast<size_t>(item) * d, z_.data(), d);
+}
+
+void SasrecScorer::score_items(const uint32_t* items, size_t n, float* out) {
+    if (!quantized()) {
+        for (size_t j = 0; j < n; ++j) out[j] = score(items[j]);
+        return;
+    }
+    const uint32_t d = model().config.dim;
+    gather_codes_.resize(n * d);
+    gather_scales_.resize(n);
+    for (size_t j = 0; j < n; ++j) {
+        std::copy(model().item_codes + static_cast<size_t>(items[j]) * d,
+                  model().item_codes + static_cast<size_t>(items[j] + 1) * d, &gather_codes_[j * d]);
+        gather_scales_[j] = model().item_scales[items[j]];
+    }
+    gemv_i8()(gather_codes_.data(), gather_scales_.data(), n, d, query_codes_.data(), query_scale_, out);
 }
 
 void SasrecScorer::influences(uint32_t item, std::vector<Reason>& out) {
@@ -43,7 +83,7 @@ void SasrecScorer::influences(uint32_t item, std::vector<Reason>& out) {
         without_.assign(rows, rows + rows_ * d);
         leave_one_out_ready_ = true;
     }
-    const float* e = model().item_emb + static_cast<size_t>(item) * d;
+    const float* e = item_row(item);
     const float full = dot_f32()(e, z_.data(), d);
     const size_t window_start = n - rows_;
     merged_.clear();

@@ -18,6 +18,9 @@ public:
     void encode(const uint32_t* items, size_t n);
     void score_all(float* out) const;
     float score(uint32_t item) const;
+    // score(items[j]) for each j into out[j], bit for bit; an int8 bundle gathers the rows
+    // and runs the scoring kernel once over them.
+    void score_items(const uint32_t* items, size_t n, float* out);
 
     // Influence of each history item on `item`'s score: score - score without that item.
     // A repeated item's influences add up. Largest first. The leave-one-out encodings are
@@ -27,8 +30,13 @@ public:
     void attention(std::vector<Reason>& out) const;
 
     const SasrecView& model() const { return encoder_.model(); }
+    // The last history's encoding z (dim floats): score(item) = z . item_emb[item].
+    const std::vector<float>& encoding() const { return z_; }
+    bool quantized() const { return model().item_emb == nullptr; }
 
 private:
+    const float* item_row(uint32_t item);  // dequantized into row_ for an int8 bundle
+
     SasrecEncoder encoder_;
     std::vector<uint32_t> items_;   // the history, oldest first
     std::vector<float> z_;          // its encoding
@@ -36,6 +44,11 @@ private:
     std::vector<float> without_;    // rows x dim leave-one-out encodings
     size_t rows_ = 0;
     std::vector<Reason> merged_;
+    std::vector<float> row_;
+    std::vector<int16_t> query_codes_;  // int8 bundles: z quantized for the scoring kernel
+    float query_scale_ = 0.0f;
+    std::vector<int8_t> gather_codes_;  // score_items: the items' codes and scales
+    std::vector<float> gather_scales_;
 };
 
 }  // namespace hearth

@@ -19,6 +19,12 @@ void gemv_f32_ref(const float* rows, size_t n, size_t d, const float* q, float* 
     for (size_t i = 0; i < n; ++i) out[i] = dot_f32_ref(rows + i * d, q, d);
 }
 
+float sum_f32_ref(const float* x, size_t n) {
+    float sum = 0.0f;
+    for (size_t i = 0; i < n; ++i) sum += x[i];
+    return sum;
+}
+
 namespace {
 
 #if defined(__wasm_simd128__)
@@ -41,9 +47,19 @@ float dot_f32_simd128(const float* a, const float* b, size_t n) {
     return hsum(wasm_f32x4_add(acc0, acc1)) + dot_f32_ref(a + i, b + i, n - i);
 }
 
+// [sum(a), sum(b), sum(c), sum(d)] with shuffles: one store for four rows instead of
+// sixteen lane extracts.
+v128_t hsum4(v128_t a, v128_t b, v128_t c, v128_t d) {
+    const v128_t ab = wasm_f32x4_add(wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), wasm_i32x4_shuffle(a, b, 2, 6, 3, 7));
+    const v128_t cd = wasm_f32x4_add(wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), wasm_i32x4_shuffle(c, d, 2, 6, 3, 7));
+    return wasm_f32x4_add(wasm_i32x4_shuffle(ab, cd, 0, 1, 4, 5), wasm_i32x4_shuffle(ab, cd, 2, 3, 6, 7));
+}
+
 // Four rows per pass: each query chunk is loaded once and reused from a register for four
-// rows, which keeps the loop bound by streaming the catalog, not by loads of q.
+// rows, two accumulators per row halve the add chains, and the four sums leave in one
+// store, which keeps the loop bound by streaming the catalog.
 void gemv_f32_simd128(const float* rows, size_t n, size_t d, const float* q, float* out) {
+    const size_t d8 = d & ~size_t(7);
     const size_t d4 = d & ~size_t(3);
     size_t i = 0;
     for (; i + 4 <= n; i += 4) {
@@ -52,19 +68,52 @@ void gemv_f32_simd128(const float* rows, size_t n, size_t d, const float* q, flo
         const float* r2 = r1 + d;
         const float* r3 = r2 + d;
         v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0;
-        for (size_t j = 0; j < d4; j += 4) {
-            const v128_t qv = wasm_v128_load(q + j);
-            a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(r0 + j), qv));
-            a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(r1 + j), qv));
-            a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load(r2 + j), qv));
-            a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_v128_load(r3 + j), qv));
+        v128_t b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        size_t j = 0;
+        for (; j < d8; j += 8) {
+            const v128_t qa = wasm_v128_load(q + j);
+            const v128_t qb = wasm_v128_load(q + j + 4);
+            a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(r0 + j), qa));
+            a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(r1 + j), qa));
+            a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load(r2 + j), qa));
+            a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_v128_load(r3 + j), qa));
+            b0 = wasm_f32x4_add(b0, wasm_f32x4_mul(wasm_v128_load(r0 + j + 4), qb));
+            b1 = wasm_f32x4_add(b1, wasm_f32x4_mul(wasm_v128_load(r1 + j + 4), qb));
+            b2 = wasm_f32x4_add(b2, wasm_f32x4_mul(wasm_v128_load(r2 + j + 4), qb));
+            b3 = wasm_f32x4_add(b3, wasm_f32x4_mul(wasm_v128_load(r3 + j + 4), qb));
         }
-        out[i] = hsum(a0) + dot_f32_ref(r0 + d4, q + d4, d - d4);
-        out[i + 1] = hsum(a1) + dot_f32_ref(r1 + d4, q + d4, d - d4);
-        out[i + 2] = hsum(a2) + dot_f32_ref(r2 + d4, q + d4, d - d4);
-        out[i + 3] = hsum(a3) + dot_f32_ref(r3 + d4, q + d4, d - d4);
+        for (; j < d4; j += 4) {
+            const v128_t qa = wasm_v128_load(q + j);
+            a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(r0 + j), qa));
+            a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(r1 + j), qa));
+            a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load(r2 + j), qa));
+            a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_v128_load(r3 + j), qa));
+        }
+        v128_t sums = hsum4(wasm_f32x4_add(a0, b0), wasm_f32x4_add(a1, b1), wasm_f32x4_add(a2, b2),
+                            wasm_f32x4_add(a3, b3));
+        if (d4 < d) {
+            const v128_t tail = wasm_f32x4_make(dot_f32_ref(r0 + d4, q + d4, d - d4), dot_f32_ref(r1 + d4, q + d4, d - d4),
+                                                dot_f32_ref(r2 + d4, q + d4, d - d4), dot_f32_ref(r3 + d4, q + d4, d - d4));
+            sums = wasm_f32x4_add(sums, tail);
+        }
+        wasm_v128_store(out + i, sums);
     }
     for (; i < n; ++i) out[i] = dot_f32_simd128(rows + i * d, q, d);
+}
+
+// Four independent accumulators (16 floats a pass): bound by loads, not by add latency.
+float sum_f32_simd128(const float* x, size_t n) {
+    v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0;
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        a0 = wasm_f32x4_add(a0, wasm_v128_load(x + i));
+        a1 = wasm_f32x4_add(a1, wasm_v128_load(x + i + 4));
+        a2 = wasm_f32x4_add(a2, wasm_v128_load(x + i + 8));
+        a3 = wasm_f32x4_add(a3, wasm_v128_load(x + i + 12));
+    }
+    for (; i + 4 <= n; i += 4) a0 = wasm_f32x4_add(a0, wasm_v128_load(x + i));
+    return hsum(wasm_f32x4_add(wasm_f32x4_add(a0, a1), wasm_f32x4_add(a2, a3))) +
+           sum_f32_ref(x + i, n - i);
 }
 
 #endif
@@ -113,6 +162,19 @@ void gemv_f32_sse2(const float* rows, size_t n, size_t d, const float* q, float*
     for (; i < n; ++i) out[i] = dot_f32_sse2(rows + i * d, q, d);
 }
 
+float sum_f32_sse2(const float* x, size_t n) {
+    __m128 a0 = _mm_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        a0 = _mm_add_ps(a0, _mm_loadu_ps(x + i));
+        a1 = _mm_add_ps(a1, _mm_loadu_ps(x + i + 4));
+        a2 = _mm_add_ps(a2, _mm_loadu_ps(x + i + 8));
+        a3 = _mm_add_ps(a3, _mm_loadu_ps(x + i + 12));
+    }
+    for (; i + 4 <= n; i += 4) a0 = _mm_add_ps(a0, _mm_loadu_ps(x + i));
+    return hsum_sse(_mm_add_ps(_mm_add_ps(a0, a1), _mm_add_ps(a2, a3))) + sum_f32_ref(x + i, n - i);
+}
+
 __attribute__((target("avx2"))) float hsum_avx(__m256 v) {
     return hsum_sse(_mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1)));
 }
@@ -148,6 +210,20 @@ __attribute__((target("avx2"))) void gemv_f32_avx2(const float* rows, size_t n, 
         out[i + 3] = hsum_avx(a3) + dot_f32_ref(r3 + d8, q + d8, d - d8);
     }
     for (; i < n; ++i) out[i] = dot_f32_avx2(rows + i * d, q, d);
+}
+
+__attribute__((target("avx2"))) float sum_f32_avx2(const float* x, size_t n) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        a0 = _mm256_add_ps(a0, _mm256_loadu_ps(x + i));
+        a1 = _mm256_add_ps(a1, _mm256_loadu_ps(x + i + 8));
+        a2 = _mm256_add_ps(a2, _mm256_loadu_ps(x + i + 16));
+        a3 = _mm256_add_ps(a3, _mm256_loadu_ps(x + i + 24));
+    }
+    for (; i + 8 <= n; i += 8) a0 = _mm256_add_ps(a0, _mm256_loadu_ps(x + i));
+    return hsum_avx(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3))) +
+           sum_f32_ref(x + i, n - i);
 }
 
 bool cpu_has_avx2() {
@@ -195,6 +271,20 @@ const std::vector<KernelVariant<GemvF32Fn>>& gemv_f32_variants() {
     return variants;
 }
 
+const std::vector<KernelVariant<SumF32Fn>>& sum_f32_variants() {
+    static const std::vector<KernelVariant<SumF32Fn>> variants = {
+        {"f32_sum__ref", sum_f32_ref, true},
+#if defined(__wasm_simd128__)
+        {"f32_sum__simd128", sum_f32_simd128, true},
+#endif
+#if defined(HEARTH_X86)
+        {"f32_sum__sse2", sum_f32_sse2, true},
+        {"f32_sum__avx2", sum_f32_avx2, cpu_has_avx2()},
+#endif
+    };
+    return variants;
+}
+
 DotF32Fn dot_f32() {
     static const DotF32Fn fn = best_of(dot_f32_variants());
     return fn;
@@ -202,6 +292,11 @@ DotF32Fn dot_f32() {
 
 GemvF32Fn gemv_f32() {
     static const GemvF32Fn fn = best_of(gemv_f32_variants());
+    return fn;
+}
+
+SumF32Fn sum_f32() {
+    static const SumF32Fn fn = best_of(sum_f32_variants());
     return fn;
 }
 

@@ -43,12 +43,23 @@ MfModelView read_mf_model(const BundleReader& bundle) {
     if (!(m.params.reg > 0.0f))
         throw Error("bundle", "section 'mf.params': regularization must be positive");
 
-    const SectionInfo& factors = bundle.section("mf.factors");
-    const Span<float> rows = bundle.f32("mf.factors");
+    // An int8 bundle (hearth export --int8) holds the factors as codes and row scales.
+    const bool quantized = !bundle.has("mf.factors") && bundle.has("mf.factors_i8");
+    const char* table = quantized ? "mf.factors_i8" : "mf.factors";
+    const SectionInfo& factors = bundle.section(table);
     if (factors.cols == 0 || factors.cols > 1024)
-        throw Error("bundle", "section 'mf.factors': factor count " +
+        throw Error("bundle", std::string("section '") + table + "': factor count " +
                                   std::to_string(factors.cols) + " is outside 1..1024");
-    m.items.rows = rows.data;
+    if (quantized) {
+        m.item_codes = bundle.i8(table).data;
+        m.item_scales = bundle.f32("mf.factor_scales", factors.rows, 1).data;
+        for (uint32_t i = 0; i < factors.rows; ++i)
+            if (!(m.item_scales[i] >= 0.0f) || !std::isfinite(m.item_scales[i]))
+                throw Error("bundle", "section 'mf.factor_scales': row " + std::to_string(i) +
+                                          " has an invalid scale");
+    } else {
+        m.items.rows = bundle.f32(table).data;
+    }
     m.items.count = factors.rows;
     m.items.dim = factors.cols;
     if (m.params.kind == MfKind::Explicit) {

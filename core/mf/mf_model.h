@@ -33,7 +33,10 @@ struct HistoryEntry {
 
 struct MfModelView {
     MfParams params;
-    FactorRows items;                 // append_one for explicit models
+    FactorRows items;                 // append_one for explicit models; rows null in an
+                                      // int8 bundle, which has codes and row scales instead:
+    const int8_t* item_codes = nullptr;   // [count, dim] (core/kernels/quant.h)
+    const float* item_scales = nullptr;   // [count]
     const float* item_bias = nullptr;  // explicit: b_i, N entries
     const float* gram = nullptr;       // implicit: Y^T Y, dim x dim
 

@@ -7,6 +7,7 @@
 
 #include "core/common/error.h"
 #include "core/kernels/kernels.h"
+#include "core/kernels/quant.h"
 
 namespace hearth {
 
@@ -15,6 +16,9 @@ namespace {
 constexpr double kCalibrationAlpha = 0.01;  // Steck's smoothing: KL stays finite
 constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
 constexpr uint32_t kPointwise = kControlNovelty | kControlMood | kControlFeedback;
+// Greedy selection costs k x pool similarity updates; past this many positions (a list no
+// one reads as a whole) the rest follows the adjusted relevance alone.
+constexpr size_t kGreedyPositions = 100;
 
 struct TagList {
     const uint32_t* ids;
@@ -76,7 +80,8 @@ double calibration_kl(const float* p, const float* q, size_t n, double alpha) {
 uint32_t Reranker::active(const ItemSpace& space, const RerankControls& c, const uint32_t* history,
                           size_t history_count) {
     const bool has_tags = space.tag_offsets && space.tags > 0;
-    const bool can_compare = c.similarity == Similarity::Tags ? has_tags : space.embeddings != nullptr;
+    const bool can_compare =
+        c.similarity == Similarity::Tags ? has_tags : (space.embeddings != nullptr || space.codes != nullptr);
     uint32_t mask = 0;
     if (c.diversity > 0.0f && can_compare) mask |= kControlDiversity;
     if (c.calibration > 0.0f && has_tags) {
@@ -95,6 +100,11 @@ uint32_t Reranker::active(const ItemSpace& space, const RerankControls& c, const
 }
 
 float Reranker::similarity(const ItemSpace& space, Similarity mode, uint32_t a, uint32_t b) const {
+    if (mode == Similarity::Embedding && !space.embeddings) {
+        const int8_t* ca = space.codes + static_cast<size_t>(a) * space.dim;
+        const int8_t* cb = space.codes + static_cast<size_t>(b) * space.dim;
+        return static_cast<float>(dot_i8_ref(ca, cb, space.dim)) * inverse_norms_[a] * inverse_norms_[b];
+    }
     if (mode == Similarity::Embedding) {
         const float* ea = space.embeddings + static_cast<size_t>(a) * space.dim;
         const float* eb = space.embeddings + static_cast<size_t>(b) * space.dim;
@@ -181,7 +191,7 @@ void Reranker::select(const ItemSpace& space, const RerankControls& c, uint32_t 
     candidate_mix_.assign(cal > 0.0 ? space.tags : 0, 0.0);
     double list_mass = 0.0;
     picked.clear();
-    while (picked.size() < want) {
+    while (picked.size() < std::min(want, kGreedyPositions)) {
         double best = -std::numeric_limits<double>::infinity();
         uint32_t best_j = kNone;
         for (size_t j = 0; j < n; ++j) {
@@ -221,11 +231,20 @@ void Reranker::select(const ItemSpace& space, const RerankControls& c, uint32_t 
             if (t.count) list_mass += 1.0;
         }
     }
+    if (picked.size() < want) {
+        const size_t greedy = picked.size();
+        for (size_t j = 0; j < n; ++j)
+            if (!taken_[j]) picked.push_back(static_cast<uint32_t>(j));
+        std::stable_sort(picked.begin() + static_cast<std::ptrdiff_t>(greedy), picked.end(),
+                         [&](uint32_t a, uint32_t b) { return adjusted_[a] > adjusted_[b]; });
+        picked.resize(want);
+    }
 }
 
 const Reranked& Reranker::rerank(const ItemSpace& space, const float* scores,
                                  const uint8_t* excluded, const uint32_t* history,
-                                 size_t history_count, const RerankControls& c, uint32_t k) {
+                                 size_t history_count, const RerankControls& c, uint32_t k,
+                                 const uint32_t* only, size_t only_count) {
     check_strength(c.diversity, "diversity");
     check_strength(c.calibration, "calibration");
     check_strength(c.novelty, "novelty");
@@ -242,23 +261,48 @@ const Reranked& Reranker::rerank(const ItemSpace& space, const float* scores,
                                             " must be a number in [-1, 1]");
 
     const uint8_t* mask = excluded;
-    if (c.block_tag_count > 0 && space.tag_offsets) {
+    const bool blocking = c.block_tag_count > 0 && space.tag_offsets;
+    if (blocking) {
         tag_flag_.assign(space.tags, 0);
         for (size_t i = 0; i < c.block_tag_count; ++i) tag_flag_[c.block_tags[i]] = 1;
+    }
+    const auto blocked = [&](uint32_t i) {
+        const TagList t = tags_of(space, i);
+        for (uint32_t j = 0; j < t.count; ++j)
+            if (tag_flag_[t.ids[j]]) return true;
+        return false;
+    };
+    if (blocking && !only) {
         filter_.assign(space.items, 0);
-        for (uint32_t i = 0; i < space.items; ++i) {
-            uint8_t out = excluded ? excluded[i] : 0;
-            const TagList t = tags_of(space, i);
-            for (uint32_t j = 0; j < t.count && !out; ++j) out = tag_flag_[t.ids[j]];
-            filter_[i] = out;
-        }
+        for (uint32_t i = 0; i < space.items; ++i) filter_[i] = (excluded && excluded[i]) || blocked(i);
         mask = filter_.data();
     }
+    if (only) {
+        // The eligible candidates with their scores; other items are never read.
+        check_indices(only, only_count, space.items, "candidate");
+        eligible_.clear();
+        for (size_t j = 0; j < only_count; ++j) {
+            const uint32_t i = only[j];
+            if ((excluded && excluded[i]) || (blocking && blocked(i)) || std::isnan(scores[i])) continue;
+            eligible_.push_back({i, scores[i]});
+        }
+    }
+    // The best `count` eligible items by score, best first (top_k's order).
+    const auto best = [&](size_t count, std::vector<Scored>& out) {
+        if (!only) {
+            top_k(scores, space.items, count, mask, out);
+            return;
+        }
+        out.assign(eligible_.begin(), eligible_.end());
+        const size_t keep = std::min(count, out.size());
+        std::partial_sort(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(keep), out.end(), ranks_before);
+        out.resize(keep);
+    };
 
     const uint32_t on = active(space, c, history, history_count);
     Reranked& r = out_;
     if (on == 0) {
-        top_k(scores, space.items, k, mask, r.items);
+        best(k, r.items);
         r.controls.assign(r.items.size(), 0);
         r.model_rank.resize(r.items.size());
         for (size_t j = 0; j < r.items.size(); ++j) r.model_rank[j] = static_cast<uint32_t>(j);
@@ -266,21 +310,28 @@ const Reranked& Reranker::rerank(const ItemSpace& space, const float* scores,
     }
 
     const uint32_t pool = c.candidates ? std::max(c.candidates, k) : std::max<uint32_t>(10 * k, 200);
-    top_k(scores, space.items, pool, mask, pool_);
+    best(pool, pool_);
     r.items.clear();
     r.controls.clear();
     r.model_rank.clear();
     if (pool_.empty()) return r;
     const bool compares_embeddings =
         c.similarity == Similarity::Embedding && (on & (kControlDiversity | kControlFeedback));
-    if (compares_embeddings && norms_for_ != space.embeddings) {
+    const void* table = space.embeddings ? static_cast<const void*>(space.embeddings) : space.codes;
+    if (compares_embeddings && norms_for_ != table) {
         inverse_norms_.resize(space.items);
         for (uint32_t i = 0; i < space.items; ++i) {
-            const float* row = space.embeddings + static_cast<size_t>(i) * space.dim;
-            const float norm = std::sqrt(dot_f32()(row, row, space.dim));
+            float norm = 0.0f;
+            if (space.embeddings) {
+                const float* row = space.embeddings + static_cast<size_t>(i) * space.dim;
+                norm = std::sqrt(dot_f32()(row, row, space.dim));
+            } else {
+                const int8_t* row = space.codes + static_cast<size_t>(i) * space.dim;
+                norm = std::sqrt(static_cast<float>(dot_i8_ref(row, row, space.dim)));
+            }
             inverse_norms_[i] = norm > 0.0f ? 1.0f / norm : 0.0f;
         }
-        norms_for_ = space.embeddings;
+        norms_for_ = table;
     }
     prepare(space, history, history_count, c, on);
     select(space, c, on, k, picked_);

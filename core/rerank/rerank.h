@@ -16,6 +16,8 @@ namespace hearth {
 struct ItemSpace {
     uint32_t items = 0;
     const float* embeddings = nullptr;  // items x dim: cosine similarity for MMR and feedback
+    const int8_t* codes = nullptr;      // or, for an int8 catalog, its codes (the per-row
+                                        // scales cancel out of a cosine)
     uint32_t dim = 0;
     const uint32_t* tag_offsets = nullptr;  // items + 1 offsets into tag_ids (null: no tags)
     const uint32_t* tag_ids = nullptr;
@@ -85,11 +87,15 @@ public:
     //                 - c KL(p || (1 - a) q(S + i) + a p)
     // where adj(i) is the relevance min-max scaled over the pool plus the pointwise
     // controls, p the tag mix of `history` and q(S) the tag mix of the list. With no active
-    // control it is exactly top_k. Ties go to the better model rank. Workspaces are reused,
+    // control it is exactly top_k. Ties go to the better model rank. Past position 100 the
+    // list continues by adjusted relevance alone (greedy steps cost k x pool). Workspaces are reused,
     // so a warm call does not allocate. Throws Error("argument") for out-of-range inputs.
+    // With `only` (a product-quantized catalog's candidates), just those `only_count` items
+    // are eligible and the scores of the others are never read.
     const Reranked& rerank(const ItemSpace& space, const float* scores, const uint8_t* excluded,
                            const uint32_t* history, size_t history_count,
-                           const RerankControls& controls, uint32_t k);
+                           const RerankControls& controls, uint32_t k,
+                           const uint32_t* only = nullptr, size_t only_count = 0);
 
 private:
     struct TagShare {
@@ -104,13 +110,14 @@ private:
     void select(const ItemSpace& space, const RerankControls& c, uint32_t mask, uint32_t k,
                 std::vector<uint32_t>& picked);
 
-    const float* norms_for_ = nullptr;  // embeddings the cached inverse norms belong to
+    const void* norms_for_ = nullptr;   // the table the cached inverse norms belong to
     std::vector<float> inverse_norms_;
     const float* max_pop_for_ = nullptr;
     float max_pop_ = 0.0f;
     std::vector<uint8_t> filter_;       // excluded or blocked, per item
     std::vector<uint8_t> tag_flag_;
     std::vector<Scored> pool_;          // the best candidates by score, best first
+    std::vector<Scored> eligible_;      // with `only`: the eligible ones among them
     std::vector<float> relevance_;      // per pool entry, min-max scaled
     std::vector<float> penalty_[kControlCount];  // per pool entry: pointwise term, by control bit
     std::vector<float> adjusted_;

@@ -25,7 +25,7 @@ void copy_rows(float* dst, const float* src, size_t rows, size_t d) {
 SasrecEncoder::SasrecEncoder(const SasrecView& model) : model_(model) {
     const SasrecConfig& c = model_.config;
     c.validate();
-    bool complete = model_.item_emb && model_.pos_emb && model_.lnf_g && model_.lnf_b &&
+    bool complete = (model_.item_emb || (model_.item_codes && model_.item_scales)) && model_.pos_emb && model_.lnf_g && model_.lnf_b &&
                     model_.blocks.size() == c.blocks;
     for (const SasrecBlockView& bl : model_.blocks)
         for (const float* t : {bl.ln1_g, bl.ln1_b, bl.wq, bl.bq, bl.wk, bl.bk, bl.wv, bl.bv, bl.wo,
@@ -81,10 +81,16 @@ void SasrecEncoder::embed(const uint32_t* items, size_t n, float* h) const {
     const float scale = model_.config.emb_scale;
     const size_t first_pos = max_len_ - n;
     for (size_t j = 0; j < n; ++j) {
-        const float* e = model_.item_emb + size_t(items[j]) * d_;
         const float* p = model_.pos_emb + (first_pos + j) * d_;
         float* row = h + j * d_;
-        for (size_t i = 0; i < d_; ++i) row[i] = e[i] * scale + p[i];
+        if (model_.item_emb) {
+            const float* e = model_.item_emb + size_t(items[j]) * d_;
+            for (size_t i = 0; i < d_; ++i) row[i] = e[i] * scale + p[i];
+        } else {
+            const int8_t* codes = model_.item_codes + size_t(items[j]) * d_;
+            const float s = model_.item_scales[items[j]];
+            for (size_t i = 0; i < d_; ++i) row[i] = (s * static_cast<float>(codes[i])) * scale + p[i];
+        }
     }
 }
 

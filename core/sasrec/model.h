@@ -51,7 +51,9 @@ struct SasrecBlockView {
 // Non-owning weights, as the encoder and the reference forward read them.
 struct SasrecView {
     SasrecConfig config;
-    const float* item_emb = nullptr;  // [items, dim]
+    const float* item_emb = nullptr;  // [items, dim]; null in an int8 bundle:
+    const int8_t* item_codes = nullptr;  // [items, dim] symmetric int8 (core/kernels/quant.h)
+    const float* item_scales = nullptr;  // [items], with item_codes
     const float* pos_emb = nullptr;   // [max_len, dim]
     std::vector<SasrecBlockView> blocks;
     const float *lnf_g = nullptr, *lnf_b = nullptr;

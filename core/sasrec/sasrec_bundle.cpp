@@ -25,6 +25,17 @@ void write_sasrec(BundleWriter& w, const SasrecWeights& weights) {
     }
 }
 
+namespace {
+
+void check_scales(const float* scales, uint32_t n, const char* section) {
+    for (uint32_t i = 0; i < n; ++i)
+        if (!(scales[i] >= 0.0f) || !std::isfinite(scales[i]))
+            throw Error("bundle", std::string("section '") + section + "': row " + std::to_string(i) +
+                                      " has an invalid scale");
+}
+
+}  // namespace
+
 SasrecView read_sasrec(const BundleReader& bundle) {
     const Span<uint32_t> cfg = bundle.u32("sasrec.config", 1, 8);
     const Span<float> params = bundle.f32("sasrec.params", 1, 2);
@@ -44,10 +55,19 @@ SasrecView read_sasrec(const BundleReader& bundle) {
     } catch (const Error& e) {
         throw Error("bundle", std::string("section 'sasrec.config': ") + e.what());
     }
+    // An int8 bundle (hearth export --int8) holds the item table as codes and row scales.
+    const bool quantized = !bundle.has("sasrec.item_emb") && bundle.has("sasrec.item_emb_i8");
     std::vector<const float*> tensors;
     for (const TensorSpec& t : sasrec_tensor_specs(c))
-        tensors.push_back(bundle.f32(t.name, t.rows, t.cols).data);
-    return sasrec_view(c, tensors);
+        tensors.push_back(quantized && t.name == "sasrec.item_emb" ? nullptr
+                                                                   : bundle.f32(t.name, t.rows, t.cols).data);
+    SasrecView view = sasrec_view(c, tensors);
+    if (quantized) {
+        view.item_codes = bundle.i8("sasrec.item_emb_i8", c.items, c.dim).data;
+        view.item_scales = bundle.f32("sasrec.item_scales", c.items, 1).data;
+        check_scales(view.item_scales, c.items, "sasrec.item_scales");
+    }
+    return view;
 }
 
 }  // namespace hearth

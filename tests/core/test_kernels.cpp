@@ -73,6 +73,23 @@ TEST_CASE("gemv variants match the reference", "[kernels]") {
     }
 }
 
+TEST_CASE("sum variants match the reference", "[kernels]") {
+    const size_t n = GENERATE(range<size_t>(0, 40), 63, 64, 65, 127, 128, 129, 1000, 4099);
+    const bool integers = GENERATE(true, false);
+    const auto x = random_vector(n, 7 + static_cast<uint32_t>(n), integers);
+    const std::vector<float> ones(n, 1.0f);
+    const float ref = sum_f32_ref(x.data(), n);
+    for (const auto& v : sum_f32_variants()) {
+        if (!v.available) continue;
+        INFO(v.name << " n=" << n);
+        const float got = v.fn(x.data(), n);
+        if (integers)
+            CHECK(got == ref);  // small integers: every partial sum is exact
+        else
+            CHECK(std::fabs(got - ref) <= tolerance(x.data(), ones.data(), n));
+    }
+}
+
 TEST_CASE("the dispatched kernels are available variants", "[kernels]") {
     std::string chosen;
     for (const auto& v : gemv_f32_variants())
@@ -80,6 +97,13 @@ TEST_CASE("the dispatched kernels are available variants", "[kernels]") {
     CHECK_FALSE(chosen.empty());
 #if defined(__wasm_simd128__)
     CHECK(chosen == "f32_gemv__simd128");  // the wasm build must not fall back to scalar
+#endif
+    std::string sum;
+    for (const auto& v : sum_f32_variants())
+        if (v.fn == sum_f32() && v.available) sum = v.name;
+    CHECK_FALSE(sum.empty());
+#if defined(__wasm_simd128__)
+    CHECK(sum == "f32_sum__simd128");
 #endif
 }
 

@@ -373,6 +373,40 @@ TEST_CASE("reasons name exactly the controls without which an item would move", 
     }
 }
 
+TEST_CASE("long lists: greedy for the first 100 positions, then adjusted relevance", "[rerank]") {
+    const World w = random_world(400, 6, 5, 23);
+    Request r = random_request(w, 24);
+    r.controls.diversity = 0.4f;
+    r.controls.novelty = 0.3f;
+    r.controls.feedback = 0.0f;
+    r.controls.candidates = 300;
+    r.block_tags.clear();
+    Reranker reranker;
+    const auto long_list = run(reranker, w, r, 250);
+    const auto head = reference_list(w, r, 100);
+    REQUIRE(long_list.size() == 250);
+    CHECK(std::vector<uint32_t>(long_list.begin(), long_list.begin() + 100) == head);
+    // The tail: the remaining pool by relevance minus the novelty penalty, best first.
+    float max_pop = 0;
+    for (float p : w.popularity) max_pop = std::max(max_pop, p);
+    std::vector<Scored> pool;
+    top_k(w.scores.data(), w.items, 300, r.excluded.data(), pool);
+    std::vector<float> adjusted;
+    std::set<uint32_t> seen(long_list.begin(), long_list.end());
+    CHECK(seen.size() == 250);
+    for (size_t j = 101; j < long_list.size(); ++j) {
+        const auto at = [&](uint32_t item) {
+            const float top = pool.front().score, bottom = pool.back().score;
+            float a = 0;
+            for (const Scored& s : pool)
+                if (s.index == item) a = (s.score - bottom) / (top - bottom);
+            return a - 0.3f * std::log1p(w.popularity[item]) / std::log1p(max_pop);
+        };
+        CHECK(at(long_list[j - 1]) >= at(long_list[j]) - 1e-6f);
+    }
+    for (uint32_t i : long_list) CHECK(!r.excluded[i]);
+}
+
 TEST_CASE("model rank is the position by score among eligible items", "[rerank]") {
     const World w = random_world(200, 4, 4, 17);
     Request r = random_request(w, 18);

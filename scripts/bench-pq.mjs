@@ -1,0 +1,141 @@
+// Product-quantized catalogs in WebAssembly (Node, one thread): the PQ fast scan alone
+// (probePqScan) and the candidate selection (probePqSelect) over N items, against the fp32
+// gemv (probeGemv) over N x d floats and the streaming-read floor (probeStreamSum), then
+// whole recommend() calls through the JS API on each bundle given. Each part runs in its
+// own Node process.
+//
+//   node scripts/bench-pq.mjs --items 1000000 --subspaces 32 [--dim 64]
+//        [--bundles fp32.hearth,int8.hearth,pq.hearth] [--history 50] [--requests 30]
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const self = fileURLToPath(import.meta.url);
+
+function median(v) {
+  const s = [...v].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+// Median ms per repeat of fn(repeats) over calls adding up to at least minMs.
+function timeKernel(minMs, fn) {
+  let t = performance.now();
+  fn(1);
+  const once = Math.max(performance.now() - t, 1e-3);
+  const repeats = Math.max(1, Math.ceil(5 / once));
+  const v = [];
+  let total = 0;
+  while (v.length < 5 || total < minMs) {
+    t = performance.now();
+    fn(repeats);
+    const dt = performance.now() - t;
+    v.push(dt / repeats);
+    total += dt;
+  }
+  return median(v);
+}
+
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function childKernels({ items, subspaces, dim }) {
+  const { loadModule } = await import('../web/src/module.js');
+  const m = await loadModule();
+  const rand = mulberry32(1);
+  const blocks = Math.ceil(items / 32);
+  const codeBytes = blocks * 16 * subspaces;
+  const codes = m._malloc(codeBytes);
+  for (let i = 0; i < codeBytes; i++) m.HEAPU8[codes + i] = (rand() * 256) | 0;
+  const lut = m._malloc(subspaces * 16);
+  for (let i = 0; i < subspaces * 16; i++) m.HEAPU8[lut + i] = (rand() * 256) | 0;
+  const sums = m._malloc(blocks * 32 * 2);
+  const out = {};
+  out.scan_ms = timeKernel(500, (r) => m.probePqScan(codes, blocks, subspaces / 2, lut, sums, r));
+  out.scan_bytes = codeBytes;
+  out.select_ms = timeKernel(500, (r) => m.probePqSelect(sums, items, 500, r));
+  m._free(codes);
+  m._free(sums);
+  m._free(lut);
+  const floatBytes = items * dim * 4;
+  const rows = m._malloc(floatBytes);
+  if (!rows) throw new Error(`cannot allocate ${floatBytes} bytes in wasm`);
+  m.HEAPF32.fill(0.01, rows >>> 2, (rows + floatBytes) >>> 2);
+  const q = m._malloc(dim * 4);
+  const o = m._malloc(items * 4);
+  m.HEAPF32.fill(0.5, q >>> 2, (q >>> 2) + dim);
+  out.gemv_f32_ms = timeKernel(800, (r) => m.probeGemv(rows, items, dim, q, o, r));
+  out.gemv_f32_bytes = floatBytes;
+  out.stream_ms = timeKernel(800, (r) => m.probeStreamSum(rows, items * dim, r));
+  out.stream_gbps = floatBytes / (out.stream_ms * 1e6);
+  out.fp32_floor_ms = out.stream_ms;
+  return out;
+}
+
+async function childRecommend({ bundle, history, requests }) {
+  const { openEngine } = await import('../web/src/engine.js');
+  const rec = await openEngine({ bundle: readFileSync(bundle) });
+  // Histories of distinct items drawn from the 10,000 most popular (a padded bundle's
+  // trained items come first; a bench bundle's ids are all valid).
+  const ids = rec.catalog().slice(0, 10000).map((item) => item.id);
+  const rand = mulberry32(7);
+  const pool = [];
+  for (let h = 0; h < 16; h++) {
+    const seen = new Set();
+    const list = [];
+    while (list.length < Math.min(history, ids.length)) {
+      const i = Math.floor(rand() * ids.length);
+      if (seen.has(i)) continue;
+      seen.add(i);
+      list.push({ id: ids[i], value: 1 + Math.floor(rand() * 5) });
+    }
+    pool.push(list);
+  }
+  const time = async (options) => {
+    for (let i = 0; i < 5; i++) await rec.recommend(pool[i % pool.length], options);
+    const ms = [];
+    for (let r = 0; r < requests; r++) {
+      const t = performance.now();
+      await rec.recommend(pool[r % pool.length], options);
+      ms.push(performance.now() - t);
+    }
+    return median(ms);
+  };
+  const out = { bundle, recommend_ms: await time({ k: 10 }), recommend_no_reasons_ms: await time({ k: 10, reasons: 0 }) };
+  rec.dispose();
+  return out;
+}
+
+if (process.argv[2] === '--child') {
+  const fn = { kernels: childKernels, recommend: childRecommend }[process.argv[3]];
+  process.stdout.write(JSON.stringify(await fn(JSON.parse(process.argv[4]))));
+  process.exit(0);
+}
+
+const o = { items: 1000000, subspaces: 32, dim: 64, bundles: [], history: 50, requests: 30 };
+for (let i = 2; i < process.argv.length; i += 2) {
+  const key = process.argv[i].replace(/^--/, '');
+  const value = process.argv[i + 1];
+  if (!(key in o)) throw new Error(`unknown option --${key}`);
+  o[key] = key === 'bundles' ? value.split(',') : Number(value);
+}
+
+function child(kind, args) {
+  const r = spawnSync(process.execPath, ['--max-old-space-size=8192', self, '--child', kind, JSON.stringify(args)],
+    { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`${kind} child failed:\n${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+const result = { items: o.items, subspaces: o.subspaces, dim: o.dim };
+result.kernels = child('kernels', o);
+result.recommend = o.bundles.map((bundle) => child('recommend', { bundle, history: o.history, requests: o.requests }));
+console.log(JSON.stringify(result, null, 2));

@@ -1,0 +1,558 @@
+// Inference benchmark: recommend() and explain() through the public JS API (openEngine, Node
+// + WebAssembly, one thread) and natively (`hearth bench-native`), cold start, peak memory,
+// wasm size, and the floor they are measured against, all in one run:
+//
+// - the streaming-read probe: a simd128 loop summing floats (probeStreamSum in
+//   wasm/bindings.cpp, sum_f32 in core/kernels), over 256 MB (DRAM) and over a buffer the
+//   size of what a variant must read (its item embeddings: cache-resident when they fit,
+//   as they are when scoring them), the latter right after that variant's timings, in the
+//   same process, so that both see the same machine load;
+// - a variant's scoring floor = the bytes it must read / that probe's bandwidth;
+// - the scoring kernel alone (probeGemv) against the probe.
+//
+// Every configuration runs in its own Node process (clean peak RSS, no shared JIT state);
+// cold start runs in fresh processes. The library, the wasm module and the CLI are copied to
+// out/bench/snapshot/ first and every measurement uses that copy, so that a rebuild during
+// the run (others may be building in the same tree) cannot mix two builds. Bundles come from `hearth bench-bundle` (random
+// weights: timing only). Usage: see scripts/bench.
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const snapshot = `${root}out/bench/snapshot`;
+const hearth = `${snapshot}/hearth`;
+// The library as the children load it: the snapshot's copy of web/.
+const lib = (web, file) => import(pathToFileURL(`${web}/src/${file}`).href);
+const DIM = 64;
+const K = 20;
+const SEED = 1;
+const PROBE_BYTES = 256 * 1024 * 1024;
+
+// ---------------------------------------------------------------- shared helpers
+
+function median(v) {
+  const s = [...v].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length === 0 ? NaN : s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+// Nearest rank, as bench-native computes it.
+function percentile(v, q) {
+  const s = [...v].sort((a, b) => a - b);
+  const rank = Math.min(Math.max(Math.ceil(q * s.length), 1), s.length);
+  return s[rank - 1];
+}
+
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// Histories of `length` distinct items, values 1-5, as the JS API takes them.
+function histories(items, length, count, seed) {
+  const rand = mulberry32(seed * 7919 + length);
+  const out = [];
+  for (let h = 0; h < count; h++) {
+    const seen = new Set();
+    const list = [];
+    while (list.length < length) {
+      const i = Math.floor(rand() * items);
+      if (seen.has(i)) continue;
+      seen.add(i);
+      list.push({ id: String(i), value: 1 + Math.floor(rand() * 5) });
+    }
+    out.push(list);
+  }
+  return out;
+}
+
+// Warm-up in windows of 10 calls until a window's median is within 5% of the previous one
+// (at least 3 windows; at most 30, or 3 s once there are 3), then `requests` timed calls.
+async function measure(requests, call) {
+  let warmup = 0;
+  let previous = -1;
+  const started = performance.now();
+  for (let window = 0; window < 30; window++) {
+    const w = [];
+    for (let i = 0; i < 10; i++) {
+      const t = performance.now();
+      await call(warmup++);
+      w.push(performance.now() - t);
+    }
+    const m = median(w);
+    if (window >= 2 && previous > 0 && Math.abs(m - previous) <= 0.05 * previous) break;
+    if (window >= 2 && performance.now() - started > 3000) break;
+    previous = m;
+  }
+  const ms = new Array(requests);
+  for (let r = 0; r < requests; r++) {
+    const t = performance.now();
+    await call(warmup + r);
+    ms[r] = performance.now() - t;
+  }
+  return { p50_ms: percentile(ms, 0.5), p95_ms: percentile(ms, 0.95), p99_ms: percentile(ms, 0.99), requests, warmup };
+}
+
+// Median ms of fn() over calls adding up to at least minMs (at least 5 calls); fn is given a
+// repeat count calibrated so that one call takes about 5 ms. Returns ms per repeat.
+function timeKernel(minMs, fn) {
+  let t = performance.now();
+  fn(1);
+  const once = Math.max(performance.now() - t, 1e-3);
+  const repeats = Math.max(1, Math.ceil(5 / once));
+  const v = [];
+  let total = 0;
+  while (v.length < 5 || total < minMs) {
+    t = performance.now();
+    fn(repeats);
+    const dt = performance.now() - t;
+    v.push(dt / repeats);
+    total += dt;
+  }
+  return median(v);
+}
+
+// Two kernels timed in alternation (a, b, a, b, ...) so that both see the same machine
+// load; each given a repeat count calibrated as above. Returns [ms a, ms b] per repeat.
+function timePair(minMs, a, b) {
+  const calibrate = (fn) => {
+    const t = performance.now();
+    fn(1);
+    return Math.max(1, Math.ceil(5 / Math.max(performance.now() - t, 1e-3)));
+  };
+  const ra = calibrate(a);
+  const rb = calibrate(b);
+  const va = [];
+  const vb = [];
+  let total = 0;
+  while (va.length < 5 || total < minMs) {
+    let t = performance.now();
+    a(ra);
+    const da = performance.now() - t;
+    t = performance.now();
+    b(rb);
+    const db = performance.now() - t;
+    va.push(da / ra);
+    vb.push(db / rb);
+    total += da + db;
+  }
+  return [median(va), median(vb)];
+}
+
+const gbps = (bytes, ms) => bytes / (ms * 1e6);
+
+// ---------------------------------------------------------------- child processes
+
+// The streaming read over `bytes` and, with `items`, the scoring kernel over items x DIM
+// floats of the same buffer, timed in alternation with the streaming read of exactly those
+// floats, in the module `m`. GB/s.
+function probeIn(m, bytes, items = 0, minMs = 400) {
+  const gemvBytes = items * DIM * 4;
+  const total = Math.max(bytes, gemvBytes);
+  const ptr = m._malloc(total);
+  if (!ptr) throw new Error(`cannot allocate ${total} bytes in wasm`);
+  m.HEAPF32.fill(1, ptr >>> 2, (ptr + total) >>> 2);  // touch every page
+  const sum = (b) => (r) => m.probeStreamSum(ptr, b / 4, r);
+  const out = { bytes };
+  if (items) {
+    const q = m._malloc(DIM * 4);
+    const o = m._malloc(items * 4);
+    m.HEAPF32.fill(0.01, q >>> 2, (q >>> 2) + DIM);
+    const [sumMs, ms] = timePair(2 * minMs, sum(gemvBytes), (r) => m.probeGemv(ptr, items, DIM, q, o, r));
+    out.gemv = { bytes: gemvBytes, ms, gbps: gbps(gemvBytes, ms), probe_gbps: gbps(gemvBytes, sumMs) };
+    m._free(q);
+    m._free(o);
+  }
+  // The floor's probe: the same as gemv's unless the variant reads more (hybrid).
+  out.gbps = items && gemvBytes === bytes ? out.gemv.probe_gbps : gbps(bytes, timeKernel(minMs, sum(bytes)));
+  m._free(ptr);
+  return out;
+}
+
+async function childProbe({ web, bytes = PROBE_BYTES }) {
+  const { loadModule } = await lib(web, 'module.js');
+  return probeIn(await loadModule(), bytes, 0, bytes === PROBE_BYTES ? 1500 : 10);
+}
+
+async function childRun({ web, bundle, model, lengths, requests, probeBytes }) {
+  const { openEngine } = await lib(web, 'engine.js');
+  let bytes = readFileSync(bundle);
+  const rec = await openEngine({ bundle: bytes });
+  bytes = null;
+  const heap = () => rec._module.HEAPU8.buffer.byteLength;
+  const runs = [];
+  for (const length of lengths) {
+    const pool = histories(rec.size, length, 64, SEED);
+    const rand = mulberry32(SEED + length);
+    const targets = pool.map(() => String(Math.floor(rand() * rec.size)));
+    const heapBefore = heap();
+    const run = { history: length };
+    run.recommend = await measure(requests, (r) => rec.recommend(pool[r % pool.length], { k: K, model }));
+    // The same call without reasons (MF contributions, SASRec leave-one-out influences),
+    // to see what they cost.
+    run.recommend_no_reasons = await measure(requests, (r) => rec.recommend(pool[r % pool.length], { k: K, model, reasons: 0 }));
+    run.explain = await measure(requests, (r) => rec.explain(pool[r % pool.length], targets[r % targets.length], { model }));
+    run.heap_growth_bytes = heap() - heapBefore;
+    runs.push(run);
+  }
+  const out = { runs, wasm_heap_bytes: heap(), peak_rss_bytes: process.resourceUsage().maxRSS * 1024 };
+  out.probe = probeIn(rec._module, probeBytes, rec.size);
+  return out;
+}
+
+async function childCold({ web, bundle, model }) {
+  const t0 = performance.now();
+  const { openEngine } = await lib(web, 'engine.js');
+  const { loadModule } = await lib(web, 'module.js');
+  const t1 = performance.now();
+  const bytes = readFileSync(bundle);  // I/O: a browser would fetch or take it from the cache
+  const t2 = performance.now();
+  await loadModule();  // reads hearth.wasm, compiles and instantiates it
+  const t3 = performance.now();
+  const rec = await openEngine({ bundle: bytes });
+  const t4 = performance.now();
+  await rec.recommend(histories(rec.size, Math.min(50, rec.size), 1, SEED)[0], { k: K, model });
+  const t5 = performance.now();
+  return {
+    import_ms: t1 - t0, read_ms: t2 - t1, instantiate_ms: t3 - t2, open_ms: t4 - t3, first_ms: t5 - t4,
+    total_ms: t5 - t2,  // instantiate + open + first recommendation
+  };
+}
+
+// What openEngine's time goes to, in another fresh process: copying the bytes into the
+// wasm heap, the C++ Engine (bundle checks with every section's checksum, model views,
+// workspaces) and the JS side (id/title/tag tables, the id index).
+async function childParts({ web, bundle }) {
+  const { EngineRecommender } = await lib(web, 'engine.js');
+  const { loadModule } = await lib(web, 'module.js');
+  const bytes = readFileSync(bundle);
+  const m = await loadModule();
+  const t0 = performance.now();
+  const ptr = m._malloc(bytes.byteLength);
+  m.HEAPU8.set(bytes, ptr);
+  const t1 = performance.now();
+  const engine = new m.Engine(ptr, bytes.byteLength);
+  if (!engine.ok()) throw new Error(engine.error());
+  const t2 = performance.now();
+  const rec = new EngineRecommender(m, engine);
+  const t3 = performance.now();
+  rec.dispose();
+  return { copy_ms: t1 - t0, engine_ms: t2 - t1, js_ms: t3 - t2 };
+}
+
+if (process.argv[2] === '--child') {
+  const kind = process.argv[3];
+  const args = JSON.parse(process.argv[4]);
+  const fn = { probe: childProbe, run: childRun, cold: childCold, parts: childParts }[kind];
+  const result = await fn(args);
+  process.stdout.write(JSON.stringify(result));
+  process.exit(0);
+}
+
+// ---------------------------------------------------------------- the orchestrator
+
+// Copies web/src, web/dist and the CLI to out/bench/snapshot/, retrying while the copy is
+// not a working pair (a build writing hearth.mjs and hearth.wasm at that moment).
+function takeSnapshot() {
+  for (let attempt = 1; ; attempt++) {
+    rmSync(snapshot, { recursive: true, force: true });
+    cpSync(`${root}web/src`, `${snapshot}/web/src`, { recursive: true });
+    cpSync(`${root}web/dist`, `${snapshot}/web/dist`, { recursive: true });
+    cpSync(`${root}build/native/bin/hearth`, hearth);
+    const check = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', 'probe',
+      JSON.stringify({ web: `${snapshot}/web`, bytes: 1 << 20 })], { encoding: 'utf8' });
+    const cli = spawnSync(hearth, ['--help'], { encoding: 'utf8' });
+    if (check.status === 0 && cli.status === 0) return;
+    if (attempt === 5) throw new Error(`the build does not load:\n${check.stderr.slice(-2000)}${cli.stderr}`);
+    log('the wasm module or the CLI does not load (a build in progress?); retrying in 30 s');
+    spawnSync('sleep', ['30']);
+  }
+}
+
+function parseArgs(argv) {
+  const o = { quick: false, native: true, fresh: false, readme: false, report: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = () => {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return argv[++i];
+    };
+    const list = () => next().split(',').map((x) => {
+      const n = Number(x);
+      if (!Number.isInteger(n) || n <= 0) throw new Error(`${a}: '${x}' is not a positive integer`);
+      return n;
+    });
+    if (a === '--quick') o.quick = true;
+    else if (a === '--no-native') o.native = false;
+    else if (a === '--fresh') o.fresh = true;
+    else if (a === '--readme') o.readme = true;
+    else if (a === '--report') o.report = true;
+    else if (a === '--sizes') o.sizes = list();
+    else if (a === '--lengths') o.lengths = list();
+    else if (a === '--requests') [o.requests] = list();
+    else if (a === '--cold') [o.cold] = list();
+    else if (a === '--models') {
+      o.models = next().split(',');
+      for (const m of o.models) if (!['mf', 'sasrec', 'hybrid'].includes(m)) throw new Error(`--models: unknown model '${m}'`);
+    } else throw new Error(`unknown option ${a} (see scripts/bench)`);
+  }
+  o.sizes ??= o.quick ? [10000, 100000] : [10000, 100000, 1000000];
+  o.models ??= ['mf', 'sasrec'];
+  o.lengths ??= [50, 200];
+  o.requests ??= o.quick ? 100 : 300;
+  o.cold ??= o.quick ? 3 : 5;
+  return o;
+}
+
+function child(kind, args) {
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', kind, JSON.stringify({ web: `${snapshot}/web`, ...args })],
+    { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`bench child '${kind}' failed (${r.status}):\n${r.stderr.slice(-3000)}`);
+  return JSON.parse(r.stdout);
+}
+
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stderr.slice(-3000)}${r.stdout.slice(-1000)}`);
+  return r.stdout;
+}
+
+function log(msg) {
+  process.stderr.write(`[${new Date().toISOString().slice(11, 19)} load ${loadavg()[0].toFixed(1)}] ${msg}\n`);
+}
+
+// What a request must read: the item embeddings it scores plus the model's other weights
+// (the Gram matrix for MF fold-in, the encoder for SASRec; both for the hybrid).
+function bytesRead(model, n) {
+  const d = DIM;
+  const mf = n * d * 4 + d * d * 4;
+  const maxLen = 200;
+  const blocks = 2;
+  const ffn = d;
+  const encoder = (maxLen * d + blocks * (4 * d * d + 4 * d + 2 * d * ffn + ffn + d + 4 * d) + 2 * d) * 4;
+  const seq = n * d * 4 + encoder;
+  return model === 'mf' ? mf : model === 'sasrec' ? seq : mf + seq;
+}
+const tableBytes = (model, n) => (model === 'hybrid' ? 2 : 1) * n * DIM * 4;
+
+const o = parseArgs(process.argv.slice(2));
+const started = Date.now();
+async function measureAll() {
+  mkdirSync(`${root}out/bench/bundles`, { recursive: true });
+  const git = spawnSync('git', ['-C', root, 'describe', '--always', '--dirty'], { encoding: 'utf8' }).stdout.trim();
+  const env = {
+    date: new Date().toISOString(), git, node: process.version, cpu: cpus()[0]?.model, cores: cpus().length,
+    memory_gb: Math.round(totalmem() / 2 ** 30), load_start: loadavg().map((x) => +x.toFixed(2)),
+    quick: o.quick, requests: o.requests, k: K, dim: DIM,
+    options: { requests: o.requests, cold: o.cold, native: o.native, sizes: o.sizes, models: o.models, lengths: o.lengths },
+  };
+  log(`bench: sizes ${o.sizes.join(',')}, models ${o.models.join(',')}, lengths ${o.lengths.join(',')}, ${o.requests} requests`);
+  takeSnapshot();
+
+  // The wasm binary.
+  const wasmBytes = readFileSync(`${snapshot}/web/dist/hearth.wasm`);
+  const glueBytes = readFileSync(`${snapshot}/web/dist/hearth.mjs`);
+  const wasm = {
+    raw: wasmBytes.length, gzip: gzipSync(wasmBytes, { level: 9 }).length,
+    glue_raw: glueBytes.length, glue_gzip: gzipSync(glueBytes, { level: 9 }).length,
+  };
+
+  // The bundles.
+  const configs = [];
+  for (const n of o.sizes) {
+    for (const model of o.models) {
+      const bundle = `${root}out/bench/bundles/${model}-${n}-d${DIM}-s${SEED}.hearth`;
+      if (o.fresh || !existsSync(bundle)) {
+        log(`hearth bench-bundle --items ${n} --model ${model}`);
+        run(hearth, ['bench-bundle', '--items', String(n), '--dim', String(DIM), '--model', model, '--seed', String(SEED), '--out', bundle]);
+      }
+      configs.push({ n, model, bundle, bundle_bytes: statSync(bundle).size, bytes: bytesRead(model, n) });
+    }
+  }
+
+  // The floor, once for every size in the run.
+  log('probe: streaming read over 256 MB in wasm');
+  const probe = child('probe', {});
+
+  for (const c of configs) {
+    log(`wasm: ${c.model} N=${c.n}`);
+    c.wasm = child('run', { bundle: c.bundle, model: c.model, lengths: o.lengths, requests: o.requests, probeBytes: tableBytes(c.model, c.n) });
+    log(`cold start: ${c.model} N=${c.n} (${o.cold} fresh processes)`);
+    const samples = [];
+    for (let s = 0; s < o.cold; s++) samples.push(child('cold', { bundle: c.bundle, model: c.model }));
+    c.cold = Object.fromEntries(Object.keys(samples[0]).map((key) => [key, median(samples.map((x) => x[key]))]));
+    c.cold.samples = samples.map((x) => +x.total_ms.toFixed(2));
+    try {
+      const parts = [];
+      for (let s = 0; s < o.cold; s++) parts.push(child('parts', { bundle: c.bundle }));
+      for (const key of Object.keys(parts[0])) c.cold[key] = median(parts.map((x) => x[key]));
+    } catch (e) {
+      log(`the open breakdown failed (EngineRecommender changed?): ${e.message.split('\n')[0]}`);
+    }
+    if (o.native) {
+      log(`native: ${c.model} N=${c.n}`);
+      c.native = JSON.parse(run(hearth, ['bench-native', '--bundle', c.bundle, '--model', c.model, '--history', o.lengths.join(','),
+        '--requests', String(o.requests), '--k', String(K), '--cold', String(o.cold)]));
+    }
+    c.probe_gbps = c.wasm.probe.gbps;
+    c.floor_ms = c.bytes / (c.probe_gbps * 1e6);
+  }
+  env.load_end = loadavg().map((x) => +x.toFixed(2));
+  env.minutes = +((Date.now() - started) / 60000).toFixed(1);
+  publish({ env, wasm, probe, configs }, o.readme);
+}
+
+// ---------------------------------------------------------------- targets and tables
+
+const f = (x, digits = 2) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(digits));
+
+// The targets and the Markdown tables of a run's report (also what --report re-renders).
+function render({ env, wasm, probe, configs }) {
+  const o = env.options ?? { requests: env.requests, cold: configs[0].cold.samples.length, native: !!configs[0].native };
+  const targets = [];
+  const target = (name, measured, limit, pass, note = '') => targets.push({ name, measured, limit, pass, note });
+  for (const c of configs) {
+    const g = c.wasm.probe.gemv;
+    target(`catalog scoring N=${c.n} (wasm gemv / probe, after the ${c.model} run)`, `${f(g.gbps, 1)} / ${f(g.probe_gbps, 1)} GB/s = ${f(100 * g.gbps / g.probe_gbps, 0)}%`, '≥ 80%', g.gbps >= 0.8 * g.probe_gbps);
+  }
+  for (const c of configs) {
+    for (const r of c.wasm.runs) {
+      // The default call; for SASRec also with the fast reasons only (tags, controls; no
+      // leave-one-out influences), which is what `reasons: 0` / `explain: false` leave.
+      const variants = [['', r.recommend]];
+      if (c.model !== 'mf') {
+        variants[0][0] = ', default (leave-one-out reasons)';
+        variants.push([', fast reasons only (explain: false)', r.recommend_no_reasons]);
+      }
+      for (const [label, t] of variants) {
+        const ratio = t.p50_ms / c.floor_ms;
+        target(`recommend() ${c.model} N=${c.n} L=${r.history}${label} (p50 / floor)`, `${f(t.p50_ms)} / ${f(c.floor_ms)} ms = ${f(ratio, 1)}×`, '≤ 1.3×', ratio <= 1.3);
+      }
+    }
+  }
+  for (const c of configs.filter((x) => x.model !== 'mf')) {
+    const r = c.wasm.runs.find((x) => x.history === 50);
+    if (r) target(`explain() leave-one-out ${c.model} N=${c.n} L=50 (p50)`, `${f(r.explain.p50_ms)} ms (p99 ${f(r.explain.p99_ms)})`, '≤ 20 ms', r.explain.p50_ms <= 20);
+  }
+  for (const c of configs.filter((x) => x.n === 100000)) {
+    target(`cold start ${c.model} N=100k (instantiate + open + first recommend, median)`, `${f(c.cold.total_ms, 1)} ms`, '≤ 50 ms', c.cold.total_ms <= 50);
+  }
+  if (o.native) {
+    for (const c of configs) {
+      const worst = Math.max(...c.native.runs.flatMap((r) => [r.recommend.allocations_per_call, r.explain.allocations_per_call]));
+      const growth = Math.max(...c.wasm.runs.map((r) => r.heap_growth_bytes));
+      target(`no allocation on the hot path ${c.model} N=${c.n}`, `${f(worst, 2)} C++ allocations per warm call (native); wasm heap growth ${growth} B`, '0', worst === 0 && growth === 0);
+    }
+  }
+  target('wasm binary raw', `${wasm.raw} B (${f(wasm.raw / 1024, 1)} KiB; gzip ${wasm.gzip} B)`, '≤ 300 KB (300,000 B)', wasm.raw <= 300000);
+
+  // ---------------------------------------------------------------- tables
+
+  const md = [];
+  md.push(`Node ${env.node}, ${env.cpu} (${env.cores} cores, shared), load average ${env.load_start[0]} → ${env.load_end[0]}, ` +
+    `${env.date.slice(0, 10)}, ${env.git}; d = ${DIM}, k = ${K}, fp32, one thread, ${o.requests} requests after warm-up; ` +
+    `bench bundles (random weights), SASRec 2 blocks, 1 head, max_len 200; ${env.minutes} min.`);
+  md.push('');
+  md.push(`Streaming-read probe (wasm simd128, \`sum_f32\`): ${f(probe.gbps, 1)} GB/s over 256 MB (DRAM); over the bytes ` +
+    'of each variant (cache-resident when they fit), measured right after its timings: ' +
+    configs.map((c) => `${c.model} N=${c.n} ${f(c.probe_gbps, 1)} GB/s`).join(', ') + '.');
+  md.push('');
+  md.push('**Node + WebAssembly** (`openEngine(...).recommend(history, { k: 20 })`, `explain(history, item)`; ' +
+    '"no reasons" is `{ k: 20, reasons: 0 }`: no MF contributions, no SASRec leave-one-out influences; for SASRec ' +
+    'it is the same as `explain: false`, the call with the fast reasons only). ' +
+    'Floor = bytes read / probe bandwidth at that size; times in ms.');
+  md.push('');
+  md.push('| model | N | L | recommend p50 / p95 / p99 | no reasons p50 | explain p50 / p95 / p99 | MB read | floor | p50 / floor | GB/s (% of probe) |');
+  md.push('|---|---:|---:|---|---:|---|---:|---:|---:|---:|');
+  for (const c of configs) {
+    for (const r of c.wasm.runs) {
+      const rr = r.recommend;
+      const e = r.explain;
+      const achieved = gbps(c.bytes, rr.p50_ms);
+      md.push(`| ${c.model} | ${c.n} | ${r.history} | ${f(rr.p50_ms)} / ${f(rr.p95_ms)} / ${f(rr.p99_ms)} | ` +
+        `${f(r.recommend_no_reasons.p50_ms)} | ${f(e.p50_ms)} / ${f(e.p95_ms)} / ${f(e.p99_ms)} | ` +
+        `${f(c.bytes / 1e6, 1)} | ${f(c.floor_ms)} | ${f(rr.p50_ms / c.floor_ms, 1)}× | ${f(achieved, 1)} (${f(100 * achieved / c.probe_gbps, 0)}%) |`);
+    }
+  }
+  md.push('');
+  md.push('Scoring kernel alone (wasm `gemv_f32`, d = 64, right after each run): ' +
+    configs.map((c) => `${c.model} N=${c.n}: ${f(c.wasm.probe.gemv.ms, 3)} ms, ${f(c.wasm.probe.gemv.gbps, 1)} GB/s`).join('; ') + '.');
+  md.push('');
+  md.push('**Cold start and memory** (fresh Node processes, median of ' + o.cold + '; ms). Total = instantiate the wasm + ' +
+    '`openEngine` on bundle bytes already in memory + the first `recommend()`; not in it: importing the library and ' +
+    'reading the file. The open column is split, in other fresh processes, into copying the bytes into the wasm heap, ' +
+    'the C++ `Engine` (bundle checks incl. every checksum) and the JS tables/index:');
+  md.push('');
+  md.push('| model | N | bundle MB | instantiate | open (copy + C++ + JS) | first recommend | total | import | file read | peak RSS MB | wasm heap MB |');
+  md.push('|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|');
+  for (const c of configs) {
+    const k = c.cold;
+    const parts = k.engine_ms === undefined ? '' : ` (${f(k.copy_ms, 1)} + ${f(k.engine_ms, 1)} + ${f(k.js_ms, 1)})`;
+    md.push(`| ${c.model} | ${c.n} | ${f(c.bundle_bytes / 1e6, 1)} | ${f(k.instantiate_ms, 1)} | ${f(k.open_ms, 1)}${parts} | ` +
+      `${f(k.first_ms, 1)} | **${f(k.total_ms, 1)}** | ${f(k.import_ms, 1)} | ${f(k.read_ms, 1)} | ${f(c.wasm.peak_rss_bytes / 2 ** 20, 0)} | ${f(c.wasm.wasm_heap_bytes / 2 ** 20, 0)} |`);
+  }
+  md.push('');
+  md.push(`WebAssembly binary: ${wasm.raw} B raw, ${wasm.gzip} B gzip -9 (JS glue ${wasm.glue_raw} B, ${wasm.glue_gzip} B gzip).`);
+  if (o.native) {
+    const np = configs[0].native.probe;
+    md.push('');
+    md.push(`**Native** (\`hearth bench-native\`, ${configs[0].native.scoring.kernel}; probe ${np.kernel} ${f(np.dram_gbps, 1)} GB/s over 256 MB); ms:`);
+    md.push('');
+    md.push('| model | N | L | recommend p50 / p95 / p99 | no reasons p50 | explain p50 / p95 / p99 | allocations per call (rec / explain) | gemv GB/s (% of probe) | p50 / floor | cold start | peak RSS MB |');
+    md.push('|---|---:|---:|---|---:|---|---:|---:|---:|---:|---:|');
+    for (const c of configs) {
+      const nat = c.native;
+      const floor = c.bytes / (nat.probe.matched_gbps * 1e6);
+      for (const r of nat.runs) {
+        md.push(`| ${c.model} | ${c.n} | ${r.history} | ${f(r.recommend.p50_ms)} / ${f(r.recommend.p95_ms)} / ${f(r.recommend.p99_ms)} | ` +
+          `${f(r.recommend_no_reasons.p50_ms)} | ${f(r.explain.p50_ms)} / ${f(r.explain.p95_ms)} / ${f(r.explain.p99_ms)} | ${f(r.recommend.allocations_per_call)} / ${f(r.explain.allocations_per_call)} | ` +
+          `${f(nat.scoring.gbps, 1)} (${f(100 * nat.scoring.gbps / nat.probe.matched_gbps, 0)}%) | ${f(r.recommend.p50_ms / floor, 1)}× | ` +
+          `${f(nat.cold_start_ms.median, 1)} | ${f(nat.peak_rss_bytes / 2 ** 20, 0)} |`);
+      }
+    }
+  }
+  md.push('');
+  md.push('**Targets** (Node, wasm, one thread; ratios within this run):');
+  md.push('');
+  md.push('| target | measured | limit | |');
+  md.push('|---|---|---|---|');
+  for (const t of targets) md.push(`| ${t.name} | ${t.measured} | ${t.limit} | ${t.pass ? 'PASS' : '**MISS**'} |`);
+  return { table: md.join('\n'), targets };
+}
+
+function publish(report, readme) {
+  const { table, targets } = render(report);
+  report.targets = targets;
+  writeFileSync(`${root}out/bench/bench.json`, JSON.stringify(report, null, 2));
+  writeFileSync(`${root}out/bench/bench.md`, `${table}\n`);
+  console.log(table);
+  log(`wrote out/bench/bench.json and out/bench/bench.md`);
+  if (readme) updateReadme(table);
+}
+
+function updateReadme(table) {
+  const path = `${root}README.md`;
+  const text = readFileSync(path, 'utf8');
+  const begin = '<!-- bench:begin -->';
+  const end = '<!-- bench:end -->';
+  const a = text.indexOf(begin);
+  const b = text.indexOf(end);
+  if (a < 0 || b < a) throw new Error(`README.md has no ${begin} ... ${end} block`);
+  writeFileSync(path, `${text.slice(0, a + begin.length)}\n${table}\n${text.slice(b)}`);
+  log('updated the table in README.md');
+}
+
+if (o.report) {
+  publish(JSON.parse(readFileSync(`${root}out/bench/bench.json`, 'utf8')), o.readme);
+} else {
+  await measureAll();
+}
