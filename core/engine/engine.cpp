@@ -264,6 +264,13 @@ void Engine::score(const HistoryEntry* history, size_t n, ModelChoice model, flo
         return;
     }
     pq_scores_clean_ = false;
+    if (only_item >= 0 && model != ModelChoice::Hybrid) {
+        // explain() needs one score, not the catalog's (only the hybrid's standardization
+        // needs every score).
+        const uint32_t item = static_cast<uint32_t>(only_item);
+        scores_[item] = model == ModelChoice::Mf ? mf_->score(item) : sasrec_->score(item);
+        return;
+    }
     if (model == ModelChoice::Mf) {
         mf_->score_all(scores_.data());
     } else if (model == ModelChoice::Sasrec) {

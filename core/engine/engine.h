@@ -116,9 +116,10 @@ public:
     // has them, else SASRec's item embeddings), tags and popularity.
     const ItemSpace& item_space() const { return space_; }
 
-    // After recommend/explain: every item's score under the model used. For a
-    // product-quantized bundle only the candidates have one (their exact re-scored score,
-    // after recommend; the explained item, after explain): every other entry is NaN.
+    // After recommend: every item's score under the model used (for a product-quantized
+    // bundle only the candidates' exact re-scored scores; every other entry is NaN). After
+    // explain: the explained item's score (the hybrid's explain scores every item, for its
+    // standardization); other entries are left from earlier calls.
     const std::vector<float>& scores() const { return scores_; }
     // Product-quantized catalogs (hearth export --pq): the PQ index of each model (null
     // when the bundle has none), and after recommend the candidates the scan kept, best
