@@ -4,7 +4,7 @@
 import { HearthError } from './errors.js';
 import { loadModule } from './module.js';
 import { loadBundle } from './loader.js';
-import { catalogList } from './catalog.js';
+import { catalogList, indexOf } from './catalog.js';
 
 const decoder = new TextDecoder();
 
@@ -143,14 +143,16 @@ export class EngineRecommender {
     this._module = module;
     this._engine = engine;
     this._ids = readStringTable(module, engine, 'catalog.ids');
-    this._titles = readStringTable(module, engine, 'catalog.titles');
+    // Titles are decoded when shown (a list shows k of them), not all at open.
+    this._titleCount = engine.stringTableCount('catalog.titles');
+    this._titlePtr = this._titleCount ? engine.stringTablePtr('catalog.titles') : 0;
     this._tagNames = readStringTable(module, engine, 'catalog.tags');
     const n = engine.itemCount();
     const tagOffsets = module.HEAPU32.slice(engine.tagOffsetsPtr() >>> 2, (engine.tagOffsetsPtr() >>> 2) + n + 1);
     const tagIds = module.HEAPU32.slice(engine.tagIdsPtr() >>> 2, (engine.tagIdsPtr() >>> 2) + engine.tagIdsLength());
     this._tagOffsets = tagOffsets;
     this._tagIds = tagIds;
-    this._index = new Map(this._ids.map((id, i) => [id, i]));
+    this._index = indexOf(this._ids);
     /** Bundle metadata: model, hyper-parameters, training summary, metrics. */
     this.meta = JSON.parse(engine.metaJson());
     /** The models in the bundle: MF kind ('implicit' | 'explicit' | null), SASRec, hybrid weight. */
@@ -181,6 +183,20 @@ export class EngineRecommender {
     });
     this._capacity = 0;
     this._buffer = 0;
+  }
+
+  /** @internal The title of item i, decoded from the bundle's bytes in wasm memory. */
+  _title(i) {
+    if (i >= this._titleCount) return this._ids[i];
+    const at = this._titlePtr >>> 2;
+    const offsets = this._module.HEAPU32;
+    const chars = this._titlePtr + (this._titleCount + 1) * 4;
+    return utf8.decode(this._module.HEAPU8.subarray(chars + offsets[at + i], chars + offsets[at + i + 1]));
+  }
+
+  /** @internal Every title (the worker host sends them to the page once). */
+  get _titles() {
+    return readStringTable(this._module, this._engine, 'catalog.titles');
   }
 
   /** Number of items in the catalog. */
@@ -356,7 +372,7 @@ export class EngineRecommender {
     const out = [];
     for (let j = 0; j < count; j++) {
       const i = u32[2 * j];
-      out.push({ id: this._ids[i], title: this._titles[i], weight: f32[2 * j + 1] });
+      out.push({ id: this._ids[i], title: this._title(i), weight: f32[2 * j + 1] });
     }
     return out;
   }
@@ -424,7 +440,7 @@ export class EngineRecommender {
   _describe(i) {
     const tags = [];
     for (let t = this._tagOffsets[i]; t < this._tagOffsets[i + 1]; t++) tags.push(this._tagNames[this._tagIds[t]]);
-    return { id: this._ids[i], title: this._titles[i], tags };
+    return { id: this._ids[i], title: this._title(i), tags };
   }
 
   _readRecommendations(count, model) {
@@ -451,7 +467,7 @@ export class EngineRecommender {
       const because = [];
       for (let j = starts[r]; j < starts[r + 1]; j++) {
         const i = reasons[2 * j];
-        because.push({ id: this._ids[i], title: this._titles[i], weight: reasonWeights[2 * j + 1] });
+        because.push({ id: this._ids[i], title: this._title(i), weight: reasonWeights[2 * j + 1] });
       }
       const item = results[2 * r];
       const fromRank = ranks[r] + 1;

@@ -5,7 +5,7 @@
 import { HearthError } from './errors.js';
 import { loadBundle } from './loader.js';
 import { isNode, nodeBuiltin } from './node.js';
-import { catalogList } from './catalog.js';
+import { catalogList, indexOf } from './catalog.js';
 
 /**
  * Loads a bundle and starts a worker that scores with it.
@@ -155,7 +155,7 @@ export class WorkerRecommender {
     this._catalog = catalog;
     this._moods = moods;
     this._tagList = Object.freeze([...catalog.tagNames]);
-    this._index = new Map(catalog.ids.map((id, i) => [id, i]));
+    this._index = indexOf(catalog.ids);
   }
 
   _call(op, message, transfer = []) {
