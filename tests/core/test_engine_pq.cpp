@@ -22,6 +22,7 @@
 #include "core/mf/trainer.h"
 #include "core/sasrec/encoder.h"
 #include "core/sasrec/sasrec_bundle.h"
+#include "tests/core/bundle_fixtures.h"
 
 using namespace hearth;
 
@@ -29,55 +30,9 @@ namespace {
 
 constexpr uint32_t kItems = 150;
 
-std::unique_ptr<Engine> open(const std::vector<uint8_t>& bytes) {
-    Engine::Bytes owned(static_cast<uint8_t*>(std::malloc(bytes.size())), &std::free);
-    std::memcpy(owned.get(), bytes.data(), bytes.size());
-    return std::make_unique<Engine>(std::move(owned), bytes.size());
-}
+std::unique_ptr<Engine> open(const std::vector<uint8_t>& bytes) { return hearth::test::open_engine(bytes); }
 
-std::vector<uint8_t> fp32_bundle(MfKind kind) {
-    Interactions data;
-    for (uint32_t i = 0; i < kItems; ++i) data.intern_item("i" + std::to_string(i));
-    std::mt19937 rng(5);
-    for (uint32_t u = 0; u < 120; ++u) {
-        const uint32_t user = data.intern_user("u" + std::to_string(u));
-        for (int k = 0; k < 10; ++k)
-            data.events.push_back({user, static_cast<uint32_t>(rng() % kItems),
-                                   kind == MfKind::Explicit ? static_cast<float>(1 + rng() % 5) : 1.0f, k});
-    }
-    data.has_ratings = kind == MfKind::Explicit;
-    MfConfig c;
-    c.params.kind = kind;
-    c.params.reg = kind == MfKind::Explicit ? 0.05f : 0.5f;
-    c.params.reg_scales_with_count = kind == MfKind::Explicit;
-    c.factors = 12;
-    c.iterations = 4;
-    const MfModel mf = train_mf(RatingMatrix::build(120, kItems, data.events, kind), c);
-
-    SasrecConfig sc;
-    sc.items = kItems;
-    sc.dim = 16;
-    sc.heads = 2;
-    sc.blocks = 2;
-    sc.max_len = 8;
-    sc.ffn_dim = 16;
-    sc.emb_scale = 4.0f;
-    SasrecWeights seq(sc);
-    std::normal_distribution<float> normal(0.0f, 0.3f);
-    const auto specs = sasrec_tensor_specs(sc);
-    for (size_t t = 0; t < specs.size(); ++t) {
-        const bool gain = specs[t].name.find("ln") != std::string::npos && specs[t].name.find(".g") != std::string::npos;
-        for (float& v : seq.tensors[t]) v = gain ? 1.0f + normal(rng) : normal(rng);
-    }
-    BundleWriter w;
-    w.add_json("meta", "{\"model\":\"test\"}");
-    write_catalog(w, build_catalog(data, {}));
-    write_mf(w, mf);
-    write_sasrec(w, seq);
-    const float weight = 0.4f;
-    w.add_f32("hybrid.weight", &weight, 1, 1);
-    return w.finish();
-}
+std::vector<uint8_t> fp32_bundle(MfKind kind) { return hearth::test::mf_sasrec_bundle(kind, hearth::test::FixtureShape{kItems, 120, 10, 0.4f}); }
 
 std::vector<uint8_t> int8_of(const std::vector<uint8_t>& bytes) {
     const BundleReader r(bytes.data(), bytes.size());

@@ -1,0 +1,77 @@
+// Small trained bundles for engine tests: an MF model (implicit or explicit) trained on
+// random events, a SASRec with random weights, and a hybrid weight, in one bundle.
+#pragma once
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/engine/engine.h"
+#include "core/mf/export.h"
+#include "core/mf/rating_matrix.h"
+#include "core/mf/trainer.h"
+#include "core/sasrec/sasrec_bundle.h"
+
+namespace hearth::test {
+
+inline std::unique_ptr<Engine> open_engine(const std::vector<uint8_t>& bytes) {
+    Engine::Bytes owned(static_cast<uint8_t*>(std::malloc(bytes.size())), &std::free);
+    std::memcpy(owned.get(), bytes.data(), bytes.size());
+    return std::make_unique<Engine>(std::move(owned), bytes.size());
+}
+
+struct FixtureShape {
+    uint32_t items = 60;
+    uint32_t users = 80;
+    int events_per_user = 8;
+    float hybrid_weight = 0.5f;
+};
+
+// MF (12 factors) + SASRec (d 16, 2 heads, 2 blocks, max_len 8) over `shape.items` items.
+inline std::vector<uint8_t> mf_sasrec_bundle(MfKind kind, const FixtureShape& shape) {
+    Interactions data;
+    for (uint32_t i = 0; i < shape.items; ++i) data.intern_item("i" + std::to_string(i));
+    std::mt19937 rng(5);
+    for (uint32_t u = 0; u < shape.users; ++u) {
+        const uint32_t user = data.intern_user("u" + std::to_string(u));
+        for (int k = 0; k < shape.events_per_user; ++k)
+            data.events.push_back({user, static_cast<uint32_t>(rng() % shape.items),
+                                   kind == MfKind::Explicit ? static_cast<float>(1 + rng() % 5) : 1.0f, k});
+    }
+    data.has_ratings = kind == MfKind::Explicit;
+    MfConfig c;
+    c.params.kind = kind;
+    c.params.reg = kind == MfKind::Explicit ? 0.05f : 0.5f;
+    c.params.reg_scales_with_count = kind == MfKind::Explicit;
+    c.factors = 12;
+    c.iterations = 4;
+    const MfModel mf = train_mf(RatingMatrix::build(shape.users, shape.items, data.events, kind), c);
+
+    SasrecConfig sc;
+    sc.items = shape.items;
+    sc.dim = 16;
+    sc.heads = 2;
+    sc.blocks = 2;
+    sc.max_len = 8;
+    sc.ffn_dim = 16;
+    sc.emb_scale = 4.0f;
+    SasrecWeights seq(sc);
+    std::normal_distribution<float> normal(0.0f, 0.3f);
+    const auto specs = sasrec_tensor_specs(sc);
+    for (size_t t = 0; t < specs.size(); ++t) {
+        const bool gain = specs[t].name.find("ln") != std::string::npos && specs[t].name.find(".g") != std::string::npos;
+        for (float& v : seq.tensors[t]) v = gain ? 1.0f + normal(rng) : normal(rng);
+    }
+    BundleWriter w;
+    w.add_json("meta", "{\"model\":\"test\"}");
+    write_catalog(w, build_catalog(data, {}));
+    write_mf(w, mf);
+    write_sasrec(w, seq);
+    w.add_f32("hybrid.weight", &shape.hybrid_weight, 1, 1);
+    return w.finish();
+}
+
+}  // namespace hearth::test
