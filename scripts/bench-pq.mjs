@@ -9,43 +9,9 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { median, mulberry32, timeKernel } from './bench-lib.mjs';
 
 const self = fileURLToPath(import.meta.url);
-
-function median(v) {
-  const s = [...v].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-// Median ms per repeat of fn(repeats) over calls adding up to at least minMs.
-function timeKernel(minMs, fn) {
-  let t = performance.now();
-  fn(1);
-  const once = Math.max(performance.now() - t, 1e-3);
-  const repeats = Math.max(1, Math.ceil(5 / once));
-  const v = [];
-  let total = 0;
-  while (v.length < 5 || total < minMs) {
-    t = performance.now();
-    fn(repeats);
-    const dt = performance.now() - t;
-    v.push(dt / repeats);
-    total += dt;
-  }
-  return median(v);
-}
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function childKernels({ items, subspaces, dim }) {
   const { loadModule } = await import('../web/src/module.js');

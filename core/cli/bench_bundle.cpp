@@ -99,30 +99,6 @@ uint64_t peak_rss_bytes() {
     return static_cast<uint64_t>(u.ru_maxrss) * 1024;  // Linux reports KiB
 }
 
-ModelChoice model_of(const std::string& name) {
-    if (name == "auto") return ModelChoice::Auto;
-    if (name == "mf") return ModelChoice::Mf;
-    if (name == "sasrec") return ModelChoice::Sasrec;
-    if (name == "hybrid") return ModelChoice::Hybrid;
-    throw Error("argument", "--model must be auto, mf, sasrec or hybrid, got '" + name + "'");
-}
-
-std::vector<uint32_t> parse_lengths(const std::string& text) {
-    std::vector<uint32_t> out;
-    size_t start = 0;
-    while (start <= text.size()) {
-        const size_t comma = std::min(text.find(',', start), text.size());
-        const std::string part = text.substr(start, comma - start);
-        char* end = nullptr;
-        const unsigned long v = std::strtoul(part.c_str(), &end, 10);
-        if (part.empty() || *end != '\0' || v == 0 || v > 100000)
-            throw Error("argument", "--history: '" + part + "' is not a history length in 1..100000");
-        out.push_back(static_cast<uint32_t>(v));
-        start = comma + 1;
-    }
-    return out;
-}
-
 // Histories of `length` distinct items (values 1-5, like views to purchases), one per
 // request slot, so that successive requests do not see the same input.
 std::vector<std::vector<HistoryEntry>> make_histories(uint32_t items, uint32_t length,
@@ -281,7 +257,7 @@ int run_bench_native(const std::vector<std::string>& argv) {
         return 0;
     const Args a(argv, {"bundle", "history", "requests", "k", "model", "seed", "cold", "probe-mb"}, {});
     const std::string path = a.require("bundle");
-    const std::vector<uint32_t> lengths = parse_lengths(a.get("history", "50,200"));
+    const std::vector<uint32_t> lengths = parse_u32_list(a.get("history", "50,200"), "--history", 100000);
     const size_t requests = a.get_u32("requests", 200);
     const uint32_t k = a.get_u32("k", 20);
     const uint64_t seed = a.get_u64("seed", 1);
@@ -295,7 +271,7 @@ int run_bench_native(const std::vector<std::string>& argv) {
     std::unique_ptr<Engine> engine = Engine::from_file(path);
     RecommendOptions options;
     options.k = k;
-    options.model = model_of(a.get("model", "auto"));
+    options.model = parse_model_choice(a.get("model", "auto"));
     const uint32_t items = engine->catalog().size();
     const bool seq = options.model == ModelChoice::Sasrec ||
                      (options.model == ModelChoice::Auto && !engine->has_mf());

@@ -43,25 +43,6 @@ double median_ms(double min_ms, Call call) {
     return v[v.size() / 2];
 }
 
-std::vector<uint32_t> u32_list(const std::string& text) {
-    std::vector<uint32_t> out;
-    size_t start = 0;
-    while (start < text.size()) {
-        const size_t comma = std::min(text.find(',', start), text.size());
-        out.push_back(static_cast<uint32_t>(std::stoul(text.substr(start, comma - start))));
-        start = comma + 1;
-    }
-    return out;
-}
-
-ModelChoice model_arg(const std::string& name) {
-    if (name == "auto") return ModelChoice::Auto;
-    if (name == "mf") return ModelChoice::Mf;
-    if (name == "sasrec") return ModelChoice::Sasrec;
-    if (name == "hybrid") return ModelChoice::Hybrid;
-    throw Error("argument", "--model must be auto, mf, sasrec or hybrid, got '" + name + "'");
-}
-
 }  // namespace
 
 int run_bench_pq(const std::vector<std::string>& argv) {
@@ -77,10 +58,10 @@ int run_bench_pq(const std::vector<std::string>& argv) {
     std::unique_ptr<Engine> pq = Engine::from_file(a.require("bundle"));
     std::unique_ptr<Engine> ref = a.has("reference") ? Engine::from_file(a.get("reference")) : nullptr;
     const uint32_t queries = a.get_u32("queries", 100), length = a.get_u32("history", 50), k = a.get_u32("k", 10);
-    const std::vector<uint32_t> candidates = u32_list(a.get("candidates", "100,250,500,1000,2000"));
+    const std::vector<uint32_t> candidates = parse_u32_list(a.get("candidates", "100,250,500,1000,2000"), "--candidates", 100000000);
     RecommendOptions o;
     o.k = k;
-    o.model = model_arg(a.get("model", "auto"));
+    o.model = parse_model_choice(a.get("model", "auto"));
     o.reasons = 0;
     o.sequence_reasons = false;
     const PqIndex* index = pq->mf_pq() ? pq->mf_pq() : pq->sasrec_pq();

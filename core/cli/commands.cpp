@@ -75,19 +75,6 @@ EvalResult evaluate_model(const Dataset& d, const Args& a, const std::string& mo
 }
 
 // "id[:value],id[:value],..." against the bundle's catalog.
-// Comma-separated, empty entries skipped.
-std::vector<std::string> split_list(const std::string& text) {
-    std::vector<std::string> out;
-    size_t pos = 0;
-    while (pos < text.size()) {
-        size_t comma = text.find(',', pos);
-        if (comma == std::string::npos) comma = text.size();
-        if (comma > pos) out.push_back(text.substr(pos, comma - pos));
-        pos = comma + 1;
-    }
-    return out;
-}
-
 std::vector<HistoryEntry> parse_history(const Engine& engine, const std::string& text) {
     std::vector<HistoryEntry> history;
     size_t pos = 0;
@@ -113,14 +100,6 @@ std::vector<HistoryEntry> parse_history(const Engine& engine, const std::string&
         history.push_back({static_cast<uint32_t>(item), value});
     }
     return history;
-}
-
-ModelChoice parse_model_choice(const std::string& name) {
-    if (name == "auto") return ModelChoice::Auto;
-    if (name == "mf") return ModelChoice::Mf;
-    if (name == "sasrec") return ModelChoice::Sasrec;
-    if (name == "hybrid") return ModelChoice::Hybrid;
-    throw Error("argument", "--model must be auto, mf, sasrec or hybrid, got '" + name + "'");
 }
 
 std::unique_ptr<Engine> open_engine(const Args& a) { return Engine::from_file(a.require("bundle")); }

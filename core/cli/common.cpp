@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 #include "core/common/error.h"
 
@@ -14,6 +15,40 @@ bool wants_help(const std::vector<std::string>& args, const char* text) {
             return true;
         }
     return false;
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+    std::vector<std::string> out;
+    size_t pos = 0;
+    while (pos < text.size()) {
+        size_t comma = text.find(',', pos);
+        if (comma == std::string::npos) comma = text.size();
+        if (comma > pos) out.push_back(text.substr(pos, comma - pos));
+        pos = comma + 1;
+    }
+    return out;
+}
+
+std::vector<uint32_t> parse_u32_list(const std::string& text, const char* flag, uint32_t max) {
+    std::vector<uint32_t> out;
+    for (const std::string& part : split_list(text)) {
+        char* end = nullptr;
+        const unsigned long v = std::strtoul(part.c_str(), &end, 10);
+        if (*end != '\0' || v == 0 || v > max)
+            throw Error("argument", std::string(flag) + ": '" + part + "' is not a whole number in 1.." +
+                                        std::to_string(max));
+        out.push_back(static_cast<uint32_t>(v));
+    }
+    if (out.empty()) throw Error("argument", std::string(flag) + ": give at least one number");
+    return out;
+}
+
+ModelChoice parse_model_choice(const std::string& name) {
+    if (name == "auto") return ModelChoice::Auto;
+    if (name == "mf") return ModelChoice::Mf;
+    if (name == "sasrec") return ModelChoice::Sasrec;
+    if (name == "hybrid") return ModelChoice::Hybrid;
+    throw Error("argument", "--model must be auto, mf, sasrec or hybrid, got '" + name + "'");
 }
 
 const std::set<std::string> kDataOptions = {"data", "format", "items"};

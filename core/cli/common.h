@@ -8,6 +8,7 @@
 #include "core/cli/args.h"
 #include "core/common/json.h"
 #include "core/data/readers.h"
+#include "core/engine/engine.h"
 #include "core/eval/beyond.h"
 #include "core/eval/evaluate.h"
 #include "core/eval/sweep.h"
@@ -17,6 +18,13 @@ namespace hearth::cli {
 
 // Prints `text` and returns true when the arguments ask for help.
 bool wants_help(const std::vector<std::string>& args, const char* text);
+
+// Comma-separated values, empty entries skipped.
+std::vector<std::string> split_list(const std::string& text);
+// Comma-separated whole numbers in 1..max; an error names `flag` and the bad entry.
+std::vector<uint32_t> parse_u32_list(const std::string& text, const char* flag, uint32_t max);
+// --model auto|mf|sasrec|hybrid for the commands that use a bundle.
+ModelChoice parse_model_choice(const std::string& name);
 
 extern const std::set<std::string> kDataOptions;
 extern const std::set<std::string> kModelOptions;

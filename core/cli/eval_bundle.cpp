@@ -33,25 +33,6 @@ std::string csv_field(const std::string& s) {
     return out + "\"";
 }
 
-ModelChoice model_arg(const std::string& name) {
-    if (name == "auto") return ModelChoice::Auto;
-    if (name == "mf") return ModelChoice::Mf;
-    if (name == "sasrec") return ModelChoice::Sasrec;
-    if (name == "hybrid") return ModelChoice::Hybrid;
-    throw Error("argument", "--model must be auto, mf, sasrec or hybrid, got '" + name + "'");
-}
-
-std::vector<std::string> comma_list(const std::string& text) {
-    std::vector<std::string> out;
-    size_t start = 0;
-    while (start <= text.size()) {
-        const size_t comma = std::min(text.find(',', start), text.size());
-        if (comma > start) out.push_back(text.substr(start, comma - start));
-        start = comma + 1;
-    }
-    return out;
-}
-
 struct BundleResult {
     std::string path;
     std::string model;
@@ -104,13 +85,13 @@ int run_eval_bundle(const std::vector<std::string>& argv) {
     for (const Interaction& e : split.train) ++begin[e.user + 1];
     for (size_t u = 0; u < data.user_ids.size(); ++u) begin[u + 1] += begin[u];
 
-    const ModelChoice model = model_arg(a.get("model", "auto"));
+    const ModelChoice model = parse_model_choice(a.get("model", "auto"));
     const uint32_t k = 10;
     size_t max_users = a.get_u32("max-users", 0);
     if (max_users == 0 || max_users > split.test.size()) max_users = split.test.size();
     std::vector<BundleResult> results;
     std::vector<std::vector<std::string>> reference;  // the first bundle's lists, by item id
-    for (const std::string& path : comma_list(a.require("bundles"))) {
+    for (const std::string& path : split_list(a.require("bundles"))) {
         std::unique_ptr<Engine> engine = Engine::from_file(path);
         std::vector<int64_t> to_catalog(data.item_ids.size());
         for (size_t i = 0; i < data.item_ids.size(); ++i) to_catalog[i] = engine->catalog().find(data.item_ids[i]);

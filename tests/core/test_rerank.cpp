@@ -169,7 +169,8 @@ std::vector<uint32_t> reference_list(const World& w, const Request& r, uint32_t 
     return list;
 }
 
-std::vector<uint32_t> run(Reranker& reranker, const World& w, Request& r, uint32_t k) {
+// The request's controls with its lists attached (valid while `r` lives).
+RerankControls controls_of(const Request& r) {
     RerankControls c = r.controls;
     c.avoid_items = r.avoid_items.data();
     c.avoid_item_count = r.avoid_items.size();
@@ -178,8 +179,12 @@ std::vector<uint32_t> run(Reranker& reranker, const World& w, Request& r, uint32
     c.block_tags = r.block_tags.data();
     c.block_tag_count = r.block_tags.size();
     c.mood_weights = r.mood_weights.empty() ? nullptr : r.mood_weights.data();
+    return c;
+}
+
+std::vector<uint32_t> run(Reranker& reranker, const World& w, Request& r, uint32_t k) {
     const Reranked& out = reranker.rerank(w.space(), w.scores.data(), r.excluded.data(), r.history.data(),
-                                          r.history.size(), c, k);
+                                          r.history.size(), controls_of(r), k);
     std::vector<uint32_t> ids;
     for (const Scored& s : out.items) ids.push_back(s.index);
     return ids;
@@ -337,16 +342,8 @@ TEST_CASE("reasons name exactly the controls without which an item would move", 
         r.controls.feedback = 0.6f;
         r.controls.candidates = 40;
         const auto list = reference_list(w, r, 10);
-        RerankControls c = r.controls;
-        c.avoid_items = r.avoid_items.data();
-        c.avoid_item_count = r.avoid_items.size();
-        c.avoid_tags = r.avoid_tags.data();
-        c.avoid_tag_count = r.avoid_tags.size();
-        c.block_tags = r.block_tags.data();
-        c.block_tag_count = r.block_tags.size();
-        c.mood_weights = r.mood_weights.data();
         const Reranked& out = reranker.rerank(w.space(), w.scores.data(), r.excluded.data(),
-                                              r.history.data(), r.history.size(), c, 10);
+                                              r.history.data(), r.history.size(), controls_of(r), 10);
         std::vector<uint32_t> without[kControlCount];
         for (uint32_t b = 0; b < kControlCount; ++b) {
             Request off = r;
