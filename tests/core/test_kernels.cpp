@@ -50,8 +50,10 @@ TEST_CASE("dot variants match the reference", "[kernels]") {
 }
 
 TEST_CASE("gemv variants match the reference", "[kernels]") {
-    const size_t rows = GENERATE(0, 1, 2, 3, 4, 5, 7, 8, 9, 33);
-    const size_t d = GENERATE(1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64, 65);
+    // Rows up to past two 16-row passes and widths that take each path: the unrolled
+    // 32/64/128, the generic multiple of 8 (24, 40), and the rest (row by row).
+    const size_t rows = GENERATE(0, 1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 33, 47);
+    const size_t d = GENERATE(1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 40, 64, 65, 128);
     const bool integers = GENERATE(true, false);
     const auto m = random_vector(rows * d, static_cast<uint32_t>(rows * 100 + d), integers);
     const auto q = random_vector(d, static_cast<uint32_t>(d), integers);
