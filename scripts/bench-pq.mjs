@@ -19,7 +19,7 @@ async function childKernels({ items, subspaces, dim }) {
   const rand = mulberry32(1);
   const blocks = Math.ceil(items / 32);
   const codeBytes = blocks * 16 * subspaces;
-  const codes = m._malloc(codeBytes);
+  const codes = m.allocateAligned(codeBytes);
   for (let i = 0; i < codeBytes; i++) m.HEAPU8[codes + i] = (rand() * 256) | 0;
   const lut = m._malloc(subspaces * 16);
   for (let i = 0; i < subspaces * 16; i++) m.HEAPU8[lut + i] = (rand() * 256) | 0;
@@ -32,7 +32,7 @@ async function childKernels({ items, subspaces, dim }) {
   m._free(sums);
   m._free(lut);
   const floatBytes = items * dim * 4;
-  const rows = m._malloc(floatBytes);
+  const rows = m.allocateAligned(floatBytes);
   if (!rows) throw new Error(`cannot allocate ${floatBytes} bytes in wasm`);
   m.HEAPF32.fill(0.01, rows >>> 2, (rows + floatBytes) >>> 2);
   const q = m._malloc(dim * 4);

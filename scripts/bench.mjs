@@ -116,7 +116,7 @@ const gbps = (bytes, ms) => bytes / (ms * 1e6);
 function probeIn(m, bytes, items = 0, minMs = 400) {
   const gemvBytes = items * DIM * 4;
   const total = Math.max(bytes, gemvBytes);
-  const ptr = m._malloc(total);
+  const ptr = m.allocateAligned(total);  // aligned as a bundle's sections are
   if (!ptr) throw new Error(`cannot allocate ${total} bytes in wasm`);
   m.HEAPF32.fill(1, ptr >>> 2, (ptr + total) >>> 2);  // touch every page
   const sum = (b) => (r) => m.probeStreamSum(ptr, b / 4, r);
@@ -195,7 +195,7 @@ async function childParts({ web, bundle }) {
   const bytes = readFileSync(bundle);
   const m = await loadModule();
   const t0 = performance.now();
-  const ptr = m._malloc(bytes.byteLength);
+  const ptr = m.allocateAligned(bytes.byteLength);  // as openEngine does
   m.HEAPU8.set(bytes, ptr);
   const t1 = performance.now();
   const engine = new m.Engine(ptr, bytes.byteLength);

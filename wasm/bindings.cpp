@@ -3,6 +3,8 @@
 // as exceptions: a call returns -1 and error() says what went wrong.
 #include <emscripten/bind.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <string>
 
 #include "core/common/error.h"
@@ -48,6 +50,11 @@ public:
             p = ptr(engine_->bundle().payload(s));
         });
         return p;
+    }
+    // The index of the id in UTF-8 bytes [bytes, bytes + length), or -1.
+    int32_t findItem(uintptr_t bytes, size_t length) const {
+        return static_cast<int32_t>(
+            engine_->catalog().find(std::string_view(reinterpret_cast<const char*>(bytes), length)));
     }
     uint32_t stringTableCount(const std::string& section) const {
         return engine_->bundle().has(section) ? engine_->bundle().section(section).rows : 0;
@@ -225,6 +232,15 @@ float probeStreamSum(uintptr_t ptr, uint32_t count, uint32_t repeats) {
     return total;
 }
 
+// A 64-byte aligned block for a bundle's bytes (released by the Engine, or by _free).
+// Sections are 64-aligned within the file, so their rows stay aligned to cache lines: at a
+// malloc'ed address 8 bytes off, one vector load in four straddles two lines, and scoring
+// a catalog measured about 15% slower.
+uintptr_t allocateAligned(size_t size) {
+    const size_t rounded = (std::max<size_t>(size, 1) + 63) & ~size_t(63);
+    return reinterpret_cast<uintptr_t>(std::aligned_alloc(64, rounded));
+}
+
 void probeGemv(uintptr_t rows, uint32_t n, uint32_t d, uintptr_t q, uintptr_t out, uint32_t repeats) {
     const hearth::GemvF32Fn gemv = hearth::gemv_f32();
     for (uint32_t r = 0; r < repeats; ++r)
@@ -252,6 +268,7 @@ void probePqSelect(uintptr_t sums, uint32_t n, uint32_t k, uint32_t repeats) {
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(hearth) {
+    emscripten::function("allocateAligned", &allocateAligned);
     emscripten::function("probeStreamSum", &probeStreamSum);
     emscripten::function("probeGemv", &probeGemv);
     emscripten::function("probePqScan", &probePqScan);
@@ -271,6 +288,7 @@ EMSCRIPTEN_BINDINGS(hearth) {
         .function("metaJson", &WasmEngine::metaJson)
         .function("stringTablePtr", &WasmEngine::stringTablePtr)
         .function("stringTableCount", &WasmEngine::stringTableCount)
+        .function("findItem", &WasmEngine::findItem)
         .function("tagOffsetsPtr", &WasmEngine::tagOffsetsPtr)
         .function("tagIdsLength", &WasmEngine::tagIdsLength)
         .function("tagIdsPtr", &WasmEngine::tagIdsPtr)

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <vector>
 
 #include "core/bundle/bundle.h"
 
@@ -36,10 +36,12 @@ public:
     int64_t find(std::string_view id) const;
 
 private:
+    void build_index() const;
+
     StringTable ids_, titles_, tags_;
     Span<uint32_t> tag_offsets_, tag_ids_;
     Span<float> popularity_;
-    mutable std::unordered_map<std::string_view, uint32_t> index_;
+    mutable std::vector<uint32_t> slots_;  // find()'s hash table of item indices
 };
 
 }  // namespace hearth

@@ -207,6 +207,19 @@ TEST_CASE("catalog comes through the bundle intact", "[engine]") {
     CHECK(c.tag_name(c.item_tags(7)[0]) == "odd");
     CHECK(c.find("item12") == 12);
     CHECK(c.find("nope") == -1);
+    // The hash index against a linear scan: every id, and near misses of each.
+    const auto scan = [&](std::string_view id) -> int64_t {
+        for (uint32_t j = 0; j < c.size(); ++j)
+            if (c.id(j) == id) return j;
+        return -1;
+    };
+    for (uint32_t i = 0; i < c.size(); ++i) {
+        const std::string id(c.id(i));
+        CHECK(c.find(id) == i);
+        for (const std::string& probe : {id + "x", id.substr(0, id.size() - 1), "x" + id})
+            CHECK(c.find(probe) == scan(probe));
+    }
+    CHECK(c.find("") == -1);
     CHECK(f.engine->meta_json() == "{\"model\":\"test\"}");
 }
 

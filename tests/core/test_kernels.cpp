@@ -110,7 +110,7 @@ TEST_CASE("the dispatched kernels are available variants", "[kernels]") {
 }
 
 TEST_CASE("top_k agrees with a full sort", "[kernels][topk]") {
-    const size_t n = GENERATE(0, 1, 5, 10, 11, 100, 1000);
+    const size_t n = GENERATE(0, 1, 5, 10, 11, 100, 1000, 5003);
     const size_t k = GENERATE(0, 1, 3, 10, 50, 2000);
     const bool ties = GENERATE(false, true);
     std::mt19937 rng(static_cast<uint32_t>(n * 7 + k));
@@ -120,6 +120,7 @@ TEST_CASE("top_k agrees with a full sort", "[kernels][topk]") {
         scores[i] = ties ? static_cast<float>(rng() % 5) : std::uniform_real_distribution<float>(-5, 5)(rng);
         excluded[i] = rng() % 4 == 0;
         if (rng() % 17 == 0) scores[i] = std::numeric_limits<float>::quiet_NaN();
+        if (rng() % 29 == 0) scores[i] = (rng() % 2 ? 1.0f : -1.0f) * std::numeric_limits<float>::infinity();
     }
     std::vector<Scored> got;
     top_k(scores.data(), n, k, excluded.data(), got);

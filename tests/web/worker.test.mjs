@@ -34,8 +34,8 @@ for (const model of ['als', 'hybrid']) {
       assert.equal(remote.item('no-such-item'), undefined);
       // Calls overlap: replies are matched to requests by id, not by order.
       const [a, b, c] = histories;
-      const parallel = await Promise.all([remote.recommend(a), remote.recommend(b), remote.explain(c, local.item(local._inner._ids[0]).id)]);
-      assert.deepEqual(parallel, [await local.recommend(a), await local.recommend(b), await local.explain(c, local._inner._ids[0])]);
+      const parallel = await Promise.all([remote.recommend(a), remote.recommend(b), remote.explain(c, local.item(local._inner._ids.at(0)).id)]);
+      assert.deepEqual(parallel, [await local.recommend(a), await local.recommend(b), await local.explain(c, local._inner._ids.at(0))]);
     } finally {
       local.dispose();
       await remote.dispose();

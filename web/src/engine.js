@@ -4,7 +4,7 @@
 import { HearthError } from './errors.js';
 import { loadModule } from './module.js';
 import { loadBundle } from './loader.js';
-import { catalogList, indexOf } from './catalog.js';
+import { catalogList } from './catalog.js';
 
 const decoder = new TextDecoder();
 
@@ -91,10 +91,22 @@ function tsOf(h) {
 
 const utf8 = new TextDecoder();
 
+// bytes[from, to) as a string: short ASCII (titles, mostly) without TextDecoder's fixed cost.
+function decodeShort(bytes, from, to) {
+  if (to - from > 64) return utf8.decode(bytes.subarray(from, to));
+  let s = '';
+  for (let i = from; i < to; i++) {
+    const c = bytes[i];
+    if (c > 0x7f) return utf8.decode(bytes.subarray(from, to));
+    s += String.fromCharCode(c);
+  }
+  return s;
+}
+
 /**
  * A string table section decoded in place from the bundle's bytes in wasm memory: one
- * TextDecoder call for the whole table when it is ASCII (then byte offsets are string
- * offsets), one per string otherwise.
+ * TextDecoder call for the whole table, sliced by byte offsets when it is ASCII (the decoded
+ * text is then exactly as long as the bytes), one call per string otherwise.
  */
 function readStringTable(module, engine, section) {
   const count = engine.stringTableCount(section);
@@ -104,17 +116,51 @@ function readStringTable(module, engine, section) {
   const offsets = module.HEAPU32.subarray(ptr >>> 2, (ptr >>> 2) + count + 1);
   const chars = ptr + (count + 1) * 4;
   const bytes = module.HEAPU8.subarray(chars, chars + offsets[count]);
-  let ascii = true;
-  for (let i = 0; i < bytes.length; i++) if (bytes[i] > 0x7f) { ascii = false; break; }
+  const text = utf8.decode(bytes);
   const out = new Array(count);
-  if (ascii) {
-    const text = utf8.decode(bytes);
+  if (text.length === bytes.length) {
     for (let i = 0; i < count; i++) out[i] = text.slice(offsets[i], offsets[i + 1]);
   } else {
     for (let i = 0; i < count; i++) out[i] = utf8.decode(bytes.subarray(offsets[i], offsets[i + 1]));
   }
   return out;
 }
+
+/**
+ * A string table section left in the bundle's bytes in wasm memory, each string decoded
+ * when first asked for and kept: opening a bundle decodes none of them (decoding and
+ * indexing 100k ids was a third of opening a 100k-item bundle), and a list shows a few.
+ */
+class StringTableView {
+  constructor(module, engine, section) {
+    this._module = module;
+    this._engine = engine;
+    this._section = section;
+    this.length = engine.stringTableCount(section);
+    this._ptr = this.length ? engine.stringTablePtr(section) : 0;
+    if (this.length && !this._ptr) throw new HearthError(engine.errorCode() || 'bundle', engine.error());
+    this._cache = new Map();
+  }
+
+  at(i) {
+    let s = this._cache.get(i);
+    if (s === undefined) {
+      const offsets = this._module.HEAPU32;
+      const at = this._ptr >>> 2;
+      const chars = this._ptr + (this.length + 1) * 4;
+      s = decodeShort(this._module.HEAPU8, chars + offsets[at + i], chars + offsets[at + i + 1]);
+      this._cache.set(i, s);
+    }
+    return s;
+  }
+
+  /** Every string (the worker host sends them to the page once). */
+  all() {
+    return readStringTable(this._module, this._engine, this._section);
+  }
+}
+
+const utf8Encoder = new TextEncoder();
 
 /**
  * Loads a bundle into the WebAssembly module on this thread.
@@ -124,7 +170,7 @@ function readStringTable(module, engine, section) {
 export async function openEngine(options) {
   if (!options || options.bundle === undefined) throw new HearthError('argument', 'createRecommender needs { bundle }');
   const [module, bytes] = await Promise.all([loadModule(options), loadBundle(options.bundle, options)]);
-  const ptr = module._malloc(Math.max(1, bytes.byteLength));
+  const ptr = module.allocateAligned(bytes.byteLength);
   if (!ptr) throw new HearthError('memory', `cannot allocate ${bytes.byteLength} bytes for the bundle`);
   module.HEAPU8.set(bytes, ptr);
   const engine = new module.Engine(ptr, bytes.byteLength);  // owns ptr from here on
@@ -142,17 +188,19 @@ export class EngineRecommender {
   constructor(module, engine) {
     this._module = module;
     this._engine = engine;
-    this._ids = readStringTable(module, engine, 'catalog.ids');
-    // Titles are decoded when shown (a list shows k of them), not all at open.
-    this._titleCount = engine.stringTableCount('catalog.titles');
-    this._titlePtr = this._titleCount ? engine.stringTablePtr('catalog.titles') : 0;
+    this._ids = new StringTableView(module, engine, 'catalog.ids');
+    this._titles = new StringTableView(module, engine, 'catalog.titles');
+    // id -> index answers of the C++ catalog's hash table, kept: a history names the same
+    // items call after call.
+    this._indexCache = new Map();
+    this._idScratch = 0;
+    this._idScratchBytes = 0;
     this._tagNames = readStringTable(module, engine, 'catalog.tags');
     const n = engine.itemCount();
     const tagOffsets = module.HEAPU32.slice(engine.tagOffsetsPtr() >>> 2, (engine.tagOffsetsPtr() >>> 2) + n + 1);
     const tagIds = module.HEAPU32.slice(engine.tagIdsPtr() >>> 2, (engine.tagIdsPtr() >>> 2) + engine.tagIdsLength());
     this._tagOffsets = tagOffsets;
     this._tagIds = tagIds;
-    this._index = indexOf(this._ids);
     /** Bundle metadata: model, hyper-parameters, training summary, metrics. */
     this.meta = JSON.parse(engine.metaJson());
     /** The models in the bundle: MF kind ('implicit' | 'explicit' | null), SASRec, hybrid weight. */
@@ -185,19 +233,33 @@ export class EngineRecommender {
     this._buffer = 0;
   }
 
-  /** @internal The title of item i, decoded from the bundle's bytes in wasm memory. */
+  /** @internal The title of item i (its id when the bundle has no titles). */
   _title(i) {
-    if (i >= this._titleCount) return this._ids[i];
-    const at = this._titlePtr >>> 2;
-    const offsets = this._module.HEAPU32;
-    const chars = this._titlePtr + (this._titleCount + 1) * 4;
-    return utf8.decode(this._module.HEAPU8.subarray(chars + offsets[at + i], chars + offsets[at + i + 1]));
+    return i < this._titles.length ? this._titles.at(i) : this._ids.at(i);
   }
 
-  /** @internal Every title (the worker host sends them to the page once). */
-  get _titles() {
-    return readStringTable(this._module, this._engine, 'catalog.titles');
+  /** @internal The index of an id, or undefined. */
+  _indexOf(id) {
+    if (typeof id !== 'string') return undefined;
+    let i = this._indexCache.get(id);
+    if (i === undefined) {
+      const engine = this._live();
+      const need = Math.max(16, id.length * 3);  // UTF-8 is at most 3 bytes per UTF-16 unit
+      if (need > this._idScratchBytes) {
+        if (this._idScratch) this._module._free(this._idScratch);
+        this._idScratch = this._module._malloc(need);
+        this._idScratchBytes = this._idScratch ? need : 0;
+        if (!this._idScratch) throw new HearthError('memory', 'cannot allocate room for an id');
+      }
+      const { written } = utf8Encoder.encodeInto(id, this._module.HEAPU8.subarray(this._idScratch, this._idScratch + need));
+      const found = engine.findItem(this._idScratch, written);
+      if (found < 0) return undefined;
+      i = found;
+      this._indexCache.set(id, i);
+    }
+    return i;
   }
+
 
   /** Number of items in the catalog. */
   get size() {
@@ -231,7 +293,7 @@ export class EngineRecommender {
    * @param {string} id
    */
   item(id) {
-    const i = this._index.get(id);
+    const i = this._indexOf(id);
     return i === undefined ? undefined : this._describe(i);
   }
 
@@ -302,7 +364,7 @@ export class EngineRecommender {
    */
   async explain(history, itemId, options = {}) {
     const engine = this._live();
-    const target = this._index.get(itemId);
+    const target = this._indexOf(itemId);
     if (target === undefined) throw new HearthError('unknown-item', `item '${itemId}' is not in the catalog`);
     const entries = this._entries(history, !!options.ignoreUnknown);
     const { items, values } = this._stage(entries.length);
@@ -335,7 +397,7 @@ export class EngineRecommender {
     const { k = 10 } = options;
     if (!Number.isInteger(k) || k < 0) throw new HearthError('argument', `k must be a non-negative integer, got ${k}`);
     const engine = this._live();
-    const target = this._index.get(itemId);
+    const target = this._indexOf(itemId);
     if (target === undefined) throw new HearthError('unknown-item', `item '${itemId}' is not in the catalog`);
     const count = engine.similar(target, k);
     if (count < 0) throw new HearthError(engine.errorCode(), engine.error());
@@ -355,9 +417,11 @@ export class EngineRecommender {
   dispose() {
     if (!this._engine) return;
     if (this._buffer) this._module._free(this._buffer);
+    if (this._idScratch) this._module._free(this._idScratch);
     this._engine.delete();
     this._engine = null;
     this._buffer = 0;
+    this._idScratch = 0;
   }
 
   _live() {
@@ -372,7 +436,7 @@ export class EngineRecommender {
     const out = [];
     for (let j = 0; j < count; j++) {
       const i = u32[2 * j];
-      out.push({ id: this._ids[i], title: this._title(i), weight: f32[2 * j + 1] });
+      out.push({ id: this._ids.at(i), title: this._title(i), weight: f32[2 * j + 1] });
     }
     return out;
   }
@@ -390,7 +454,7 @@ export class EngineRecommender {
       const value = typeof h === 'string' || h.value === undefined ? 1 : h.value;
       if (typeof id !== 'string') throw new HearthError('argument', `history[${j}] has no string id`);
       if (typeof value !== 'number' || !Number.isFinite(value)) throw new HearthError('argument', `history[${j}] ('${id}') has a value that is not a finite number`);
-      const i = this._index.get(id);
+      const i = this._indexOf(id);
       if (i === undefined) {
         if (ignoreUnknown) continue;
         throw new HearthError('unknown-item', `history[${j}]: item '${id}' is not in the catalog`);
@@ -404,7 +468,7 @@ export class EngineRecommender {
   _known(ids) {
     const out = [];
     for (const id of ids) {
-      const i = this._index.get(id);
+      const i = this._indexOf(id);
       if (i !== undefined) out.push(i);
     }
     return out;
@@ -437,10 +501,14 @@ export class EngineRecommender {
     return { items: b, values: b + c, skip: b + 2 * c, avoid: b + 3 * c, avoidTags: b + 4 * c, blockTags: b + 5 * c, mood: b + 6 * c };
   }
 
-  _describe(i) {
+  _tagsOf(i) {
     const tags = [];
     for (let t = this._tagOffsets[i]; t < this._tagOffsets[i + 1]; t++) tags.push(this._tagNames[this._tagIds[t]]);
-    return { id: this._ids[i], title: this._title(i), tags };
+    return tags;
+  }
+
+  _describe(i) {
+    return { id: this._ids.at(i), title: this._title(i), tags: this._tagsOf(i) };
   }
 
   _readRecommendations(count, model) {
@@ -467,7 +535,7 @@ export class EngineRecommender {
       const because = [];
       for (let j = starts[r]; j < starts[r + 1]; j++) {
         const i = reasons[2 * j];
-        because.push({ id: this._ids[i], title: this._title(i), weight: reasonWeights[2 * j + 1] });
+        because.push({ id: this._ids.at(i), title: this._title(i), weight: reasonWeights[2 * j + 1] });
       }
       const item = results[2 * r];
       const fromRank = ranks[r] + 1;
@@ -475,9 +543,11 @@ export class EngineRecommender {
       for (let bit = 0; bit < CONTROL_NAMES.length; bit++) {
         if (controls[r] & (1 << bit)) moved.push({ control: CONTROL_NAMES[bit], fromRank });
       }
+      // One literal (no spread of _describe's object: that cost 3 us an item in V8).
       /** @type {Recommendation} */
       const rec = {
-        ...this._describe(item), model, score: resultScores[2 * r + 1], base: base[r], because,
+        id: this._ids.at(item), title: this._title(item), tags: this._tagsOf(item),
+        model, score: resultScores[2 * r + 1], base: base[r], because,
         modelRank: fromRank, controls: moved, isNew: this._isNew[item] === 1,
       };
       if (popularIn[r] >= 0) rec.popularIn = this._tagNames[popularIn[r]];

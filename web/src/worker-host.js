@@ -51,8 +51,8 @@ function describe(rec) {
     models: rec.models,
     moods: rec.moods(),
     catalog: {
-      ids: rec._ids,
-      titles: rec._titles,
+      ids: rec._ids.all(),
+      titles: rec._titles.all(),
       tagNames: rec._tagNames,
       tagOffsets: rec._tagOffsets,
       tagIds: rec._tagIds,
