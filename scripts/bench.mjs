@@ -391,9 +391,19 @@ function render({ env, wasm, probe, configs }) {
         variants[0][0] = ', default (leave-one-out reasons)';
         variants.push([', fast reasons only (explain: false)', r.recommend_no_reasons]);
       }
+      // The floor is the probe over the variant's own bytes: when they fit in the cache (the
+      // catalog is read back to back here), that probe is faster than memory. A page's catalog
+      // goes cold between taps, so the ratio to the memory floor (bytes / the 256 MB probe) is
+      // shown too, for the sizes where scoring is most of the call.
+      const dramFloor = c.bytes / (probe.gbps * 1e6);
+      const cached = c.floor_ms < 0.9 * dramFloor;
       for (const [label, t] of variants) {
         const ratio = t.p50_ms / c.floor_ms;
-        target(`recommend() ${c.model} N=${c.n} L=${r.history}${label} (p50 / floor)`, `${f(t.p50_ms)} / ${f(c.floor_ms)} ms = ${f(ratio, 1)}×`, '≤ 1.3×', ratio <= 1.3);
+        target(`recommend() ${c.model} N=${c.n} L=${r.history}${label} (p50 / floor${cached ? ', cache-resident' : ''})`, `${f(t.p50_ms)} / ${f(c.floor_ms)} ms = ${f(ratio, 1)}×`, '≤ 1.3×', ratio <= 1.3);
+        if (cached && c.n >= 100000) {
+          const dram = t.p50_ms / dramFloor;
+          target(`recommend() ${c.model} N=${c.n} L=${r.history}${label} (p50 / memory floor)`, `${f(t.p50_ms)} / ${f(dramFloor)} ms = ${f(dram, 1)}×`, '≤ 1.3×', dram <= 1.3);
+        }
       }
     }
   }

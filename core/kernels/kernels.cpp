@@ -1,5 +1,7 @@
 #include "core/kernels/kernels.h"
 
+#include <algorithm>
+
 #if defined(__wasm_simd128__)
 #include <wasm_simd128.h>
 #elif defined(__x86_64__) || defined(__i386__)
@@ -179,27 +181,35 @@ __attribute__((target("avx2"))) float dot_f32_avx2(const float* a, const float* 
     return hsum_avx(acc) + dot_f32_ref(a + i, b + i, n - i);
 }
 
+// [sum(a), sum(b), sum(c), sum(d)] for four 8-float accumulators, in one vector.
+__attribute__((target("avx2"))) __m128 hsum4_avx(__m256 a, __m256 b, __m256 c, __m256 d) {
+    const __m256 ab = _mm256_hadd_ps(a, b);  // a01 a23 b01 b23 | a45 a67 b45 b67
+    const __m256 cd = _mm256_hadd_ps(c, d);
+    const __m256 abcd = _mm256_hadd_ps(ab, cd);  // a0-3 b0-3 c0-3 d0-3 | a4-7 b4-7 c4-7 d4-7
+    return _mm_add_ps(_mm256_castps256_ps128(abcd), _mm256_extractf128_ps(abcd, 1));
+}
+
+// As gemv_f32_simd128: rows read one after another (a single sequential stream), four rows'
+// sums leaving in one store.
 __attribute__((target("avx2"))) void gemv_f32_avx2(const float* rows, size_t n, size_t d,
                                                    const float* q, float* out) {
-    const size_t d8 = d & ~size_t(7);
     size_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        const float* r0 = rows + i * d;
-        const float* r1 = r0 + d;
-        const float* r2 = r1 + d;
-        const float* r3 = r2 + d;
-        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-        for (size_t j = 0; j < d8; j += 8) {
-            const __m256 qv = _mm256_loadu_ps(q + j);
-            a0 = _mm256_add_ps(a0, _mm256_mul_ps(_mm256_loadu_ps(r0 + j), qv));
-            a1 = _mm256_add_ps(a1, _mm256_mul_ps(_mm256_loadu_ps(r1 + j), qv));
-            a2 = _mm256_add_ps(a2, _mm256_mul_ps(_mm256_loadu_ps(r2 + j), qv));
-            a3 = _mm256_add_ps(a3, _mm256_mul_ps(_mm256_loadu_ps(r3 + j), qv));
+    if (d % 8 == 0) {
+        for (; i + 4 <= n; i += 4) {
+            __m256 sums[4];
+            for (size_t r = 0; r < 4; ++r) {
+                const float* x = rows + (i + r) * d;
+                __m256 a0 = _mm256_setzero_ps(), a1 = a0;
+                size_t j = 0;
+                for (; j + 16 <= d; j += 16) {
+                    a0 = _mm256_add_ps(a0, _mm256_mul_ps(_mm256_loadu_ps(x + j), _mm256_loadu_ps(q + j)));
+                    a1 = _mm256_add_ps(a1, _mm256_mul_ps(_mm256_loadu_ps(x + j + 8), _mm256_loadu_ps(q + j + 8)));
+                }
+                if (j < d) a0 = _mm256_add_ps(a0, _mm256_mul_ps(_mm256_loadu_ps(x + j), _mm256_loadu_ps(q + j)));
+                sums[r] = _mm256_add_ps(a0, a1);
+            }
+            _mm_storeu_ps(out + i, hsum4_avx(sums[0], sums[1], sums[2], sums[3]));
         }
-        out[i] = hsum_avx(a0) + dot_f32_ref(r0 + d8, q + d8, d - d8);
-        out[i + 1] = hsum_avx(a1) + dot_f32_ref(r1 + d8, q + d8, d - d8);
-        out[i + 2] = hsum_avx(a2) + dot_f32_ref(r2 + d8, q + d8, d - d8);
-        out[i + 3] = hsum_avx(a3) + dot_f32_ref(r3 + d8, q + d8, d - d8);
     }
     for (; i < n; ++i) out[i] = dot_f32_avx2(rows + i * d, q, d);
 }
@@ -285,6 +295,13 @@ DotF32Fn dot_f32() {
 GemvF32Fn gemv_f32() {
     static const GemvF32Fn fn = best_of(gemv_f32_variants());
     return fn;
+}
+
+void score_catalog_f32(const float* rows, size_t n, size_t d, const float* q, float* out) {
+    constexpr size_t kSliceRows = 4096;
+    const GemvF32Fn gemv = gemv_f32();
+    for (size_t i = 0; i < n; i += kSliceRows)
+        gemv(rows + i * d, std::min(kSliceRows, n - i), d, q, out + i);
 }
 
 SumF32Fn sum_f32() {
