@@ -84,7 +84,7 @@ void MfScorer::score_all(float* out) const {
         gemv_i8()(model_.item_codes, model_.item_scales, n, model_.items.dim, query_codes_.data(),
                   query_scale_, out);
     else
-        score_catalog_f32(model_.items.rows, n, model_.items.dim, user_.data(), out);
+        gemv_f32()(model_.items.rows, n, model_.items.dim, user_.data(), out);
     if (model_.params.kind == MfKind::Explicit) {
         const float user_bias = user_[model_.items.dim];
         const float mu = model_.params.global_mean;

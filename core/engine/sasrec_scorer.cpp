@@ -43,7 +43,7 @@ void SasrecScorer::score_all(float* out) const {
         gemv_i8()(model().item_codes, model().item_scales, c.items, c.dim, query_codes_.data(),
                   query_scale_, out);
     else
-        score_catalog_f32(model().item_emb, c.items, c.dim, z_.data(), out);
+        gemv_f32()(model().item_emb, c.items, c.dim, z_.data(), out);
 }
 
 float SasrecScorer::score(uint32_t item) const {

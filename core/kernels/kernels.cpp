@@ -1,7 +1,5 @@
 #include "core/kernels/kernels.h"
 
-#include <algorithm>
-
 #if defined(__wasm_simd128__)
 #include <wasm_simd128.h>
 #elif defined(__x86_64__) || defined(__i386__)
@@ -295,13 +293,6 @@ DotF32Fn dot_f32() {
 GemvF32Fn gemv_f32() {
     static const GemvF32Fn fn = best_of(gemv_f32_variants());
     return fn;
-}
-
-void score_catalog_f32(const float* rows, size_t n, size_t d, const float* q, float* out) {
-    constexpr size_t kSliceRows = 4096;
-    const GemvF32Fn gemv = gemv_f32();
-    for (size_t i = 0; i < n; i += kSliceRows)
-        gemv(rows + i * d, std::min(kSliceRows, n - i), d, q, out + i);
 }
 
 SumF32Fn sum_f32() {

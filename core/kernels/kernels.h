@@ -32,11 +32,6 @@ const std::vector<KernelVariant<DotF32Fn>>& dot_f32_variants();
 const std::vector<KernelVariant<GemvF32Fn>>& gemv_f32_variants();
 const std::vector<KernelVariant<SumF32Fn>>& sum_f32_variants();
 
-// gemv_f32() over a whole catalog, in slices of a few thousand rows (one kernel call each).
-// A WebAssembly engine swaps a function's baseline code for optimised code between calls,
-// never during one: a single call over 100k rows ran all of it in baseline code the first time.
-void score_catalog_f32(const float* rows, size_t n, size_t d, const float* q, float* out);
-
 // The fastest available variant, chosen once.
 DotF32Fn dot_f32();
 GemvF32Fn gemv_f32();

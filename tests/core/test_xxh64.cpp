@@ -114,6 +114,7 @@ TEST_CASE("xxh64 matches xxhsum on every tail and stripe boundary", "[xxh64]") {
         {65, 0xda5ee441a595cfb8ull},  {100, 0x4826e367566ea023ull},  {127, 0xf648961449461a69ull},
         {128, 0x01166e04da0ea4a8ull}, {129, 0x46f0e2b6282dd4fbull},  {255, 0x178ea4a7d2319abeull},
         {256, 0x43c92f09cb3e28cfull}, {1000, 0x128da10cfbdc59d9ull}, {4099, 0xb0160f2f6a9797cbull},
+        {(size_t(2) << 20) + 7, 0x53a58b6c5f910e25ull},  // a bundle-sized run of stripes
     };
     for (const Vector& v : vectors) {
         const std::vector<uint8_t> data = pattern(v.size);
