@@ -1,7 +1,6 @@
 #include "core/engine/catalog.h"
 
 #include <cmath>
-#include <cstring>
 
 #include "core/common/error.h"
 
@@ -43,33 +42,13 @@ namespace {
 
 constexpr uint32_t kEmptySlot = 0xffffffffu;
 
-// Eight bytes a step and a final mix (murmur3's): ids are short, and building the index
-// runs once per bundle, before the engine's code is optimised, so it must be cheap per id
-// (XXH64 per id took twice as long to index 100k ids in wasm).
-size_t slot_of(std::string_view id, size_t mask) {
-    constexpr uint64_t kMul = 0xff51afd7ed558ccdull;
-    uint64_t h = 0x9e3779b97f4a7c15ull ^ id.size();
-    size_t i = 0;
-    for (; i + 8 <= id.size(); i += 8) {
-        uint64_t word;
-        std::memcpy(&word, id.data() + i, 8);
-        h = (h ^ word) * kMul;
-        h ^= h >> 32;
-    }
-    uint64_t tail = 0;
-    for (size_t j = 0; i + j < id.size(); ++j) tail |= uint64_t(uint8_t(id[i + j])) << (8 * j);
-    h = (h ^ tail) * kMul;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ull;
-    h ^= h >> 33;
-    return static_cast<size_t>(h) & mask;
-}
+size_t slot_of(std::string_view id, size_t mask) { return xxh64(id.data(), id.size(), 0) & mask; }
 
 }  // namespace
 
 // Open addressing with linear probing in a power-of-two table at most half full: one
-// allocation instead of a node per id (building a node-based map for 100k ids was a visible
-// part of opening a bundle in wasm). A repeated id keeps its first index.
+// allocation instead of a node per id. The web library finds ids through it rather than
+// decoding and indexing every id in JS at open. A repeated id keeps its first index.
 void Catalog::build_index() const {
     size_t capacity = 16;
     while (capacity < 2 * static_cast<size_t>(size())) capacity *= 2;
