@@ -1,5 +1,6 @@
 #include "core/engine/catalog.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/common/error.h"
@@ -32,6 +33,17 @@ Catalog::Catalog(const BundleReader& bundle) {
                                       std::to_string(tag_ids_[i]) + " at " + std::to_string(i) +
                                       " is not one of the " + std::to_string(tags_.size()) +
                                       " tags");
+    if (bundle.has("catalog.id_order")) {
+        id_order_ = bundle.u32("catalog.id_order", n, 1);
+        // In range, so a search never reads past the catalog. Order is not checked here (that
+        // would cost what the section saves): find() confirms the id it lands on, so a
+        // disordered section can only make an id unfindable, never map it to another item.
+        for (uint32_t i = 0; i < n; ++i)
+            if (id_order_[i] >= n)
+                throw Error("bundle", "section 'catalog.id_order': entry " + std::to_string(i) + " is " +
+                                          std::to_string(id_order_[i]) + ", not an item of the " +
+                                          std::to_string(n));
+    }
     for (uint32_t i = 0; i < n; ++i)
         if (!std::isfinite(popularity_[i]) || popularity_[i] < 0.0f)
             throw Error("bundle", "section 'catalog.popularity': item " + std::to_string(i) +
@@ -46,9 +58,9 @@ size_t slot_of(std::string_view id, size_t mask) { return xxh64(id.data(), id.si
 
 }  // namespace
 
-// Open addressing with linear probing in a power-of-two table at most half full: one
-// allocation instead of a node per id. The web library finds ids through it rather than
-// decoding and indexing every id in JS at open. A repeated id keeps its first index.
+// For bundles without catalog.id_order. Open addressing with linear probing in a
+// power-of-two table at most half full: one allocation instead of a node per id. A repeated
+// id keeps its first index.
 void Catalog::build_index() const {
     size_t capacity = 16;
     while (capacity < 2 * static_cast<size_t>(size())) capacity *= 2;
@@ -63,6 +75,12 @@ void Catalog::build_index() const {
 
 int64_t Catalog::find(std::string_view id) const {
     if (size() == 0) return -1;
+    if (id_order_.size > 0) {
+        const uint32_t* first = id_order_.data;
+        const uint32_t* it = std::lower_bound(first, first + id_order_.size, id,
+                                              [&](uint32_t item, std::string_view key) { return ids_[item] < key; });
+        return it != first + id_order_.size && ids_[*it] == id ? static_cast<int64_t>(*it) : -1;
+    }
     if (slots_.empty()) build_index();
     const size_t mask = slots_.size() - 1;
     for (size_t s = slot_of(id, mask);; s = (s + 1) & mask) {

@@ -31,8 +31,8 @@ public:
     const uint32_t* tag_ids() const { return tag_ids_.data; }
     const float* popularity() const { return popularity_.data; }
 
-    // Dense index of an external id, or -1. The index is built on first use, so loading
-    // a bundle does not pay for it when the caller maps ids itself.
+    // Dense index of an external id, or -1: a binary search over catalog.id_order, or (in
+    // bundles written without that section) a hash table built on first use.
     int64_t find(std::string_view id) const;
 
 private:
@@ -41,6 +41,7 @@ private:
     StringTable ids_, titles_, tags_;
     Span<uint32_t> tag_offsets_, tag_ids_;
     Span<float> popularity_;
+    Span<uint32_t> id_order_;  // empty in bundles written before catalog.id_order
     mutable std::vector<uint32_t> slots_;  // find()'s hash table of item indices
 };
 

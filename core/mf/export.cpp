@@ -104,6 +104,13 @@ void write_catalog(BundleWriter& w, const CatalogData& catalog) {
     w.add_u32("catalog.tag_offsets", offsets.data(), n + 1, 1);
     w.add_u32("catalog.tag_ids", tag_ids.data(), static_cast<uint32_t>(tag_ids.size()), 1);
     w.add_f32("catalog.popularity", catalog.popularity.data(), n, 1);
+    // The items in byte order of their ids: a device finds an id by binary search instead of
+    // building a hash table of every id before the first recommendation.
+    std::vector<uint32_t> order(n);
+    for (uint32_t i = 0; i < n; ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](uint32_t a, uint32_t b) { return catalog.ids[a] < catalog.ids[b]; });
+    w.add_u32("catalog.id_order", order.data(), n, 1);
 
     std::vector<float> tag_frequency(catalog.tags.size(), 0.0f);
     for (uint32_t t : tag_ids) {

@@ -50,8 +50,8 @@ SasrecEncoder::SasrecEncoder(const SasrecView& model) : model_(model) {
     wsum_ = attn_weighted_sum_f32();
     act_ = c.activation == Activation::Relu ? relu_f32() : gelu_f32();
 
-    for (auto* buf : {&h_, &x_, &q_, &k_, &v_, &att_}) buf->assign(stack_rows_ * d_, 0.0f);
-    mid_.assign(stack_rows_ * ffn_, 0.0f);
+    for (auto* buf : {&h_, &x_, &q_, &k_, &v_, &att_}) buf->allocate(stack_rows_ * d_);
+    mid_.allocate(stack_rows_ * ffn_);
     for (auto* buf : {&hc_, &xc_, &qc_, &ac_, &fh_, &fx_, &fq_, &fk_, &fv_, &loo_})
         buf->assign(max_len_ * d_, 0.0f);
     midc_.assign(max_len_ * ffn_, 0.0f);

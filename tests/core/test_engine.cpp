@@ -4,6 +4,7 @@
 
 #include <Eigen/Dense>
 #include <cstring>
+#include <functional>
 #include <algorithm>
 #include <map>
 #include <random>
@@ -220,7 +221,61 @@ TEST_CASE("catalog comes through the bundle intact", "[engine]") {
             CHECK(c.find(probe) == scan(probe));
     }
     CHECK(c.find("") == -1);
+    CHECK(f.engine->bundle().has("catalog.id_order"));  // the search path; the hash path below
     CHECK(f.engine->meta_json() == "{\"model\":\"test\"}");
+}
+
+TEST_CASE("catalog ids are found by the id order, by the hash table without it", "[engine]") {
+    // Ids that share prefixes, differ only in length, sort differently as numbers and as
+    // bytes, and use more than ASCII.
+    Interactions data;
+    data.intern_user("u");
+    const std::vector<std::string> ids = {"10", "9", "1", "100", "item", "item-2", "item-10", "Item",
+                                          "\xC3\xA9t\xC3\xA9", "z", "a b", "abc", "ab"};
+    for (const std::string& id : ids) data.intern_item(id);
+    for (uint32_t i = 0; i < ids.size(); ++i) data.events.push_back({0, i, 1.0f, i});
+    const CatalogData catalog = build_catalog(data, {});
+    BundleWriter with_order;
+    write_catalog(with_order, catalog);
+    const std::vector<uint8_t> bytes = with_order.finish();
+    const BundleReader reader(bytes.data(), bytes.size());
+    REQUIRE(reader.has("catalog.id_order"));
+    const auto rewritten = [&](const std::function<void(BundleWriter&)>& id_order) {
+        BundleWriter w;
+        for (const SectionInfo& s : reader.sections())
+            if (s.name != "catalog.id_order") w.add_copy(reader, s.name);
+        id_order(w);
+        return w.finish();
+    };
+    const std::vector<uint8_t> no_order = rewritten([](BundleWriter&) {});
+    std::vector<uint32_t> reversed(ids.size());
+    for (uint32_t i = 0; i < reversed.size(); ++i) reversed[i] = static_cast<uint32_t>(reversed.size() - 1 - i);
+    const std::vector<uint8_t> disordered = rewritten([&](BundleWriter& w) {
+        w.add_u32("catalog.id_order", reversed.data(), static_cast<uint32_t>(reversed.size()), 1);
+    });
+    const BundleReader reader_no_order(no_order.data(), no_order.size());
+    const BundleReader reader_disordered(disordered.data(), disordered.size());
+    const Catalog searched(reader), hashed(reader_no_order), scrambled(reader_disordered);
+    std::vector<std::string> probes = ids;
+    for (const std::string& id : ids) probes.insert(probes.end(), {id + "0", id.substr(1), "#" + id});
+    probes.push_back("");
+    for (const std::string& probe : probes) {
+        INFO("id '" << probe << "'");
+        int64_t want = -1;  // a linear scan
+        for (uint32_t i = 0; i < ids.size(); ++i)
+            if (ids[i] == probe) want = i;
+        CHECK(searched.find(probe) == want);
+        CHECK(hashed.find(probe) == want);
+        // A disordered section may lose ids, never map one to another item.
+        const int64_t got = scrambled.find(probe);
+        CHECK((got == want || got == -1));
+    }
+
+    uint32_t out_of_range[13];
+    for (uint32_t i = 0; i < 13; ++i) out_of_range[i] = i == 5 ? 13 : i;
+    const std::vector<uint8_t> bad = rewritten([&](BundleWriter& w) { w.add_u32("catalog.id_order", out_of_range, 13, 1); });
+    const BundleReader reader_bad(bad.data(), bad.size());
+    CHECK_THROWS_WITH(Catalog(reader_bad), Catch::Contains("catalog.id_order") && Catch::Contains("entry 5"));
 }
 
 TEST_CASE("catalog text that is not UTF-8 is repaired, not refused", "[engine][utf8]") {
