@@ -282,7 +282,7 @@ void Engine::score(const HistoryEntry* history, size_t n, ModelChoice model, flo
     }
 }
 
-void Engine::reasons_for(uint32_t item, ModelChoice model, std::vector<Reason>& out) {
+void Engine::reasons_for(uint32_t item, ModelChoice model, std::vector<Reason>& out, size_t keep) {
     out.clear();
     if (cold_start()) return;
     if (model == ModelChoice::Mf) {
@@ -302,8 +302,8 @@ void Engine::reasons_for(uint32_t item, ModelChoice model, std::vector<Reason>& 
             else
                 out.push_back({m.item, a_mf_ * m.weight});
         }
-        sort_reasons(out);
     }
+    sort_reasons(out, keep);
 }
 
 namespace {
@@ -390,7 +390,7 @@ const Recommendations& Engine::recommend(const HistoryEntry* history, size_t n,
         const bool additive = model == ModelChoice::Mf;
         recs_.base.push_back(cold_start() ? s.score : (additive ? mf_->base_score(s.index) : 0.0f));
         if (with_reasons && options.reasons > 0) {
-            reasons_for(s.index, model, candidates_);
+            reasons_for(s.index, model, candidates_, options.reasons);
             for (size_t r = 0; r < candidates_.size() && r < options.reasons; ++r) {
                 if (!(candidates_[r].weight > 0.0f)) break;  // a reason is something that helped
                 recs_.reasons.push_back(candidates_[r]);

@@ -131,19 +131,21 @@ void MfScorer::score_items(const uint32_t* items, size_t n, float* out) {
 }
 
 void MfScorer::contributions(uint32_t item, std::vector<Reason>& out) {
-    const uint32_t m = model_.user_dim();
     item_features(item);
     solver_.apply_inverse(feature_.data(), z_.data());
     out.clear();
+    // The rows are read as they are (no copy into a feature vector per term); an explicit
+    // model's appended 1 is the last term of the dot product.
     const FactorRows rows = history_rows();
+    const uint32_t d = rows.dim;
     for (size_t k = 0; k < terms_.size(); ++k) {
         const RidgeTerm& t = terms_[k];
-        RidgeSolver::features(rows, t.index, feature_.data());
+        const float* row = rows.rows + static_cast<size_t>(t.index) * d;
         double dot = 0.0;
-        for (uint32_t r = 0; r < m; ++r) dot += feature_[r] * z_[r];
+        for (uint32_t r = 0; r < d; ++r) dot += double(row[r]) * z_[r];
+        if (rows.append_one) dot += z_[d];
         out.push_back({merged_[k].item, static_cast<float>(double(t.weight) * t.target * dot)});
     }
-    sort_reasons(out);
 }
 
 }  // namespace hearth

@@ -21,8 +21,8 @@ public:
     void fold_in(const HistoryEntry* history, size_t n);
     // Scores of every item for the last fold-in.
     void score_all(float* out) const;
-    // contribution_i = w_i t_i f_i . A^-1 f_item, one per distinct history item, largest
-    // first; with base_score(item) they add up to the item's score exactly
+    // contribution_i = w_i t_i f_i . A^-1 f_item, one per distinct history item, in no
+    // particular order (sort_reasons); with base_score(item) they add up to the item's score exactly
     // (Hu, Koren, Volinsky 2008, section 5).
     void contributions(uint32_t item, std::vector<Reason>& out);
     // The same score as score_all: in double precision, or for an int8 bundle with the

@@ -1,6 +1,7 @@
 // A history item's share in a recommendation's score, as every model reports it.
 #pragma once
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -11,11 +12,17 @@ struct Reason {
     float weight;   // its contribution (MF) or influence (SASRec) on the score
 };
 
-// Largest weight first; equal weights by item, so lists are deterministic.
-inline void sort_reasons(std::vector<Reason>& reasons) {
-    std::sort(reasons.begin(), reasons.end(), [](const Reason& a, const Reason& b) {
+// Largest weight first; equal weights by item, so lists are deterministic. With `keep`
+// below the size only the first `keep` are put in order (a list shows a few reasons per
+// item: sorting all of a 200-item history's for each of 20 items was 7% of recommend()).
+inline void sort_reasons(std::vector<Reason>& reasons, size_t keep = SIZE_MAX) {
+    const auto before = [](const Reason& a, const Reason& b) {
         return a.weight > b.weight || (a.weight == b.weight && a.item < b.item);
-    });
+    };
+    if (keep < reasons.size())
+        std::partial_sort(reasons.begin(), reasons.begin() + static_cast<std::ptrdiff_t>(keep), reasons.end(), before);
+    else
+        std::sort(reasons.begin(), reasons.end(), before);
 }
 
 }  // namespace hearth

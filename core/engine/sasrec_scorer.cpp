@@ -98,7 +98,6 @@ void SasrecScorer::influences(uint32_t item, std::vector<Reason>& out) {
         else
             out.push_back(r);
     }
-    sort_reasons(out);
 }
 
 void SasrecScorer::attention(std::vector<Reason>& out) const {

@@ -23,7 +23,7 @@ public:
     void score_items(const uint32_t* items, size_t n, float* out);
 
     // Influence of each history item on `item`'s score: score - score without that item.
-    // A repeated item's influences add up. Largest first. The leave-one-out encodings are
+    // A repeated item's influences add up. In item order (sort_reasons). The leave-one-out encodings are
     // computed once per history (one batched pass), then each item costs m dot products.
     void influences(uint32_t item, std::vector<Reason>& out);
     // The last block's attention of the last position, averaged over heads, per window item.

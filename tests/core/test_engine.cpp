@@ -107,13 +107,23 @@ TEST_CASE("engine reproduces training users and ranks by brute force", "[engine]
             CHECK(r.items[k].index == sorted[k].index);
             CHECK_FALSE(excluded[r.items[k].index]);
         }
-        // Reasons are history items with positive weight, largest first, at most 3.
-        for (size_t k = 0; k < r.items.size(); ++k) {
-            CHECK(r.reason_start[k + 1] - r.reason_start[k] <= 3);
-            for (uint32_t j = r.reason_start[k]; j < r.reason_start[k + 1]; ++j) {
-                CHECK(r.reasons[j].weight > 0.0f);
-                CHECK(std::any_of(h.begin(), h.end(), [&](const HistoryEntry& x) { return x.item == r.reasons[j].item; }));
-                if (j > r.reason_start[k]) CHECK(r.reasons[j].weight <= r.reasons[j - 1].weight);
+        // Reasons are history items with positive weight, largest first, at most 3: the head
+        // of explain()'s full list (which sorts every contribution).
+        const Recommendations copy = r;
+        for (size_t k = 0; k < copy.items.size(); ++k) {
+            CHECK(copy.reason_start[k + 1] - copy.reason_start[k] <= 3);
+            for (uint32_t j = copy.reason_start[k]; j < copy.reason_start[k + 1]; ++j) {
+                CHECK(copy.reasons[j].weight > 0.0f);
+                CHECK(std::any_of(h.begin(), h.end(), [&](const HistoryEntry& x) { return x.item == copy.reasons[j].item; }));
+                if (j > copy.reason_start[k]) CHECK(copy.reasons[j].weight <= copy.reasons[j - 1].weight);
+            }
+            const std::vector<Reason> all = e.explain(h.data(), h.size(), copy.items[k].index).contributions;
+            size_t positive = 0;
+            while (positive < all.size() && positive < 3 && all[positive].weight > 0.0f) ++positive;
+            REQUIRE(copy.reason_start[k + 1] - copy.reason_start[k] == positive);
+            for (size_t j = 0; j < positive; ++j) {
+                CHECK(copy.reasons[copy.reason_start[k] + j].item == all[j].item);
+                CHECK(copy.reasons[copy.reason_start[k] + j].weight == all[j].weight);
             }
         }
     }
