@@ -71,8 +71,8 @@ private:
     ActivationF32Fn act_;
 
     // A float buffer allocated once and left uninitialised: every row is written before it is
-    // read, and zero-filling the 8 MB of stacked rows at open touched every page (3-4 ms of a
-    // 100k-item bundle's cold start in wasm) for rows that short histories never use.
+    // read, and zero-filling the 8 MB of stacked rows at open touched every page, for rows
+    // that short histories never use.
     class Scratch {
     public:
         void allocate(size_t n) { data_.reset(new float[n]); }
