@@ -17,7 +17,9 @@ export async function buildSite({ bundle, out }) {
   await cp(join(repo, 'demo/site-src'), site, { recursive: true });
   await cp(join(repo, 'web/src'), join(site, 'lib/src'), { recursive: true });
   await mkdir(join(site, 'lib/dist'), { recursive: true });
-  for (const f of ['hearth.mjs', 'hearth.wasm']) await cp(join(repo, 'web/dist', f), join(site, 'lib/dist', f));
+  for (const f of ['hearth.mjs', 'hearth.wasm', 'hearth-mt.mjs', 'hearth-mt.wasm', 'hearth-mt.worker.js']) {
+    await cp(join(repo, 'web/dist', f), join(site, 'lib/dist', f));
+  }
   // Node-only parts of the library are imported lazily and never reached in a browser, but
   // they are copied anyway: the package's own module graph must resolve unchanged.
 

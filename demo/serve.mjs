@@ -47,6 +47,10 @@ export function startServer({ root, port = 8080, quiet = false }) {
       'Content-Security-Policy': CSP,
       'X-Content-Type-Options': 'nosniff',
       'Referrer-Policy': 'no-referrer',
+      // Cross-origin isolation: the page gets shared memory, so the library loads its
+      // threaded module (catalog scoring on several cores). Every resource is same-origin.
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cross-Origin-Embedder-Policy': 'require-corp',
       // Revalidate every time: the service worker does the offline caching, and a stale
       // HTTP cache would hide a rebuilt site from it.
       'Cache-Control': 'no-cache',

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/common/error.h"
+#include "core/common/parallel.h"
 #include "core/engine/engine.h"
 #include "core/kernels/kernels.h"
 #include "core/kernels/pq.h"
@@ -268,6 +269,10 @@ void probePqSelect(uintptr_t sums, uint32_t n, uint32_t k, uint32_t repeats) {
 
 EMSCRIPTEN_BINDINGS(hearth) {
     emscripten::function("allocateAligned", &allocateAligned);
+    // Threads for catalog scoring (core/common/parallel.h): 1 in the single-thread module.
+    emscripten::function("threadsAvailable", &hearth::threads_available);
+    emscripten::function("setScoringThreads", &hearth::set_scoring_threads);
+    emscripten::function("scoringThreads", &hearth::scoring_threads);
     emscripten::function("probeStreamSum", &probeStreamSum);
     emscripten::function("probeGemv", &probeGemv);
     emscripten::function("probePqScan", &probePqScan);

@@ -159,6 +159,14 @@ export interface CreateRecommenderOptions {
   /** The hearth.wasm bytes, when the default location cannot be used. */
   wasmBinary?: ArrayBuffer | Uint8Array;
   /**
+   * Threads for scoring the catalog. On a cross-origin isolated page (served with
+   * `Cross-Origin-Opener-Policy: same-origin` and `Cross-Origin-Embedder-Policy:
+   * require-corp`) of a device with several cores, the threaded module (hearth-mt.mjs,
+   * .wasm, .worker.js beside hearth.mjs) splits scoring across up to 4 threads, or at most
+   * this many; false keeps one thread. Elsewhere, and in Node, one thread.
+   */
+  threads?: boolean | number;
+  /**
    * Subresource-Integrity-style digest of the bundle, e.g. 'sha256-<base64>' (sha384 and
    * sha512 too; space-separated alternatives). A mismatch rejects with HearthError('integrity').
    */
@@ -206,6 +214,8 @@ export class Recommender {
   readonly models: { mf: 'implicit' | 'explicit' | null; sasrec: boolean; hybridWeight: number | null };
   /** Number of items in the catalog. */
   readonly size: number;
+  /** Threads that score the catalog: more than 1 with the threaded module (see `threads`). */
+  readonly threads: number;
   /** Every tag name of the catalog. */
   readonly tags: readonly string[];
   item(id: string): CatalogItem | undefined;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/common/parallel.h"
 #include "core/kernels/kernels.h"
 #include "core/kernels/quant.h"
 
@@ -79,17 +80,20 @@ void MfScorer::fold_in(const HistoryEntry* history, size_t n) {
 }
 
 void MfScorer::score_all(float* out) const {
-    const uint32_t n = model_.items.count;
-    if (quantized())
-        gemv_i8()(model_.item_codes, model_.item_scales, n, model_.items.dim, query_codes_.data(),
-                  query_scale_, out);
-    else
-        gemv_f32()(model_.items.rows, n, model_.items.dim, user_.data(), out);
-    if (model_.params.kind == MfKind::Explicit) {
-        const float user_bias = user_[model_.items.dim];
-        const float mu = model_.params.global_mean;
-        for (uint32_t i = 0; i < n; ++i) out[i] += mu + model_.item_bias[i] + user_bias;
-    }
+    const size_t d = model_.items.dim;
+    // In row ranges split across the scoring threads (one range when there are none).
+    parallel_rows(model_.items.count, kScoringAlign, [&](size_t begin, size_t end) {
+        if (quantized())
+            gemv_i8()(model_.item_codes + begin * d, model_.item_scales + begin, end - begin, d,
+                      query_codes_.data(), query_scale_, out + begin);
+        else
+            gemv_f32()(model_.items.rows + begin * d, end - begin, d, user_.data(), out + begin);
+        if (model_.params.kind == MfKind::Explicit) {
+            const float user_bias = user_[d];
+            const float mu = model_.params.global_mean;
+            for (size_t i = begin; i < end; ++i) out[i] += mu + model_.item_bias[i] + user_bias;
+        }
+    });
 }
 
 float MfScorer::score(uint32_t item) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/common/parallel.h"
 #include "core/kernels/kernels.h"
 #include "core/kernels/quant.h"
 
@@ -38,12 +39,15 @@ void SasrecScorer::encode(const uint32_t* items, size_t n) {
 }
 
 void SasrecScorer::score_all(float* out) const {
-    const SasrecConfig& c = model().config;
-    if (quantized())
-        gemv_i8()(model().item_codes, model().item_scales, c.items, c.dim, query_codes_.data(),
-                  query_scale_, out);
-    else
-        gemv_f32()(model().item_emb, c.items, c.dim, z_.data(), out);
+    const size_t d = model().config.dim;
+    // In row ranges split across the scoring threads (one range when there are none).
+    parallel_rows(model().config.items, kScoringAlign, [&](size_t begin, size_t end) {
+        if (quantized())
+            gemv_i8()(model().item_codes + begin * d, model().item_scales + begin, end - begin, d,
+                      query_codes_.data(), query_scale_, out + begin);
+        else
+            gemv_f32()(model().item_emb + begin * d, end - begin, d, z_.data(), out + begin);
+    });
 }
 
 float SasrecScorer::score(uint32_t item) const {

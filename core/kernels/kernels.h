@@ -32,6 +32,11 @@ const std::vector<KernelVariant<DotF32Fn>>& dot_f32_variants();
 const std::vector<KernelVariant<GemvF32Fn>>& gemv_f32_variants();
 const std::vector<KernelVariant<SumF32Fn>>& sum_f32_variants();
 
+// Row ranges that split a catalog between threads start at multiples of this: every kernel
+// handles rows in blocks of 16 or fewer (dividing 16), so each row is computed the same way
+// as in one call over the whole catalog.
+constexpr size_t kScoringAlign = 16;
+
 // The fastest available variant, chosen once.
 DotF32Fn dot_f32();
 GemvF32Fn gemv_f32();

@@ -56,7 +56,7 @@ test('a full session sends nothing but GETs of static files, and never a history
     await afterRender(page, () => page.getByRole('button', { name: 'Resume recording' }).click());
     // The page's own request log lists what it loaded.
     const logged = await page.locator('#netlog tbody td:nth-child(2)').allTextContents();
-    assert.ok(logged.some((u) => u.endsWith('model.hearth')) && logged.some((u) => u.endsWith('hearth.wasm')), 'the network log shows the bundle and the wasm');
+    assert.ok(logged.some((u) => u.endsWith('model.hearth')) && logged.some((u) => /hearth(-mt)?\.wasm$/.test(u)), 'the network log shows the bundle and the wasm');
 
     const history = await page.evaluate(() => JSON.parse(localStorage.getItem('hearth:history:demo')).i);
     assert.ok(history.length >= 5, `the session stored a history (${history.length} items)`);

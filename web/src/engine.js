@@ -6,8 +6,6 @@ import { loadModule } from './module.js';
 import { loadBundle } from './loader.js';
 import { catalogList } from './catalog.js';
 
-const decoder = new TextDecoder();
-
 /**
  * @typedef {string | { id: string, value?: number, ts?: number }} HistoryItem
  * @typedef {{ id: string, title: string, weight: number }} Reason
@@ -91,13 +89,18 @@ function tsOf(h) {
 
 const utf8 = new TextDecoder();
 
+// TextDecoder refuses views of shared memory (the threaded module's heap): those are copied.
+function decode(view) {
+  return utf8.decode(view.buffer instanceof ArrayBuffer ? view : view.slice());
+}
+
 // bytes[from, to) as a string: short ASCII (titles, mostly) without TextDecoder's fixed cost.
 function decodeShort(bytes, from, to) {
-  if (to - from > 64) return utf8.decode(bytes.subarray(from, to));
+  if (to - from > 64) return decode(bytes.subarray(from, to));
   let s = '';
   for (let i = from; i < to; i++) {
     const c = bytes[i];
-    if (c > 0x7f) return utf8.decode(bytes.subarray(from, to));
+    if (c > 0x7f) return decode(bytes.subarray(from, to));
     s += String.fromCharCode(c);
   }
   return s;
@@ -116,12 +119,12 @@ function readStringTable(module, engine, section) {
   const offsets = module.HEAPU32.subarray(ptr >>> 2, (ptr >>> 2) + count + 1);
   const chars = ptr + (count + 1) * 4;
   const bytes = module.HEAPU8.subarray(chars, chars + offsets[count]);
-  const text = utf8.decode(bytes);
+  const text = decode(bytes);
   const out = new Array(count);
   if (text.length === bytes.length) {
     for (let i = 0; i < count; i++) out[i] = text.slice(offsets[i], offsets[i + 1]);
   } else {
-    for (let i = 0; i < count; i++) out[i] = utf8.decode(bytes.subarray(offsets[i], offsets[i + 1]));
+    for (let i = 0; i < count; i++) out[i] = decode(bytes.subarray(offsets[i], offsets[i + 1]));
   }
   return out;
 }
@@ -201,6 +204,8 @@ export class EngineRecommender {
     const tagIds = module.HEAPU32.slice(engine.tagIdsPtr() >>> 2, (engine.tagIdsPtr() >>> 2) + engine.tagIdsLength());
     this._tagOffsets = tagOffsets;
     this._tagIds = tagIds;
+    /** Threads that score the catalog (1 unless this is the threaded module). */
+    this.threads = module.scoringThreads();
     /** Bundle metadata: model, hyper-parameters, training summary, metrics. */
     this.meta = JSON.parse(engine.metaJson());
     /** The models in the bundle: MF kind ('implicit' | 'explicit' | null), SASRec, hybrid weight. */
@@ -251,8 +256,11 @@ export class EngineRecommender {
         this._idScratchBytes = this._idScratch ? need : 0;
         if (!this._idScratch) throw new HearthError('memory', 'cannot allocate room for an id');
       }
-      const { written } = utf8Encoder.encodeInto(id, this._module.HEAPU8.subarray(this._idScratch, this._idScratch + need));
-      const found = engine.findItem(this._idScratch, written);
+      // Encoded, then copied: TextEncoder cannot write into shared memory (the threaded
+      // module's heap). Only ids not seen before come here.
+      const bytes = utf8Encoder.encode(id);
+      this._module.HEAPU8.set(bytes, this._idScratch);
+      const found = engine.findItem(this._idScratch, bytes.length);
       if (found < 0) return undefined;
       i = found;
       this._indexCache.set(id, i);

@@ -92,6 +92,8 @@ export class Recommender {
   get models() { return this._inner.models; }
   /** Number of items in the catalog. */
   get size() { return this._inner.size; }
+  /** Threads that score the catalog (1 unless the threaded module runs). */
+  get threads() { return this._inner.threads; }
   /** Every tag name of the catalog. */
   get tags() { return this._inner.tags; }
   /** @param {string} id the catalog entry of an item id, or undefined */

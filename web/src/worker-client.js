@@ -57,6 +57,7 @@ export class WorkerRecommender {
     this.meta = {};
     /** The models in the bundle: MF kind ('implicit' | 'explicit' | null), SASRec, hybrid weight. */
     this.models = { mf: null, sasrec: false, hybridWeight: null };
+    this.threads = 1;
     this._catalog = {
       ids: [], titles: [], tagNames: [], tagOffsets: new Uint32Array(1), tagIds: new Uint32Array(0),
       popularity: new Float32Array(0), isNew: new Uint8Array(0),
@@ -149,9 +150,10 @@ export class WorkerRecommender {
     return this._closed;
   }
 
-  _accept({ meta, models, catalog, moods }) {
+  _accept({ meta, models, catalog, moods, threads }) {
     this.meta = meta;
     this.models = models;
+    this.threads = threads;
     this._catalog = catalog;
     this._moods = moods;
     this._tagList = Object.freeze([...catalog.tagNames]);

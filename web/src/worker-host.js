@@ -49,6 +49,7 @@ function describe(rec) {
   return {
     meta: rec.meta,
     models: rec.models,
+    threads: rec.threads,
     moods: rec.moods(),
     catalog: {
       ids: rec._ids.all(),

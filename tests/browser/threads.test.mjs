@@ -1,0 +1,69 @@
+// The threaded module in a real browser: the demo server sends the cross-origin isolation
+// headers, so the library loads hearth-mt.* and splits catalog scoring across threads. Its
+// lists, scores and reasons must be exactly those of the single-thread module, and a page
+// that is not isolated (or asks for one thread) must get the single-thread module.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serveSite, launch } from './helpers.mjs';
+
+let site;
+before(async () => { site = await serveSite(); });
+after(async () => { await site?.close(); });
+
+test('threaded scoring gives exactly the single-thread results', async () => {
+  const { page, errors, close } = await launch();
+  try {
+    await page.goto(`${site.url}lib/src/index.js`);  // a same-origin page of the isolated site
+    const out = await page.evaluate(async (ids) => {
+      const { createRecommender } = await import('/lib/src/index.js');
+      const single = await createRecommender({ bundle: '/model.hearth', storage: 'memory', threads: false });
+      const threaded = await createRecommender({ bundle: '/model.hearth', storage: 'memory' });
+      const histories = [ids.slice(0, 1), ids.slice(3, 12), ids.slice(40, 90), ids.filter((_, i) => i % 7 === 0)];
+      const pairs = [];
+      for (const history of histories) {
+        for (const options of [{ k: 20 }, { k: 10, model: 'mf' }, { k: 10, model: 'sasrec' }, { k: 8, diversity: 0.5, novelty: 0.3 }]) {
+          pairs.push([await single.recommend(history, options), await threaded.recommend(history, options)]);
+        }
+        const [top] = await single.recommend(history, { k: 1 });
+        pairs.push([await single.explain(history, top.id), await threaded.explain(history, top.id)]);
+      }
+      const result = {
+        isolated: globalThis.crossOriginIsolated, cores: navigator.hardwareConcurrency,
+        singleThreads: single.threads, threadedThreads: threaded.threads, pairs,
+      };
+      single.dispose();
+      threaded.dispose();
+      return result;
+    }, site.ids);
+    assert.equal(out.isolated, true, 'the demo server makes the page cross-origin isolated');
+    assert.equal(out.singleThreads, 1);
+    if (out.cores > 1) assert.ok(out.threadedThreads > 1, `threads on ${out.cores} cores: ${out.threadedThreads}`);
+    for (const [want, got] of out.pairs) assert.deepEqual(got, want);
+    assert.deepEqual(errors.filter((e) => !/status of 404/.test(e)), []);  // but the favicon
+  } finally {
+    await close();
+  }
+});
+
+test('without cross-origin isolation, or asked for one thread, the library picks one thread', async () => {
+  const { page, errors, close } = await launch();
+  try {
+    await page.goto(`${site.url}lib/src/index.js`);
+    const out = await page.evaluate(async () => {
+      const { threadCount } = await import('/lib/src/module.js');
+      const isolated = { all: threadCount(), off: threadCount(false), one: threadCount(1), many: threadCount(64) };
+      // As on a page served without COOP/COEP: crossOriginIsolated is false there.
+      Object.defineProperty(globalThis, 'crossOriginIsolated', { value: false, configurable: true });
+      return { cores: navigator.hardwareConcurrency, ...isolated, notIsolated: threadCount(), notIsolatedMany: threadCount(64) };
+    });
+    assert.equal(out.notIsolated, 1);
+    assert.equal(out.notIsolatedMany, 1);
+    assert.equal(out.off, 1);
+    assert.equal(out.one, 1);
+    assert.equal(out.all, Math.min(out.cores, 4));
+    assert.equal(out.many, Math.min(out.cores, 4));
+    assert.deepEqual(errors.filter((e) => !/status of 404/.test(e)), []);  // but the favicon
+  } finally {
+    await close();
+  }
+});
