@@ -96,6 +96,10 @@ test('rate, see recommendations change, ask why, delete, reload, clear', async (
     await tab(page, 'About this model');
     await page.locator('#metrics').waitFor();
     assert.ok(await page.locator('svg.chart').count() >= 2, 'training curve and genre mix charts');
+    // The demo server isolates the page, so the threaded module scores on every core (up to 4).
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    const scoring = await page.locator('#scoring-threads').textContent();
+    assert.equal(scoring, cores > 1 ? `on ${Math.min(cores, 4)} threads (this page is cross-origin isolated)` : 'on one thread');
     await screenshot(page, 'about.png');
 
     // Clear all: nothing left in the UI or in storage.

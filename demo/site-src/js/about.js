@@ -66,6 +66,9 @@ export async function renderAbout(ctx, view) {
       h('dt', {}, 'Model'), h('dd', {}, String(meta.model ?? 'unknown')),
       h('dt', {}, 'Catalog'), h('dd', {}, `${rec.size} items`),
       h('dt', {}, 'Bundle'), h('dd', {}, `${fmt(ctx.bundleBytes / 1e6, 2)} MB, integrity ${ctx.bundleIntegrity}`),
+      h('dt', {}, 'Scoring'), h('dd', { id: 'scoring-threads' }, rec.threads > 1
+        ? `on ${rec.threads} threads (this page is cross-origin isolated)`
+        : 'on one thread'),
       rec.models.hybridWeight !== null ? [h('dt', {}, 'Hybrid'), h('dd', {}, `SASRec share ${fmt(rec.models.hybridWeight, 2)}, MF (${rec.models.mf}) the rest`)] : null,
       training.users !== undefined ? [h('dt', {}, 'Trained on'), h('dd', {}, `${training.events} events from ${training.users} users (${training.source ?? 'unknown source'}) in ${fmt(training.seconds ?? NaN, 1)} s`)] : null,
       training.protocol ? [h('dt', {}, 'Protocol'), h('dd', {}, String(training.protocol))] : null),
