@@ -31,6 +31,11 @@ const DIM = 64;
 const K = 20;
 const SEED = 1;
 const PROBE_BYTES = 256 * 1024 * 1024;
+// Catalog encodings: fp32 rows, int8 rows (`hearth export --int8`), and PQ codes of
+// PQ_BYTES bytes per item with an int8 re-score of the best candidates (`--pq 32 --int8`).
+const CATALOGS = ['fp32', 'int8', 'pq'];
+const PQ_BYTES = 32;
+const PQ_CANDIDATES = (k) => Math.max(10 * k, 500);  // kPqCandidatesPerK, kPqMinCandidates
 
 // ---------------------------------------------------------------- shared helpers
 
@@ -141,7 +146,7 @@ async function childProbe({ web, bytes = PROBE_BYTES }) {
   return probeIn(await loadModule(), bytes, 0, bytes === PROBE_BYTES ? 1500 : 10);
 }
 
-async function childRun({ web, bundle, model, lengths, requests, probeBytes }) {
+async function childRun({ web, bundle, model, lengths, requests, probeBytes, gemv = true }) {
   const { openEngine } = await lib(web, 'engine.js');
   let bytes = readFileSync(bundle);
   const rec = await openEngine({ bundle: bytes });
@@ -163,7 +168,7 @@ async function childRun({ web, bundle, model, lengths, requests, probeBytes }) {
     runs.push(run);
   }
   const out = { runs, wasm_heap_bytes: heap(), peak_rss_bytes: process.resourceUsage().maxRSS * 1024 };
-  out.probe = probeIn(rec._module, probeBytes, rec.size);
+  out.probe = probeIn(rec._module, probeBytes, gemv ? rec.size : 0);
   return out;
 }
 
@@ -258,6 +263,10 @@ function parseArgs(argv) {
     else if (a === '--lengths') o.lengths = list();
     else if (a === '--requests') [o.requests] = list();
     else if (a === '--cold') [o.cold] = list();
+    else if (a === '--catalogs') {
+      o.catalogs = next().split(',');
+      for (const c of o.catalogs) if (!CATALOGS.includes(c)) throw new Error(`--catalogs: unknown catalog '${c}' (${CATALOGS.join(', ')})`);
+    }
     else if (a === '--models') {
       o.models = next().split(',');
       for (const m of o.models) if (!['mf', 'sasrec', 'hybrid'].includes(m)) throw new Error(`--models: unknown model '${m}'`);
@@ -265,6 +274,7 @@ function parseArgs(argv) {
   }
   o.sizes ??= o.quick ? [10000, 100000] : [10000, 100000, 1000000];
   o.models ??= ['mf', 'sasrec'];
+  o.catalogs ??= [...CATALOGS];
   o.lengths ??= [50, 200];
   o.requests ??= o.quick ? 100 : 300;
   o.cold ??= o.quick ? 3 : 5;
@@ -288,19 +298,28 @@ function log(msg) {
   process.stderr.write(`[${new Date().toISOString().slice(11, 19)} load ${loadavg()[0].toFixed(1)}] ${msg}\n`);
 }
 
-// What a request must read: the item embeddings it scores plus the model's other weights
+// The bytes of one item table a request scores: fp32 rows; int8 codes and a scale per row;
+// PQ codes, then the int8 rows of the candidates it re-scores.
+function tableRead(n, catalog) {
+  if (catalog === 'int8') return n * (DIM + 4);
+  if (catalog === 'pq') return n * PQ_BYTES + Math.min(n, PQ_CANDIDATES(K)) * (DIM + 4);
+  return n * DIM * 4;
+}
+
+// What a request must read: the item table(s) it scores plus the model's other weights
 // (the Gram matrix for MF fold-in, the encoder for SASRec; both for the hybrid).
-function bytesRead(model, n) {
+function bytesRead(model, n, catalog = 'fp32') {
   const d = DIM;
-  const mf = n * d * 4 + d * d * 4;
+  const table = tableRead(n, catalog);
+  const mf = table + d * d * 4;
   const maxLen = 200;
   const blocks = 2;
   const ffn = d;
   const encoder = (maxLen * d + blocks * (4 * d * d + 4 * d + 2 * d * ffn + ffn + d + 4 * d) + 2 * d) * 4;
-  const seq = n * d * 4 + encoder;
+  const seq = table + encoder;
   return model === 'mf' ? mf : model === 'sasrec' ? seq : mf + seq;
 }
-const tableBytes = (model, n) => (model === 'hybrid' ? 2 : 1) * n * DIM * 4;
+const tableBytes = (model, n, catalog) => (model === 'hybrid' ? 2 : 1) * tableRead(n, catalog);
 
 const o = parseArgs(process.argv.slice(2));
 const started = Date.now();
@@ -333,7 +352,21 @@ async function measureAll() {
         log(`hearth bench-bundle --items ${n} --model ${model}`);
         run(hearth, ['bench-bundle', '--items', String(n), '--dim', String(DIM), '--model', model, '--seed', String(SEED), '--out', bundle]);
       }
-      configs.push({ n, model, bundle, bundle_bytes: statSync(bundle).size, bytes: bytesRead(model, n) });
+      for (const catalog of o.catalogs) {
+        let file = bundle;
+        if (catalog !== 'fp32') {
+          file = bundle.replace(/\.hearth$/, `-${catalog}.hearth`);
+          if (o.fresh || !existsSync(file) || statSync(file).mtimeMs < statSync(bundle).mtimeMs) {
+            const how = catalog === 'int8' ? ['--int8'] : ['--pq', String(PQ_BYTES), '--int8'];
+            log(`hearth export ${how.join(' ')} (${model} N=${n})`);
+            run(hearth, ['export', '--bundle', bundle, ...how, '--out', file]);
+          }
+        }
+        configs.push({
+          n, model, catalog, name: catalog === 'fp32' ? model : `${model} ${catalog}`,
+          bundle: file, bundle_bytes: statSync(file).size, bytes: bytesRead(model, n, catalog),
+        });
+      }
     }
   }
 
@@ -342,9 +375,10 @@ async function measureAll() {
   const probe = child('probe', {});
 
   for (const c of configs) {
-    log(`wasm: ${c.model} N=${c.n}`);
-    c.wasm = child('run', { bundle: c.bundle, model: c.model, lengths: o.lengths, requests: o.requests, probeBytes: tableBytes(c.model, c.n) });
-    log(`cold start: ${c.model} N=${c.n} (${o.cold} fresh processes)`);
+    log(`wasm: ${c.name} N=${c.n}`);
+    c.wasm = child('run', { bundle: c.bundle, model: c.model, lengths: o.lengths, requests: o.requests,
+      probeBytes: tableBytes(c.model, c.n, c.catalog), gemv: c.catalog === 'fp32' });
+    log(`cold start: ${c.name} N=${c.n} (${o.cold} fresh processes)`);
     const samples = [];
     for (let s = 0; s < o.cold; s++) samples.push(child('cold', { bundle: c.bundle, model: c.model }));
     c.cold = Object.fromEntries(Object.keys(samples[0]).map((key) => [key, median(samples.map((x) => x[key]))]));
@@ -365,7 +399,7 @@ async function measureAll() {
       log(`the open breakdown failed (EngineRecommender changed?): ${e.message.split('\n')[0]}`);
     }
     if (o.native) {
-      log(`native: ${c.model} N=${c.n}`);
+      log(`native: ${c.name} N=${c.n}`);
       c.native = JSON.parse(run(hearth, ['bench-native', '--bundle', c.bundle, '--model', c.model, '--history', o.lengths.join(','),
         '--requests', String(o.requests), '--k', String(K), '--cold', String(o.cold)]));
     }
@@ -384,13 +418,19 @@ const f = (x, digits = 2) => (x === undefined || Number.isNaN(x) ? '–' : x.toF
 // The targets and the Markdown tables of a run's report (also what --report re-renders).
 function render({ env, wasm, probe, configs }) {
   const o = env.options ?? { requests: env.requests, cold: configs[0].cold.samples.length, native: !!configs[0].native };
+  for (const c of configs) {  // reports written before int8 / PQ variants were measured
+    c.catalog ??= 'fp32';
+    c.name ??= c.model;
+  }
+  // The targets on scoring speed are about fp32 catalogs; int8 and PQ read fewer bytes.
+  const fp32 = configs.filter((c) => c.catalog === 'fp32');
   const targets = [];
   const target = (name, measured, limit, pass, note = '') => targets.push({ name, measured, limit, pass, note });
-  for (const c of configs) {
+  for (const c of fp32) {
     const g = c.wasm.probe.gemv;
     target(`catalog scoring N=${c.n} (wasm gemv / probe, after the ${c.model} run)`, `${f(g.gbps, 1)} / ${f(g.probe_gbps, 1)} GB/s = ${f(100 * g.gbps / g.probe_gbps, 0)}%`, '≥ 80%', g.gbps >= 0.8 * g.probe_gbps);
   }
-  for (const c of configs) {
+  for (const c of fp32) {
     for (const r of c.wasm.runs) {
       // The default call; for SASRec also with the fast reasons only (tags, controls; no
       // leave-one-out influences), which is what `reasons: 0` / `explain: false` leave.
@@ -415,22 +455,33 @@ function render({ env, wasm, probe, configs }) {
       }
     }
   }
-  for (const c of configs.filter((x) => x.model !== 'mf')) {
+  // PQ: the whole call against the fp32 floor of the same model and size (the scan alone is
+  // in scripts/bench-pq.mjs).
+  for (const c of configs.filter((x) => x.catalog === 'pq' && x.n >= 1000000)) {
+    const base = fp32.find((x) => x.model === c.model && x.n === c.n);
+    const r = c.wasm.runs.find((x) => x.history === 50);
+    if (!base || !r) continue;
+    const t = c.model === 'mf' ? r.recommend : r.recommend_no_reasons;
+    const ratio = t.p50_ms / base.floor_ms;
+    target(`recommend() ${c.name} N=${c.n} L=50${c.model === 'mf' ? '' : ', fast reasons'} (p50 / fp32 floor)`,
+      `${f(t.p50_ms)} / ${f(base.floor_ms)} ms = ${f(ratio, 2)}×`, '≤ 0.25×', ratio <= 0.25);
+  }
+  for (const c of fp32.filter((x) => x.model !== 'mf')) {
     const r = c.wasm.runs.find((x) => x.history === 50);
     if (r) target(`explain() leave-one-out ${c.model} N=${c.n} L=50 (p50)`, `${f(r.explain.p50_ms)} ms (p99 ${f(r.explain.p99_ms)})`, '≤ 20 ms', r.explain.p50_ms <= 20);
   }
   for (const c of configs.filter((x) => x.n === 100000)) {
     const label = c.model === 'mf' ? '' : ', default (leave-one-out reasons)';
-    target(`cold start ${c.model} N=100k${label} (instantiate + open + first recommend, median)`, `${f(c.cold.total_ms, 1)} ms`, '≤ 50 ms', c.cold.total_ms <= 50);
+    target(`cold start ${c.name} N=100k${label} (instantiate + open + first recommend, median)`, `${f(c.cold.total_ms, 1)} ms`, '≤ 50 ms', c.cold.total_ms <= 50);
     if (c.cold.fast_total_ms !== undefined) {
-      target(`cold start ${c.model} N=100k, fast reasons only (explain: false) (median)`, `${f(c.cold.fast_total_ms, 1)} ms`, '≤ 50 ms', c.cold.fast_total_ms <= 50);
+      target(`cold start ${c.name} N=100k, fast reasons only (explain: false) (median)`, `${f(c.cold.fast_total_ms, 1)} ms`, '≤ 50 ms', c.cold.fast_total_ms <= 50);
     }
   }
   if (o.native) {
     for (const c of configs) {
       const worst = Math.max(...c.native.runs.flatMap((r) => [r.recommend.allocations_per_call, r.explain.allocations_per_call]));
       const growth = Math.max(...c.wasm.runs.map((r) => r.heap_growth_bytes));
-      target(`no allocation on the hot path ${c.model} N=${c.n}`, `${f(worst, 2)} C++ allocations per warm call (native); wasm heap growth ${growth} B`, '0', worst === 0 && growth === 0);
+      target(`no allocation on the hot path ${c.name} N=${c.n}`, `${f(worst, 2)} C++ allocations per warm call (native); wasm heap growth ${growth} B`, '0', worst === 0 && growth === 0);
     }
   }
   target('wasm binary raw', `${wasm.raw} B (${f(wasm.raw / 1024, 1)} KiB; gzip ${wasm.gzip} B)`, '≤ 300 KB (300,000 B)', wasm.raw <= 300000);
@@ -439,16 +490,18 @@ function render({ env, wasm, probe, configs }) {
 
   const md = [];
   md.push(`Node ${env.node}, ${env.cpu} (${env.cores} cores, shared), load average ${env.load_start[0]} → ${env.load_end[0]}, ` +
-    `${env.date.slice(0, 10)}, ${env.git}; d = ${DIM}, k = ${K}, fp32, one thread, ${o.requests} requests after warm-up; ` +
+    `${env.date.slice(0, 10)}, ${env.git}; d = ${DIM}, k = ${K}, one thread, ${o.requests} requests after warm-up; ` +
     `bench bundles (random weights), SASRec 2 blocks, 1 head, max_len 200; ${env.minutes} min.`);
   md.push('');
   md.push(`Streaming-read probe (wasm simd128, \`sum_f32\`): ${f(probe.gbps, 1)} GB/s over 256 MB (DRAM); over the bytes ` +
     'of each variant (cache-resident when they fit), measured right after its timings: ' +
-    configs.map((c) => `${c.model} N=${c.n} ${f(c.probe_gbps, 1)} GB/s`).join(', ') + '.');
+    configs.map((c) => `${c.name} N=${c.n} ${f(c.probe_gbps, 1)} GB/s`).join(', ') + '.');
   md.push('');
   md.push('**Node + WebAssembly** (`openEngine(...).recommend(history, { k: 20 })`, `explain(history, item)`; ' +
     '"no reasons" is `{ k: 20, reasons: 0 }`: no MF contributions, no SASRec leave-one-out influences; for SASRec ' +
     'it is the same as `explain: false`, the call with the fast reasons only). ' +
+    `Catalogs: fp32 rows; int8 (\`hearth export --int8\`: codes and a scale per row); pq (\`--pq ${PQ_BYTES} --int8\`: ` +
+    `${PQ_BYTES}-byte codes scanned with lookup tables, then the int8 rows of the best 10·k (at least 500) candidates re-scored). ` +
     'Floor = bytes read / probe bandwidth at that size; times in ms.');
   md.push('');
   md.push('| model | N | L | recommend p50 / p95 / p99 | no reasons p50 | explain p50 / p95 / p99 | MB read | floor | p50 / floor | GB/s (% of probe) |');
@@ -458,14 +511,14 @@ function render({ env, wasm, probe, configs }) {
       const rr = r.recommend;
       const e = r.explain;
       const achieved = gbps(c.bytes, rr.p50_ms);
-      md.push(`| ${c.model} | ${c.n} | ${r.history} | ${f(rr.p50_ms)} / ${f(rr.p95_ms)} / ${f(rr.p99_ms)} | ` +
+      md.push(`| ${c.name} | ${c.n} | ${r.history} | ${f(rr.p50_ms)} / ${f(rr.p95_ms)} / ${f(rr.p99_ms)} | ` +
         `${f(r.recommend_no_reasons.p50_ms)} | ${f(e.p50_ms)} / ${f(e.p95_ms)} / ${f(e.p99_ms)} | ` +
         `${f(c.bytes / 1e6, 1)} | ${f(c.floor_ms)} | ${f(rr.p50_ms / c.floor_ms, 1)}× | ${f(achieved, 1)} (${f(100 * achieved / c.probe_gbps, 0)}%) |`);
     }
   }
   md.push('');
   md.push('Scoring kernel alone (wasm `gemv_f32`, d = 64, right after each run): ' +
-    configs.map((c) => `${c.model} N=${c.n}: ${f(c.wasm.probe.gemv.ms, 3)} ms, ${f(c.wasm.probe.gemv.gbps, 1)} GB/s`).join('; ') + '.');
+    fp32.map((c) => `${c.model} N=${c.n}: ${f(c.wasm.probe.gemv.ms, 3)} ms, ${f(c.wasm.probe.gemv.gbps, 1)} GB/s`).join('; ') + '.');
   md.push('');
   md.push('**Cold start and memory** (fresh Node processes, median of ' + o.cold + '; ms). Total = instantiate the wasm + ' +
     '`openEngine` on bundle bytes already in memory + the first `recommend()`; not in it: importing the library and ' +
@@ -480,7 +533,7 @@ function render({ env, wasm, probe, configs }) {
     const parts = k.engine_ms === undefined ? '' : ` (${f(k.copy_ms, 1)} + ${f(k.engine_ms, 1)} + ${f(k.js_ms, 1)})`;
     const fast = k.fast_total_ms === undefined ? '' : ` (fast reasons: ${f(k.fast_first_ms, 1)})`;
     const fastTotal = k.fast_total_ms === undefined ? '' : ` (${f(k.fast_total_ms, 1)})`;
-    md.push(`| ${c.model} | ${c.n} | ${f(c.bundle_bytes / 1e6, 1)} | ${f(k.instantiate_ms, 1)} | ${f(k.open_ms, 1)}${parts} | ` +
+    md.push(`| ${c.name} | ${c.n} | ${f(c.bundle_bytes / 1e6, 1)} | ${f(k.instantiate_ms, 1)} | ${f(k.open_ms, 1)}${parts} | ` +
       `${f(k.first_ms, 1)}${fast} | **${f(k.total_ms, 1)}**${fastTotal} | ${f(k.import_ms, 1)} | ${f(k.read_ms, 1)} | ${f(c.wasm.peak_rss_bytes / 2 ** 20, 0)} | ${f(c.wasm.wasm_heap_bytes / 2 ** 20, 0)} |`);
   }
   md.push('');
@@ -496,7 +549,7 @@ function render({ env, wasm, probe, configs }) {
       const nat = c.native;
       const floor = c.bytes / (nat.probe.matched_gbps * 1e6);
       for (const r of nat.runs) {
-        md.push(`| ${c.model} | ${c.n} | ${r.history} | ${f(r.recommend.p50_ms)} / ${f(r.recommend.p95_ms)} / ${f(r.recommend.p99_ms)} | ` +
+        md.push(`| ${c.name} | ${c.n} | ${r.history} | ${f(r.recommend.p50_ms)} / ${f(r.recommend.p95_ms)} / ${f(r.recommend.p99_ms)} | ` +
           `${f(r.recommend_no_reasons.p50_ms)} | ${f(r.explain.p50_ms)} / ${f(r.explain.p95_ms)} / ${f(r.explain.p99_ms)} | ${f(r.recommend.allocations_per_call)} / ${f(r.explain.allocations_per_call)} | ` +
           `${f(nat.scoring.gbps, 1)} (${f(100 * nat.scoring.gbps / nat.probe.matched_gbps, 0)}%) | ${f(r.recommend.p50_ms / floor, 1)}× | ` +
           `${f(nat.cold_start_ms.median, 1)} | ${f(nat.peak_rss_bytes / 2 ** 20, 0)} |`);
