@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/common/error.h"
+#include "core/common/parallel.h"
 #include "core/kernels/pq.h"
 
 namespace hearth {
@@ -106,7 +107,12 @@ void PqIndex::quantize(float step) {
 }
 
 void PqIndex::scan_prepared(uint16_t* raw) const {
-    pq_scan()(codes_, pq_blocks(items_), subspaces_ / 2, lut8_.data(), raw);
+    // Blocks of 32 items are independent: split across the scoring threads (one range when
+    // there are none).
+    const size_t pairs = subspaces_ / 2;
+    parallel_rows(pq_blocks(items_), 1, [&](size_t begin, size_t end) {
+        pq_scan()(codes_ + begin * pairs * kPqBlock, end - begin, pairs, lut8_.data(), raw + begin * kPqBlock);
+    });
 }
 
 double PqIndex::score_mean(const float* q) const {

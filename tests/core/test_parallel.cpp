@@ -5,12 +5,14 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "bundle_fixtures.h"
 #include "core/bundle/bundle.h"
 #include "core/common/parallel.h"
+#include "core/mf/pq.h"
 #include "core/mf/quantize.h"
 
 using namespace hearth;
@@ -52,18 +54,25 @@ TEST_CASE("parallel_rows covers every row once, in aligned ranges", "[parallel]"
 TEST_CASE("scoring on several threads gives the one-thread results exactly", "[parallel][engine]") {
     OneThreadAfter restore;
     const MfKind kind = GENERATE(MfKind::Implicit, MfKind::Explicit);
-    const bool int8 = GENERATE(false, true);
+    const std::string catalog = GENERATE(as<std::string>{}, "fp32", "int8", "pq");
     test::FixtureShape shape;
     shape.items = 1003;  // not a multiple of the block or of any thread count
     shape.users = 60;
     std::vector<uint8_t> bytes = test::mf_sasrec_bundle(kind, shape);
-    if (int8) {
+    if (catalog != "fp32") {
         const BundleReader reader(bytes.data(), bytes.size());
         bytes = quantize_bundle(reader);
     }
+    if (catalog == "pq") {  // PQ codes scanned in blocks of 32 items, split across threads
+        const BundleReader reader(bytes.data(), bytes.size());
+        PqExportOptions pq;
+        pq.bytes = 4;
+        bytes = pq_bundle(reader, pq);
+    }
+    const bool int8 = catalog != "fp32";
     const std::vector<HistoryEntry> history = {{3, 1.0f}, {500, 4.0f}, {999, 2.0f}, {17, 5.0f}, {640, 3.0f}};
     for (ModelChoice model : {ModelChoice::Mf, ModelChoice::Sasrec, ModelChoice::Hybrid}) {
-        INFO("model " << static_cast<int>(model) << (int8 ? " int8" : " fp32"));
+        INFO("model " << static_cast<int>(model) << " " << catalog << (int8 ? " (int8 rows)" : ""));
         RecommendOptions o;
         o.k = 25;
         o.model = model;
