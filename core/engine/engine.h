@@ -144,9 +144,8 @@ private:
     void score_pq(ModelChoice model, float weight, const uint8_t* excluded, uint32_t candidates,
                   int64_t only_item);
     uint32_t pq_candidate_count(const RecommendOptions& options) const;
-    // Per-item reasons of `model` for `item`, all of them, largest first.
-    // The history items' shares in `item`'s score, best first; only the first `keep` are
-    // sorted when fewer are shown.
+    // The history items' shares (reasons) in `item`'s score under `model`, all of them, best
+    // first; only the first `keep` are put in order when fewer are shown.
     void reasons_for(uint32_t item, ModelChoice model, std::vector<Reason>& out, size_t keep = SIZE_MAX);
     bool cold_start() const { return history_items_.empty(); }
     void claim_tags(const std::vector<Scored>& items, std::vector<int32_t>& out);
