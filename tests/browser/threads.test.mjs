@@ -10,7 +10,7 @@ let site;
 before(async () => { site = await serveSite(); });
 after(async () => { await site?.close(); });
 
-test('threaded scoring gives exactly the single-thread results', async () => {
+test('threaded scoring, in the page and in a worker, gives exactly the single-thread results', async () => {
   const { page, errors, close } = await launch();
   try {
     await page.goto(`${site.url}lib/src/index.js`);  // a same-origin page of the isolated site
@@ -18,26 +18,33 @@ test('threaded scoring gives exactly the single-thread results', async () => {
       const { createRecommender } = await import('/lib/src/index.js');
       const single = await createRecommender({ bundle: '/model.hearth', storage: 'memory', threads: false });
       const threaded = await createRecommender({ bundle: '/model.hearth', storage: 'memory' });
+      // Worker mode: the threaded module runs inside the worker, its threads nested in it.
+      const worker = await createRecommender({ bundle: '/model.hearth', storage: 'memory', worker: true });
       const histories = [ids.slice(0, 1), ids.slice(3, 12), ids.slice(40, 90), ids.filter((_, i) => i % 7 === 0)];
       const pairs = [];
       for (const history of histories) {
         for (const options of [{ k: 20 }, { k: 10, model: 'mf' }, { k: 10, model: 'sasrec' }, { k: 8, diversity: 0.5, novelty: 0.3 }]) {
-          pairs.push([await single.recommend(history, options), await threaded.recommend(history, options)]);
+          const want = await single.recommend(history, options);
+          pairs.push([want, await threaded.recommend(history, options)], [want, await worker.recommend(history, options)]);
         }
         const [top] = await single.recommend(history, { k: 1 });
         pairs.push([await single.explain(history, top.id), await threaded.explain(history, top.id)]);
       }
       const result = {
         isolated: globalThis.crossOriginIsolated, cores: navigator.hardwareConcurrency,
-        singleThreads: single.threads, threadedThreads: threaded.threads, pairs,
+        singleThreads: single.threads, threadedThreads: threaded.threads, workerThreads: worker.threads, pairs,
       };
       single.dispose();
       threaded.dispose();
+      await worker.dispose();
       return result;
     }, site.ids);
     assert.equal(out.isolated, true, 'the demo server makes the page cross-origin isolated');
     assert.equal(out.singleThreads, 1);
-    if (out.cores > 1) assert.ok(out.threadedThreads > 1, `threads on ${out.cores} cores: ${out.threadedThreads}`);
+    if (out.cores > 1) {
+      assert.ok(out.threadedThreads > 1, `threads on ${out.cores} cores: ${out.threadedThreads}`);
+      assert.equal(out.workerThreads, out.threadedThreads, 'the worker is isolated too and loads the threaded module');
+    }
     for (const [want, got] of out.pairs) assert.deepEqual(got, want);
     assert.deepEqual(errors.filter((e) => !/status of 404/.test(e)), []);  // but the favicon
   } finally {
