@@ -106,6 +106,9 @@ test('bad input is rejected with a HearthError that says what and where', async 
   await assert.rejects(rec.explain([known], 'missing'), (e) => e.code === 'unknown-item');
   rec.dispose();
   await assert.rejects(rec.recommend([known]), (e) => e.code === 'disposed');
+  // Ids and titles live in the freed wasm memory: reading them throws too.
+  assert.throws(() => rec.item(known), (e) => e.code === 'disposed');
+  assert.throws(() => rec.catalog(), (e) => e.code === 'disposed');
   rec.dispose();  // twice is harmless
 });
 

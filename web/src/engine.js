@@ -193,8 +193,8 @@ export class EngineRecommender {
     this._engine = engine;
     this._ids = new StringTableView(module, engine, 'catalog.ids');
     this._titles = new StringTableView(module, engine, 'catalog.titles');
-    // id -> index answers of the C++ catalog's hash table, kept: a history names the same
-    // items call after call.
+    // id -> index answers of the C++ catalog's lookup (Catalog::find), kept: a history
+    // names the same items call after call.
     this._indexCache = new Map();
     this._idScratch = 0;
     this._idScratchBytes = 0;
@@ -249,16 +249,16 @@ export class EngineRecommender {
     let i = this._indexCache.get(id);
     if (i === undefined) {
       const engine = this._live();
-      const need = Math.max(16, id.length * 3);  // UTF-8 is at most 3 bytes per UTF-16 unit
-      if (need > this._idScratchBytes) {
-        if (this._idScratch) this._module._free(this._idScratch);
-        this._idScratch = this._module._malloc(need);
-        this._idScratchBytes = this._idScratch ? need : 0;
-        if (!this._idScratch) throw new HearthError('memory', 'cannot allocate room for an id');
-      }
       // Encoded, then copied: TextEncoder cannot write into shared memory (the threaded
       // module's heap). Only ids not seen before come here.
       const bytes = utf8Encoder.encode(id);
+      if (bytes.length > this._idScratchBytes) {
+        if (this._idScratch) this._module._free(this._idScratch);
+        const size = Math.max(64, 2 * bytes.length);
+        this._idScratch = this._module._malloc(size);
+        this._idScratchBytes = this._idScratch ? size : 0;
+        if (!this._idScratch) throw new HearthError('memory', 'cannot allocate room for an id');
+      }
       this._module.HEAPU8.set(bytes, this._idScratch);
       const found = engine.findItem(this._idScratch, bytes.length);
       if (found < 0) return undefined;
@@ -267,7 +267,6 @@ export class EngineRecommender {
     }
     return i;
   }
-
 
   /** Number of items in the catalog. */
   get size() {
@@ -293,6 +292,7 @@ export class EngineRecommender {
    * trainer placed it by its tags alone (`isNew`) and its popularity (training events).
    */
   catalog() {
+    this._live();  // the strings are read from the recommender's wasm memory
     return catalogList(this._ids.length, (i) => this._describe(i), this._popularity, this._isNew);
   }
 
@@ -301,6 +301,7 @@ export class EngineRecommender {
    * @param {string} id
    */
   item(id) {
+    this._live();
     const i = this._indexOf(id);
     return i === undefined ? undefined : this._describe(i);
   }
