@@ -76,22 +76,30 @@ float pq_quantize_lut(const float* lut, size_t subspaces, uint8_t* q, float& off
 
 namespace {
 
-// Whether any of the 32 values at p exceeds thr (saturating subtract: nonzero iff above).
-inline bool any_above_32(const uint16_t* p, uint16_t thr) {
+// Bit j set iff p[j] > thr, for the 32 values at p: a run that only a few values pass is
+// then offered just those, not all 32 (every item at or below the bar would be refused).
+inline uint32_t mask_above_32(const uint16_t* p, uint16_t thr) {
 #if defined(__wasm_simd128__)
     const v128_t t = wasm_u16x8_splat(thr);
-    const v128_t a = wasm_v128_or(wasm_u16x8_sub_sat(wasm_v128_load(p), t), wasm_u16x8_sub_sat(wasm_v128_load(p + 8), t));
-    const v128_t b = wasm_v128_or(wasm_u16x8_sub_sat(wasm_v128_load(p + 16), t), wasm_u16x8_sub_sat(wasm_v128_load(p + 24), t));
-    return wasm_v128_any_true(wasm_v128_or(a, b));
+    const auto bits = [&](size_t j) {
+        return static_cast<uint32_t>(wasm_i16x8_bitmask(wasm_u16x8_gt(wasm_v128_load(p + j), t)));
+    };
+    return bits(0) | bits(8) << 8 | bits(16) << 16 | bits(24) << 24;
 #elif defined(HEARTH_X86)
+    // 0xFFFF where p[j] <= thr (the saturating difference is zero), packed to a byte a lane.
     const __m128i t = _mm_set1_epi16(static_cast<short>(thr));
-    const auto at = [&](size_t j) { return _mm_subs_epu16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + j)), t); };
-    const __m128i x = _mm_or_si128(_mm_or_si128(at(0), at(8)), _mm_or_si128(at(16), at(24)));
-    return _mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_setzero_si128())) != 0xFFFF;
+    const __m128i zero = _mm_setzero_si128();
+    const auto at_most = [&](size_t j) {
+        return _mm_cmpeq_epi16(_mm_subs_epu16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + j)), t), zero);
+    };
+    const uint32_t low = static_cast<uint32_t>(_mm_movemask_epi8(_mm_packs_epi16(at_most(0), at_most(8))));
+    const uint32_t high = static_cast<uint32_t>(_mm_movemask_epi8(_mm_packs_epi16(at_most(16), at_most(24))));
+    return ~(low | high << 16);
 #else
-    uint16_t top = 0;
-    for (size_t j = 0; j < 32; ++j) top = std::max(top, p[j]);
-    return top > thr;
+    uint32_t mask = 0;
+    for (size_t j = 0; j < 32; ++j)
+        if (p[j] > thr) mask |= uint32_t{1} << j;
+    return mask;
 #endif
 }
 
@@ -105,8 +113,9 @@ void pq_top_k_u16(const uint16_t* v, size_t n, size_t k, const uint8_t* excluded
     // Keys value << 32 | ~index order like (value desc, index asc). Items go to a buffer of
     // up to 2 k keys; a full buffer keeps its best k (nth_element) and their worst value
     // becomes the bar: scanning in index order, a later item that only ties the bar comes
-    // after it and loses, so items at or below the bar are rejected with one compare (and
-    // whole runs of 32 with one vector test). Linear in n, amortized O(1) per kept item.
+    // after it and loses, so items at or below the bar are rejected with one compare (runs
+    // of 32 with one vector test, which also picks out the few above it). Linear in n,
+    // amortized O(1) per kept item.
     const auto better = std::greater<uint64_t>();
     bool barred = false;
     uint16_t bar = 0;
@@ -123,8 +132,12 @@ void pq_top_k_u16(const uint16_t* v, size_t n, size_t k, const uint8_t* excluded
     constexpr size_t kRun = 32;
     size_t i = 0;
     for (; i + kRun <= n; i += kRun) {
-        if (barred && !any_above_32(v + i, bar)) continue;
-        for (size_t j = 0; j < kRun; ++j) offer(i + j);
+        if (!barred) {
+            for (size_t j = 0; j < kRun; ++j) offer(i + j);
+            continue;
+        }
+        for (uint32_t above = mask_above_32(v + i, bar); above != 0; above &= above - 1)
+            offer(i + static_cast<size_t>(__builtin_ctz(above)));
     }
     for (; i < n; ++i) offer(i);
     if (buffer.size() > k) {
