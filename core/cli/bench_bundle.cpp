@@ -21,6 +21,7 @@
 #include "core/cli/bench.h"
 #include "core/cli/bench_bundle.h"
 #include "core/cli/common.h"
+#include "core/cli/timing.h"
 #include "core/common/error.h"
 #include "core/common/json.h"
 #include "core/engine/engine.h"
@@ -70,19 +71,6 @@ void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::f
 namespace hearth::cli {
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double ms_since(Clock::time_point t) {
-    return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
-}
-
-double median(std::vector<double> v) {
-    if (v.empty()) return 0.0;
-    std::sort(v.begin(), v.end());
-    const size_t m = v.size() / 2;
-    return v.size() % 2 ? v[m] : 0.5 * (v[m - 1] + v[m]);
-}
 
 // Nearest rank: the smallest sample with at least q of the samples at or below it.
 double percentile(std::vector<double> v, double q) {
@@ -162,21 +150,6 @@ void timing_json(Json& j, const Timing& t) {
     j.field("warmup", static_cast<uint64_t>(t.warmup));
     j.field("allocations_per_call", t.allocations_per_call);
     j.end_object();
-}
-
-// Median time of `call` over repeats that add up to at least `min_ms` (and at least 5).
-template <typename Call>
-double median_ms(double min_ms, Call call) {
-    std::vector<double> v;
-    double total = 0.0;
-    while (v.size() < 5 || total < min_ms) {
-        const auto start = Clock::now();
-        call();
-        v.push_back(ms_since(start));
-        total += v.back();
-        if (v.size() >= 10000) break;
-    }
-    return median(v);
 }
 
 // Median times of `a` and `b` called in alternation, so that both see the same load.

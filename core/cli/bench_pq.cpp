@@ -6,12 +6,12 @@
 #include "core/cli/bench_pq.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <set>
 
 #include "core/cli/args.h"
 #include "core/cli/common.h"
+#include "core/cli/timing.h"
 #include "core/common/error.h"
 #include "core/common/json.h"
 #include "core/engine/engine.h"
@@ -21,29 +21,6 @@
 #include "core/train/rng.h"
 
 namespace hearth::cli {
-
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
-
-template <typename Call>
-double median_ms(double min_ms, Call call) {
-    std::vector<double> v;
-    double total = 0.0;
-    while (v.size() < 5 || total < min_ms) {
-        const auto start = Clock::now();
-        call();
-        v.push_back(ms_since(start));
-        total += v.back();
-        if (v.size() >= 2000) break;
-    }
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-}
-
-}  // namespace
 
 int run_bench_pq(const std::vector<std::string>& argv) {
     if (wants_help(argv, "usage: hearth bench-pq --bundle PQ.hearth [--reference REF.hearth]\n"
@@ -85,24 +62,24 @@ int run_bench_pq(const std::vector<std::string>& argv) {
         j.key("scan").begin_array();
         for (const auto& v : pq_scan_variants()) {
             if (!v.available) continue;
-            const double ms = median_ms(300.0, [&] { v.fn(codes.data(), pq_blocks(n), S / 2, lut.data(), raw.data()); });
+            const double ms = median_ms(300.0, [&] { v.fn(codes.data(), pq_blocks(n), S / 2, lut.data(), raw.data()); }, 2000);
             j.begin_object().field("kernel", v.name).field("ms", ms).field("bytes", static_cast<uint64_t>(codes.size()));
             j.field("gbps", static_cast<double>(codes.size()) / (ms * 1e6)).end_object();
         }
         j.end_array();
         std::vector<uint64_t> heap;
         std::vector<uint32_t> top;
-        j.field("select_ms", median_ms(300.0, [&] { pq_top_k_u16(raw.data(), n, 500, nullptr, heap, top); }));
+        j.field("select_ms", median_ms(300.0, [&] { pq_top_k_u16(raw.data(), n, 500, nullptr, heap, top); }, 2000));
         codes.clear();
         codes.shrink_to_fit();
         std::vector<float> rows(size_t(n) * d, 0.01f), q(d, 0.5f), out(n);
-        const double f32 = median_ms(300.0, [&] { gemv_f32()(rows.data(), n, d, q.data(), out.data()); });
+        const double f32 = median_ms(300.0, [&] { gemv_f32()(rows.data(), n, d, q.data(), out.data()); }, 2000);
         rows.clear();
         rows.shrink_to_fit();
         std::vector<int8_t> i8(size_t(n) * d, 3);
         std::vector<float> scales(n, 0.01f);
         std::vector<int16_t> qi(d, 100);
-        const double i8ms = median_ms(300.0, [&] { gemv_i8()(i8.data(), scales.data(), n, d, qi.data(), 0.001f, out.data()); });
+        const double i8ms = median_ms(300.0, [&] { gemv_i8()(i8.data(), scales.data(), n, d, qi.data(), 0.001f, out.data()); }, 2000);
         j.key("gemv").begin_object();
         j.field("f32_ms", f32).field("f32_bytes", uint64_t{n} * d * 4);
         j.field("i8_ms", i8ms).field("i8_bytes", uint64_t{n} * (d + 4));
@@ -125,7 +102,7 @@ int run_bench_pq(const std::vector<std::string>& argv) {
         return median_ms(500.0, [&] {
             const auto& h = histories[q++ % histories.size()];
             e.recommend(h.data(), h.size(), o);
-        });
+        }, 2000);
     };
     j.key("recommend").begin_object();
     j.field("pq_default_ms", p50(*pq, 0));
