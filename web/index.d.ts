@@ -1,7 +1,29 @@
+/**
+ * What went wrong, for programs to switch on (web/src/errors.js ERROR_CODES says each):
+ * - `argument`: a call was given a value it cannot use (the message names the option or entry)
+ * - `unknown-item`: an item id is not in the catalog
+ * - `bundle`: the bundle cannot be read or is damaged (the message names the section)
+ * - `integrity`: the bundle does not match its integrity digest
+ * - `io`: the bundle could not be read or downloaded
+ * - `memory`: the WebAssembly module ran out of memory
+ * - `model`: the model cannot compute an answer for this input
+ * - `disposed`: used after dispose() or close()
+ * - `storage`: the history storage failed, is full, or holds a newer schema
+ * - `import`: an export given to importData() is not valid (the message names the field)
+ * - `worker`: the recommender worker could not start or stopped
+ * - `internal`: a failure the library's checks did not foresee (a bug)
+ */
+export type HearthErrorCode =
+  | 'argument' | 'unknown-item' | 'bundle' | 'integrity' | 'io' | 'memory' | 'model'
+  | 'disposed' | 'storage' | 'import' | 'worker' | 'internal';
+
+/** Every HearthErrorCode with its meaning. */
+export const ERROR_CODES: Readonly<Record<HearthErrorCode, string>>;
+
 /** The one error type Hearth throws; `code` is stable, `message` is for people. */
 export class HearthError extends Error {
-  constructor(code: string, message: string);
-  readonly code: string;
+  constructor(code: HearthErrorCode, message: string);
+  readonly code: HearthErrorCode;
 }
 
 /**

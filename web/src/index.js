@@ -1,12 +1,12 @@
 // Hearth: recommendations computed on the device, each with its true reasons, from a
 // history that stays on the device.
-import { HearthError } from './errors.js';
+import { HearthError, ERROR_CODES } from './errors.js';
 import { openEngine, checkMoodWeights } from './engine.js';
 import { createWorkerRecommender } from './worker-client.js';
 import { openHistory, createMemoryAdapter, createLocalStorageAdapter, createIndexedDBAdapter } from './history.js';
 import { loadBundle } from './loader.js';
 
-export { HearthError, openHistory, createMemoryAdapter, createLocalStorageAdapter, createIndexedDBAdapter, loadBundle };
+export { HearthError, ERROR_CODES, openHistory, createMemoryAdapter, createLocalStorageAdapter, createIndexedDBAdapter, loadBundle };
 
 /**
  * @typedef {import('./history.js').HistoryStore} HistoryStore
@@ -27,7 +27,11 @@ const IMPLICIT_STRENGTH = { view: 1, click: 1, like: 3, purchase: 4 };
 export function historyFromEvents(events, models) {
   const out = [];
   const explicit = models.mf === 'explicit' && !models.sasrec;
+  // A stored value may be any finite number (STORAGE.md); the engine takes magnitudes up to
+  // 1e6 and, for implicit feedback, no negative strength: such events are not evidence.
+  const usable = (v) => v === undefined || (Math.abs(v) <= 1e6 && (explicit || models.mf !== 'implicit' || v >= 0));
   for (const e of events) {
+    if (!usable(e.value)) continue;
     if (explicit) {
       if (e.type === 'rate') out.push({ id: e.item, value: e.value, ts: e.ts });
       else if (e.type === 'like') out.push({ id: e.item, value: 5, ts: e.ts });

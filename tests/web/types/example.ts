@@ -3,7 +3,9 @@
 import {
   createRecommender,
   HearthError,
+  ERROR_CODES,
   Recommender,
+  type HearthErrorCode,
   type CatalogEntry,
   type CatalogItem,
   type ControlEffect,
@@ -81,6 +83,25 @@ void ({ model: 'transformer' } satisfies RecommendOptions);
 void ({ bundle: 'x', integrity: true } satisfies CreateRecommenderOptions);
 // @ts-expect-error: code is read-only
 new HearthError('io', 'x').code = 'other';
+// @ts-expect-error: codes are a closed set
+new HearthError('no-such-code', 'x');
+
+/** Every code is handled: adding one to HearthErrorCode without a case fails to compile. */
+export function advice(e: HearthError): string {
+  const code: HearthErrorCode = e.code;
+  switch (code) {
+    case 'argument': case 'unknown-item': case 'import': return 'fix the call';
+    case 'bundle': case 'integrity': case 'io': return 'check the bundle';
+    case 'memory': case 'model': case 'internal': return 'report it';
+    case 'disposed': case 'worker': return 'create a new recommender';
+    case 'storage': return 'check the storage';
+    default: {
+      const unreachable: never = code;
+      return unreachable;
+    }
+  }
+}
+export const described: string = ERROR_CODES.bundle;
 
 // The stored-history surface of Recommender.
 async function storedHistory(): Promise<void> {
