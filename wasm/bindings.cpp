@@ -3,6 +3,8 @@
 // as exceptions: a call returns -1 and error() says what went wrong.
 #include <emscripten/bind.h>
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <string>
@@ -20,9 +22,21 @@ using hearth::Engine;
 class WasmEngine {
 public:
     // Takes ownership of `bytes` (malloc'ed by the caller), even when opening fails.
+    // Everything the page reads at open is read here once, inside the guard, so that a
+    // damaged bundle fails the open with the section's name instead of throwing later from
+    // an accessor. A failed open keeps nothing.
     WasmEngine(uintptr_t bytes, size_t size) {
         Engine::Bytes owned(reinterpret_cast<uint8_t*>(bytes), &std::free);
-        guard([&] { engine_ = std::make_unique<Engine>(std::move(owned), size); });
+        guard([&] {
+            auto engine = std::make_unique<Engine>(std::move(owned), size);
+            engine->meta_json();
+            engine->bundle().u32("catalog.tag_offsets");
+            engine->bundle().u32("catalog.tag_ids");
+            engine->bundle().f32("catalog.popularity");
+            engine_ = std::move(engine);
+        });
+        // The only JSON an open parses is the bundle's: its errors are the bundle's.
+        if (code_ == "data") code_ = "bundle";
     }
 
     std::string error() const { return error_; }
@@ -38,7 +52,11 @@ public:
         if (!engine_->has_mf()) return "";
         return engine_->mf_model().params.kind == hearth::MfKind::Implicit ? "implicit" : "explicit";
     }
-    std::string metaJson() const { return std::string(engine_->meta_json()); }
+    std::string metaJson() const {
+        std::string json;
+        guard([&] { json = std::string(engine_->meta_json()); });
+        return json;
+    }
 
     // A string table section's payload in the bundle's bytes: count + 1 u32 byte offsets,
     // then the UTF-8 characters (FORMAT.md). The page decodes it in place, with no copy and
@@ -241,6 +259,10 @@ uintptr_t allocateAligned(size_t size) {
     return reinterpret_cast<uintptr_t>(std::aligned_alloc(64, rounded));
 }
 
+// Bytes the allocator has handed out and not taken back: tests assert that failed opens
+// and repeated calls leave it where it was (heap size alone hides reuse of freed blocks).
+size_t heapBytesInUse() { return mallinfo().uordblks; }
+
 void probeGemv(uintptr_t rows, uint32_t n, uint32_t d, uintptr_t q, uintptr_t out, uint32_t repeats) {
     const hearth::GemvF32Fn gemv = hearth::gemv_f32();
     for (uint32_t r = 0; r < repeats; ++r)
@@ -273,6 +295,7 @@ EMSCRIPTEN_BINDINGS(hearth) {
     emscripten::function("threadsAvailable", &hearth::threads_available);
     emscripten::function("setScoringThreads", &hearth::set_scoring_threads);
     emscripten::function("scoringThreads", &hearth::scoring_threads);
+    emscripten::function("heapBytesInUse", &heapBytesInUse);
     emscripten::function("probeStreamSum", &probeStreamSum);
     emscripten::function("probeGemv", &probeGemv);
     emscripten::function("probePqScan", &probePqScan);

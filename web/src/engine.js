@@ -26,11 +26,27 @@ const MODEL_NAMES = ['auto', 'mf', 'sasrec', 'hybrid'];
 const CONTROL_NAMES = ['diversity', 'calibration', 'novelty', 'mood', 'feedback'];
 const DEFAULT_MOOD_STRENGTH = 0.5;
 const DEFAULT_FEEDBACK = 0.5;
+// A history value is a rating or a strength: anything this large is a mistake, and it
+// would overflow the fold-in's float32 solve.
+const MAX_HISTORY_VALUE = 1e6;
+// More reasons than this per item are never shown, and more than a history has are none.
+const MAX_REASONS = 1000;
 
 function show(v) {
   if (typeof v === 'string') return `'${v}'`;
   if (typeof v === 'number') return String(v);
   try { return JSON.stringify(v) ?? String(v); } catch { return String(v); }
+}
+
+/**
+ * A count option (k, reasons): a non-negative integer, `fallback` when not given, and at most
+ * `limit` (a k beyond the catalog asks for the whole catalog).
+ */
+function countOf(options, name, fallback, limit) {
+  const v = options[name];
+  if (v === undefined) return Math.min(fallback, limit);
+  if (!Number.isSafeInteger(v) || v < 0) throw new HearthError('argument', `${name} must be a non-negative integer, got ${show(v)}`);
+  return Math.min(v, limit);
 }
 
 /** A control strength in [0, 1], or `fallback` when not given. */
@@ -182,7 +198,27 @@ export async function openEngine(options) {
     engine.delete();
     throw error;
   }
-  return new EngineRecommender(module, engine);
+  // A failed open leaves the module's memory as it found it.
+  try {
+    return new EngineRecommender(module, engine);
+  } catch (e) {
+    engine.delete();
+    throw e instanceof HearthError ? e : new HearthError('internal', `cannot open the bundle: ${e && e.message}`);
+  }
+}
+
+/** The bundle's metadata section as an object, or HearthError('bundle') saying why not. */
+function parseMeta(engine) {
+  const text = engine.metaJson();
+  if (engine.errorCode()) throw new HearthError(engine.errorCode(), engine.error());
+  let meta;
+  try {
+    meta = JSON.parse(text);
+  } catch (e) {
+    throw new HearthError('bundle', `section 'meta': not valid JSON (${e.message})`);
+  }
+  if (!meta || typeof meta !== 'object' || Array.isArray(meta)) throw new HearthError('bundle', "section 'meta': not a JSON object");
+  return meta;
 }
 
 /** A loaded bundle on this thread. dispose() frees its WebAssembly memory. */
@@ -207,7 +243,7 @@ export class EngineRecommender {
     /** Threads that score the catalog (1 unless this is the threaded module). */
     this.threads = module.scoringThreads();
     /** Bundle metadata: model, hyper-parameters, training summary, metrics. */
-    this.meta = JSON.parse(engine.metaJson());
+    this.meta = parseMeta(engine);
     /** The models in the bundle: MF kind ('implicit' | 'explicit' | null), SASRec, hybrid weight. */
     this.models = {
       mf: engine.hasMf() ? engine.mfKind() : null,
@@ -234,6 +270,7 @@ export class EngineRecommender {
       per.forEach((w, t) => { if (w !== 0) weights[this._tagNames[t]] = Math.round(w * 1e6) / 1e6; });
       return { name, weights };
     });
+    this._implicitMf = this.models.mf === 'implicit';
     this._capacity = 0;
     this._buffer = 0;
   }
@@ -313,9 +350,10 @@ export class EngineRecommender {
    * @returns {Promise<Recommendation[]>}
    */
   async recommend(history, options = {}) {
-    const { k = 10, reasons = 3, exclude = [], excludeHistory = true, ignoreUnknown = false, explain = true } = options;
-    if (!Number.isInteger(k) || k < 0) throw new HearthError('argument', `k must be a non-negative integer, got ${k}`);
-    if (!Number.isInteger(reasons) || reasons < 0) throw new HearthError('argument', `reasons must be a non-negative integer, got ${reasons}`);
+    if (!options || typeof options !== 'object') throw new HearthError('argument', `options must be an object, got ${show(options)}`);
+    const { excludeHistory = true, ignoreUnknown = false, explain = true } = options;
+    const k = countOf(options, 'k', 10, this.size);
+    const reasons = countOf(options, 'reasons', 3, MAX_REASONS);
     const model = modelCode(options.model);
     const weight = hybridWeightOf(options.hybridWeight);
     const diversity = strengthOf(options, 'diversity', 0);
@@ -329,7 +367,7 @@ export class EngineRecommender {
     const blockTags = this._tagIndices(stringsOf(options, 'blockTags', 'tag names'), 'blockTags');
     const engine = this._live();
     const entries = this._entries(history, ignoreUnknown);
-    const excluded = this._known(exclude);
+    const excluded = this._known(stringsOf(options, 'exclude', 'item ids'));
     const stage = this._stage(Math.max(entries.length + excluded.length, avoid.length, avoidTags.length, blockTags.length));
     const heapU32 = this._module.HEAPU32;
     const heapF32 = this._module.HEAPF32;
@@ -403,8 +441,8 @@ export class EngineRecommender {
    * @param {{ k?: number }} [options]
    */
   async similar(itemId, options = {}) {
-    const { k = 10 } = options;
-    if (!Number.isInteger(k) || k < 0) throw new HearthError('argument', `k must be a non-negative integer, got ${k}`);
+    if (!options || typeof options !== 'object') throw new HearthError('argument', `options must be an object, got ${show(options)}`);
+    const k = countOf(options, 'k', 10, this.size);
     const engine = this._live();
     const target = this._indexOf(itemId);
     if (target === undefined) throw new HearthError('unknown-item', `item '${itemId}' is not in the catalog`);
@@ -453,16 +491,30 @@ export class EngineRecommender {
   _entries(history, ignoreUnknown) {
     if (!Array.isArray(history)) throw new HearthError('argument', 'history must be an array of ids or { id, value } objects');
     // Entries with timestamps are put in time order (stable), the order a sequence model reads.
+    for (let j = 0; j < history.length; j++) {
+      if (!(j in history)) throw new HearthError('argument', `history[${j}] is a hole in the array (an item id or { id, value?, ts? } is needed)`);
+    }
     if (history.some((h) => h && typeof h === 'object' && typeof h.ts === 'number')) {
       history = history.map((h, j) => [h, j]).sort((a, b) => tsOf(a[0]) - tsOf(b[0]) || a[1] - b[1]).map(([h]) => h);
     }
     const out = [];
+    // Implicit-feedback MF weighs an item by confidence 1 + alpha * value: a negative value
+    // can make the fold-in's ridge system indefinite, so it is refused rather than solved.
+    const nonNegative = this._implicitMf;
     for (let j = 0; j < history.length; j++) {
       const h = history[j];
-      const id = typeof h === 'string' ? h : h && h.id;
+      if (typeof h !== 'string' && (!h || typeof h !== 'object')) {
+        throw new HearthError('argument', `history[${j}] must be an item id or { id, value?, ts? }, got ${show(h)}`);
+      }
+      const id = typeof h === 'string' ? h : h.id;
       const value = typeof h === 'string' || h.value === undefined ? 1 : h.value;
       if (typeof id !== 'string') throw new HearthError('argument', `history[${j}] has no string id`);
-      if (typeof value !== 'number' || !Number.isFinite(value)) throw new HearthError('argument', `history[${j}] ('${id}') has a value that is not a finite number`);
+      if (typeof value !== 'number' || !(Math.abs(value) <= MAX_HISTORY_VALUE)) {
+        throw new HearthError('argument', `history[${j}] ('${id}') has value ${show(value)}: it must be a finite number with magnitude at most ${MAX_HISTORY_VALUE}`);
+      }
+      if (nonNegative && value < 0) {
+        throw new HearthError('argument', `history[${j}] ('${id}') has value ${value}: this bundle's implicit-feedback model needs values >= 0 (leave a disliked item out, or record it as 'dislike')`);
+      }
       const i = this._indexOf(id);
       if (i === undefined) {
         if (ignoreUnknown) continue;

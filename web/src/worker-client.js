@@ -84,6 +84,7 @@ export class WorkerRecommender {
    * @param {string} id
    */
   item(id) {
+    this._live();
     const i = this._index.get(id);
     return i === undefined ? undefined : this._describe(i);
   }
@@ -95,6 +96,7 @@ export class WorkerRecommender {
 
   /** Every catalog item, most popular first (answered locally). */
   catalog() {
+    this._live();
     return catalogList(this._catalog.ids.length, (i) => this._describe(i), this._catalog.popularity, this._catalog.isNew);
   }
 
@@ -146,8 +148,14 @@ export class WorkerRecommender {
       // Terminating the worker discards its whole wasm instance, which frees every
       // allocation at once; no need to wait for a polite 'dispose' round trip.
       this._closed = Promise.resolve(this._channel.terminate()).then(() => {}, () => {});
+      this._index = new Map();
     }
     return this._closed;
+  }
+
+  // Like the in-thread recommender: after dispose() the catalog is gone too.
+  _live() {
+    if (this._closed) throw new HearthError('disposed', 'this recommender has been disposed');
   }
 
   _accept({ meta, models, catalog, moods, threads }) {
