@@ -53,6 +53,9 @@ test('worker errors arrive as HearthError with the same codes', async () => {
     await assert.rejects(remote.recommend([], { model: 'sasrec' }), (e) => e instanceof HearthError && typeof e.code === 'string');
     await assert.rejects(remote.explain([], 'missing'), (e) => e.code === 'unknown-item');
     await assert.rejects(remote.recommend([() => 1]), (e) => e.code === 'argument' && /worker/.test(e.message));
+    // Bad entries are the caller's mistake in a worker too, not 'internal'.
+    await assert.rejects(remote.recommend([null]), (e) => e instanceof HearthError && e.code === 'argument' && /history\[0\]/.test(e.message));
+    await assert.rejects(remote.recommend([], { exclude: [5] }), (e) => e.code === 'argument' && /exclude\[0\]/.test(e.message));
     assert.equal((await remote.recommend([], { k: 2 })).length, 2, 'the worker still serves after errors');
   } finally {
     await remote.dispose();
@@ -67,12 +70,17 @@ test('dispose stops the worker and later calls reject as disposed', async () => 
   const { bundle } = trainedBundle('als');
   const remote = await createWorkerRecommender({ bundle, worker: true });
   const { _channel: channel } = remote;
+  const id = remote.catalog()[0].id;
+  assert.equal(remote.item(id).id, id);
   const pending = assert.rejects(remote.recommend([], { k: 5 }), (e) => e.code === 'disposed');
   const done = remote.dispose();
   assert.equal(remote.dispose(), done, 'dispose twice is harmless');
   await done;
   await pending;
   await assert.rejects(remote.recommend([]), (e) => e instanceof HearthError && e.code === 'disposed');
+  // As in the page's own thread: after dispose() the catalog is gone too.
+  assert.throws(() => remote.item(id), (e) => e instanceof HearthError && e.code === 'disposed');
+  assert.throws(() => remote.catalog(), (e) => e instanceof HearthError && e.code === 'disposed');
   assert.ok(channel.stopped(), 'the worker thread has exited');
 });
 
