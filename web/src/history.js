@@ -39,9 +39,46 @@ const MAX_QUOTA_ATTEMPTS = 40;
 // ---------------------------------------------------------------------------------------
 // Validation
 
+// Never throws: a deeply nested or cyclic value cannot be stringified (JSON.stringify and
+// String() recurse), so it is named by its kind instead.
 function show(v) {
   if (typeof v === 'string') return `'${v.length > 40 ? v.slice(0, 40) + '…' : v}'`;
-  try { return JSON.stringify(v) ?? String(v); } catch { return String(v); }
+  if (v === null || typeof v !== 'object') {
+    try { return JSON.stringify(v) ?? String(v); } catch { return typeof v; }
+  }
+  try {
+    const text = JSON.stringify(v);
+    if (typeof text === 'string') return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+  } catch { /* too deep or cyclic */ }
+  return Array.isArray(v) ? 'an array' : 'an object';
+}
+
+const MAX_IMPORT_DEPTH = 32;
+
+/**
+ * Throws HearthError('import') when the value nests deeper than an export can (an export
+ * needs 4 levels), instead of a RangeError from some recursive step later. Iterative, so it
+ * cannot overflow the stack itself; each object is visited once (cycles are not followed).
+ */
+function checkDepth(value) {
+  const seen = new Set();
+  /** @type {[unknown, number, string][]} */
+  const stack = [[value, 0, '']];
+  while (stack.length > 0) {
+    const [v, depth, path] = /** @type {[any, number, string]} */ (stack.pop());
+    if (v === null || typeof v !== 'object' || seen.has(v)) continue;
+    if (depth >= MAX_IMPORT_DEPTH) {
+      throw new HearthError('import', `${path || 'the export'} holds values nested more than ${MAX_IMPORT_DEPTH} levels deep (an export needs a few)`);
+    }
+    seen.add(v);
+    // The message names where the deep value starts (events[3]), not the whole path down.
+    const name = (step) => (depth < 2 ? `${path}${step}` : path);
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], depth + 1, name(`[${i}]`)]);
+    } else {
+      for (const key of Object.keys(v)) stack.push([v[key], depth + 1, name(path ? `.${key}` : key)]);
+    }
+  }
 }
 
 /**
@@ -250,6 +287,18 @@ function encodeDoc(doc, rev) {
   if (doc.paused) value.p = 1;
   if (doc.dropped.capacity || doc.dropped.quota) value.d = [doc.dropped.capacity, doc.dropped.quota];
   return JSON.stringify(value);
+}
+
+/** Merges two time-ordered lists; on equal times the events of `a` come first. */
+function mergeEvents(a, b) {
+  if (b.length === 0) return a;
+  if (a.length === 0 || a[a.length - 1].ts <= b[0].ts) return a.concat(b);
+  const out = new Array(a.length + b.length);
+  let i = 0, j = 0, k = 0;
+  while (i < a.length && j < b.length) out[k++] = b[j].ts < a[i].ts ? b[j++] : a[i++];
+  while (i < a.length) out[k++] = a[i++];
+  while (j < b.length) out[k++] = b[j++];
+  return out;
 }
 
 /** Inserts in time order; equal times keep arrival order. Most events append. */
@@ -550,33 +599,44 @@ export class HistoryStore {
     const input = parseImport(data);
     return this._mutate('import', (doc, ctx) => {
       if (!merge) Object.assign(doc, { ...emptyDoc(), paused: input.paused ?? doc.paused, dropped: doc.dropped });
-      const ids = new Set(doc.events.filter((e) => e.id !== undefined).map((e) => e.id));
-      const seen = new Set(doc.events.map(eventKey));
-      let imported = 0;
+      // Events with an id are matched by id; the others by content (eventKey includes the
+      // id, so an event without one never equals one with one).
+      const ids = new Set();
+      const seen = new Set();
+      for (const e of doc.events) {
+        if (e.id !== undefined) ids.add(e.id);
+        else seen.add(eventKey(e));
+      }
       let skipped = 0;
       const added = [];
       for (const e of input.events) {
-        if (e.id !== undefined ? ids.has(e.id) : seen.has(eventKey(e))) { skipped++; continue; }
-        const copy = { ...e };
-        insertEvent(doc.events, copy);
-        added.push(copy);
-        if (e.id !== undefined) ids.add(e.id);
-        seen.add(eventKey(e));
-        imported++;
-      }
-      for (const item of input.items) if (!doc.items.includes(item)) doc.items.push(item);
-      // A tag is in one mode at a time; the export's mode wins (hidden over shown less).
-      for (const [list, other] of [['lessTags', 'tags'], ['tags', 'lessTags']]) {
-        for (const tag of input[list]) {
-          if (!doc[list].includes(tag)) doc[list].push(tag);
-          doc[other] = doc[other].filter((x) => x !== tag);
+        if (e.id !== undefined) {
+          if (ids.has(e.id)) { skipped++; continue; }
+          ids.add(e.id);
+        } else {
+          const key = eventKey(e);
+          if (seen.has(key)) { skipped++; continue; }
+          seen.add(key);
         }
+        added.push({ ...e });
+      }
+      // One sort and one merge (n log n), not an insertion per event (quadratic when the
+      // export is not oldest first). Same order as inserting one by one: by time, stored
+      // events before imported ones of the same time, imported ones in export order.
+      doc.events = mergeEvents(doc.events, sortEvents(added));
+      for (const [list, other] of [['items', null], ['lessTags', 'tags'], ['tags', 'lessTags']]) {
+        const have = new Set(doc[list]);
+        const incoming = new Set(input[list]);
+        for (const x of incoming) if (!have.has(x)) { doc[list].push(x); have.add(x); }
+        // A tag is in one mode at a time; the export's mode wins (hidden over shown less).
+        if (other) doc[other] = doc[other].filter((x) => !incoming.has(x));
       }
       ctx.changed = true;
       ctx.added = added;
-      return { imported, skipped };
+      return { imported: added.length, skipped };
     }, (result, ctx) => {
-      const dropped = ctx.added.filter((e) => !ctx.doc.events.includes(e)).length;
+      const kept = new Set(ctx.doc.events);
+      const dropped = ctx.added.filter((e) => !kept.has(e)).length;
       return { imported: result.imported - dropped, skipped: result.skipped, dropped };
     });
   }
@@ -888,6 +948,7 @@ function parseImport(data) {
     try { value = JSON.parse(data); } catch (e) { throw new HearthError('import', `not valid JSON: ${e.message}`); }
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw new HearthError('import', 'an export must be an object');
+  checkDepth(value);
   if (value.format !== 'hearth-history') throw new HearthError('import', `format must be 'hearth-history', got ${show(value.format)}`);
   if (!Number.isInteger(value.version) || value.version < 1) throw new HearthError('import', `version must be a positive integer, got ${show(value.version)}`);
   if (value.version > EXPORT_VERSION) throw new HearthError('import', `version ${value.version} is newer than this Hearth reads (${EXPORT_VERSION})`);
