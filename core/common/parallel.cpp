@@ -1,13 +1,14 @@
 #include "core/common/parallel.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 
 // Threads exist natively and in WebAssembly built with -pthread.
 #if !defined(__EMSCRIPTEN__) || defined(__EMSCRIPTEN_PTHREADS__)
 #define HEARTH_THREADS 1
-#include <atomic>
 #include <condition_variable>
+#include <exception>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -17,7 +18,8 @@ namespace hearth {
 
 namespace {
 
-unsigned g_threads = 1;
+// Read by every call without a lock; written only while the pool is held (set_scoring_threads).
+std::atomic<unsigned> g_threads{1};
 
 #if defined(HEARTH_THREADS)
 
@@ -44,10 +46,25 @@ Split split(size_t n, size_t align, unsigned threads) {
 }
 
 // Workers wait for a new generation of work, run their range, and count themselves done.
+// One call at a time: whoever holds `busy_` (acquire/release) owns the workers and the
+// fields of the current call.
 class Pool {
 public:
     ~Pool() { resize(0); }
 
+    // Takes the pool for one call; false if another call holds it (a call from inside a
+    // range included, so no call ever waits for a call that waits for it).
+    bool try_acquire() {
+        bool expected = false;
+        return busy_.compare_exchange_strong(expected, true, std::memory_order_acquire);
+    }
+    // Waits until the pool is free and takes it (set_scoring_threads only).
+    void acquire() {
+        while (!try_acquire()) std::this_thread::yield();
+    }
+    void release() { busy_.store(false, std::memory_order_release); }
+
+    // The pool must be held.
     void resize(unsigned workers) {
         {
             std::lock_guard<std::mutex> lock(mutex_);
@@ -63,21 +80,37 @@ public:
             threads_.emplace_back([this, w, current] { work(w + 1, current); });
     }
 
+    // The pool must be held. Returns after every range has ended, thrown or not, then
+    // rethrows the caller's exception or else the first worker's.
     void run(const Split& s, RowsFn fn, void* context) {
         {
             std::lock_guard<std::mutex> lock(mutex_);
             split_ = s;
             fn_ = fn;
             context_ = context;
+            error_ = nullptr;
             pending_.store(s.parts - 1, std::memory_order_relaxed);
             ++generation_;
         }
         start_.notify_all();
-        fn(context, s.begin[0], s.begin[1]);
+        std::exception_ptr mine;
+        try {
+            fn(context, s.begin[0], s.begin[1]);
+        } catch (...) {
+            mine = std::current_exception();
+        }
         // The caller spins rather than sleeps: its own range takes about as long as the
         // others, and a browser's main thread may not block (WebAssembly would busy-wait
         // there anyway, with a console warning).
         while (pending_.load(std::memory_order_acquire) != 0) std::this_thread::yield();
+        if (mine) std::rethrow_exception(mine);
+        std::exception_ptr theirs;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            theirs = error_;
+            error_ = nullptr;
+        }
+        if (theirs) std::rethrow_exception(theirs);
     }
 
 private:
@@ -92,11 +125,18 @@ private:
             RowsFn fn = fn_;
             void* context = context_;
             lock.unlock();
-            fn(context, begin, end);
+            try {
+                fn(context, begin, end);
+            } catch (...) {
+                // An exception must not leave a worker (std::terminate): keep the first.
+                std::lock_guard<std::mutex> error_lock(mutex_);
+                if (!error_) error_ = std::current_exception();
+            }
             pending_.fetch_sub(1, std::memory_order_release);
         }
     }
 
+    std::atomic<bool> busy_{false};
     std::vector<std::thread> threads_;
     std::mutex mutex_;
     std::condition_variable start_;
@@ -106,12 +146,18 @@ private:
     Split split_{};
     RowsFn fn_ = nullptr;
     void* context_ = nullptr;
+    std::exception_ptr error_;
 };
 
 Pool& pool() {
     static Pool p;
     return p;
 }
+
+// Releases the pool however the call ends.
+struct Held {
+    ~Held() { pool().release(); }
+};
 
 #endif
 
@@ -125,23 +171,39 @@ bool threads_available() {
 #endif
 }
 
-void set_scoring_threads(unsigned threads) {
-#if defined(HEARTH_THREADS)
-    g_threads = std::clamp(threads, 1u, kMaxThreads);
-    pool().resize(g_threads - 1);
+unsigned max_scoring_threads() {
+#if defined(__EMSCRIPTEN__) && defined(HEARTH_THREADS)
+    return std::min(unsigned(HEARTH_WASM_PTHREAD_POOL_SIZE) + 1, kMaxThreads);
+#elif defined(HEARTH_THREADS)
+    // Computed once: it cannot change under a running process in any way we could use.
+    static const unsigned hardware = std::max(std::thread::hardware_concurrency(), 1u);
+    return std::min(hardware, kMaxThreads);
 #else
-    (void)threads;
-    g_threads = 1;
+    return 1;
 #endif
 }
 
-unsigned scoring_threads() { return g_threads; }
+void set_scoring_threads(unsigned threads) {
+#if defined(HEARTH_THREADS)
+    const unsigned clamped = std::clamp(threads, 1u, max_scoring_threads());
+    pool().acquire();
+    Held held;
+    if (clamped != g_threads.load(std::memory_order_relaxed)) pool().resize(clamped - 1);
+    g_threads.store(clamped, std::memory_order_relaxed);
+#else
+    (void)threads;
+#endif
+}
+
+unsigned scoring_threads() { return g_threads.load(std::memory_order_relaxed); }
 
 void parallel_rows(size_t n, size_t align, RowsFn fn, void* context) {
     if (n == 0) return;
 #if defined(HEARTH_THREADS)
-    if (g_threads > 1) {
-        const Split s = split(n, align, g_threads);
+    if (g_threads.load(std::memory_order_relaxed) > 1 && pool().try_acquire()) {
+        Held held;
+        // Read again while held: set_scoring_threads may have changed it just before.
+        const Split s = split(n, align, g_threads.load(std::memory_order_relaxed));
         if (s.parts > 1) {
             pool().run(s, fn, context);
             return;

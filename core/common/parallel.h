@@ -4,23 +4,41 @@
 // thread exists. Ranges start at multiples of `align` rows, so a kernel that handles rows in
 // blocks computes every row exactly as one call over all rows would: results are identical
 // for any thread count.
+//
+// The pool is shared (a wasm page has a fixed set of pre-started pthreads, so one pool per
+// engine could not exist there) and runs one call at a time: a call that finds it busy (an
+// engine scoring on another thread, or a call from inside a range) runs all its rows on its
+// own thread, which gives the same results, and never waits for the other call.
 #pragma once
 #include <cstddef>
 #include <type_traits>
+
+// How many workers the threaded wasm module starts with it (its -sPTHREAD_POOL_SIZE link
+// flag). A wasm thread beyond them starts only after returning to the event loop, which a
+// synchronous scoring call never does: it would hang. Keep the two in step.
+#ifndef HEARTH_WASM_PTHREAD_POOL_SIZE
+#define HEARTH_WASM_PTHREAD_POOL_SIZE 3
+#endif
 
 namespace hearth {
 
 // Whether this build can run threads (native builds; WebAssembly only when built with pthreads).
 bool threads_available();
-// Threads (the caller included) that parallel_rows uses from now on, clamped to [1, 8] (to
-// 1 without threads). Starts or stops workers; not to be called while parallel_rows runs.
+// The most threads (the caller included) scoring can use: natively the hardware's threads,
+// in threaded wasm the pre-started workers + 1, without threads 1; never more than 8.
+unsigned max_scoring_threads();
+// Threads (the caller included) that parallel_rows uses from now on, clamped to
+// [1, max_scoring_threads()]. Starts or stops workers; safe to call at any time (it waits
+// for a running call to finish).
 void set_scoring_threads(unsigned threads);
 unsigned scoring_threads();
 
 using RowsFn = void (*)(void* context, size_t begin, size_t end);
 
 // fn(context, begin, end) over [0, n) in up to scoring_threads() contiguous ranges, the
-// calling thread taking the first; returns when all are done. No allocation.
+// calling thread taking the first; returns when all are done. No allocation. If a range
+// throws, the first exception is rethrown once every range has finished (the others still
+// run to their end), so nothing writes into the caller's buffers after the return.
 void parallel_rows(size_t n, size_t align, RowsFn fn, void* context);
 
 // The same with a callable f(begin, end).
