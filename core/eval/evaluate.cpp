@@ -4,6 +4,7 @@
 #include <memory>
 #include <thread>
 
+#include "core/eval/rank.h"
 #include "core/kernels/kernels.h"
 #include "core/kernels/topk.h"
 
@@ -35,22 +36,30 @@ void rank_range(uint32_t items, const SparseRows& train, const std::vector<HeldO
         scorer(e.user, scores.data());
         for (uint32_t k = train.start[e.user]; k < train.start[e.user + 1]; ++k)
             excluded[train.index[k]] = 1;
-        const Scored target{e.item, scores[e.item]};
         size_t rank = 0;
         if (protocol.sampled_negatives == 0) {
-            for (uint32_t i = 0; i < items; ++i)
-                if (!excluded[i] && i != e.item && ranks_before({i, scores[i]}, target)) ++rank;
+            rank = rank_of_target(scores.data(), items, e.item, excluded.data());
+        } else if (std::isnan(scores[e.item])) {
+            rank = kRankNever;
         } else {
             // Negatives drawn uniformly (with replacement, as the SASRec paper's code does)
             // from items the user never had; seeded per held-out event, so the sample does
-            // not depend on the thread split.
-            uint64_t state = mix(protocol.seed ^ mix(h + 1));
-            for (uint32_t drawn = 0; drawn < protocol.sampled_negatives;) {
-                state = mix(state + 0x9E3779B97F4A7C15ull);
-                const auto i = static_cast<uint32_t>(state % items);
-                if (excluded[i] || i == e.item) continue;
-                ++drawn;
-                if (ranks_before({i, scores[i]}, target)) ++rank;
+            // not depend on the thread split. When no more items than that remain, the
+            // sample is all of them, each once (drawing could not end when none remain).
+            size_t eligible = 0;
+            for (uint32_t i = 0; i < items; ++i) eligible += (!excluded[i] && i != e.item) ? 1 : 0;
+            if (eligible <= protocol.sampled_negatives) {
+                rank = rank_of_target(scores.data(), items, e.item, excluded.data());
+            } else {
+                const float target = scores[e.item];
+                uint64_t state = mix(protocol.seed ^ mix(h + 1));
+                for (uint32_t drawn = 0; drawn < protocol.sampled_negatives;) {
+                    state = mix(state + 0x9E3779B97F4A7C15ull);
+                    const auto i = static_cast<uint32_t>(state % items);
+                    if (excluded[i] || i == e.item) continue;
+                    ++drawn;
+                    if (counts_before(scores[i], target)) ++rank;
+                }
             }
         }
         top_k(scores.data(), items, 10, excluded.data(), top);
@@ -58,12 +67,12 @@ void rank_range(uint32_t items, const SparseRows& train, const std::vector<HeldO
         for (uint32_t k = train.start[e.user]; k < train.start[e.user + 1]; ++k)
             excluded[train.index[k]] = 0;
 
-        const double gain = 1.0 / std::log2(static_cast<double>(rank) + 2.0);
+        const double gain = ndcg_gain(rank);
         ++p.users;
-        if (rank < 5) { p.hr5 += 1; p.ndcg5 += gain; }
-        if (rank < 10) { p.hr10 += 1; p.ndcg10 += gain; }
-        if (rank < 20) { p.hr20 += 1; p.ndcg20 += gain; }
-        p.mrr += 1.0 / (static_cast<double>(rank) + 1.0);
+        if (hit_at(rank, 5)) { p.hr5 += 1; p.ndcg5 += gain; }
+        if (hit_at(rank, 10)) { p.hr10 += 1; p.ndcg10 += gain; }
+        if (hit_at(rank, 20)) { p.hr20 += 1; p.ndcg20 += gain; }
+        p.mrr += reciprocal_rank(rank);
     }
 }
 

@@ -33,14 +33,16 @@ using ScorerFactory = std::function<UserScorer()>;
 struct RankingProtocol {
     // 0: rank against every item (the protocol to trust). N > 0: against N negatives drawn
     // uniformly from items the user never had, as in the SASRec paper (only to compare with
-    // papers that use it; it inflates every metric).
+    // papers that use it; it inflates every metric). When a user has no more than N items
+    // left to draw from, the negatives are all of them, each once.
     uint32_t sampled_negatives = 0;
     uint64_t seed = 42;
 };
 
-// The rank of a held-out item is the number of candidates that rank before it (higher
-// score, or equal score and lower index: the order top_k uses), with the user's history
-// (the rows of `history_by_user`) left out. coverage@10 always uses the full ranking.
+// The rank of a held-out item is the number of candidates counted before it by the rule
+// of core/eval/rank.h (an equal score counts before it; a NaN score counts last; a NaN
+// target is never a hit), with the user's history (the rows of `history_by_user`) left
+// out. coverage@10 always uses the full ranking (top_k's order).
 RankingMetrics evaluate_ranking(uint32_t items, const SparseRows& history_by_user,
                                 const std::vector<HeldOut>& held_out, const ScorerFactory& scorers,
                                 uint32_t threads, const RankingProtocol& protocol = {});

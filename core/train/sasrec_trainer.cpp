@@ -9,6 +9,7 @@
 
 #include "core/bundle/bundle.h"
 #include "core/common/error.h"
+#include "core/eval/rank.h"
 #include "core/train/adamw.h"
 #include "core/train/eigen.h"
 #include "core/train/losses.h"
@@ -98,18 +99,20 @@ RankSums rank_range(const Params<float>& p, const std::vector<std::vector<uint32
         scores.noalias() = last * E.transpose();
         for (size_t s = 0; s < batch.sequences(); ++s) {
             const uint32_t u = users[b0 + s], t = targets[u];
-            const auto row = scores.row(Index(s));
-            const float target_score = row(t);
-            size_t rank = size_t((row.array() >= target_score).count()) - 1;
-            for (uint32_t item : histories[u]) {
-                if (item == t || seen[item] == u) continue;
-                seen[item] = u;
-                if (row(item) >= target_score) --rank;
-            }
+            // The rule of evaluate_ranking (core/eval/rank.h): over every item, then the
+            // history's items taken back out.
+            const float* row = scores.data() + s * size_t(c.items);
+            size_t rank = rank_of_target(row, c.items, t);
+            if (rank != kRankNever)
+                for (uint32_t item : histories[u]) {
+                    if (item == t || seen[item] == u) continue;
+                    seen[item] = u;
+                    if (counts_before(row[item], row[t])) --rank;
+                }
             ++sums.users;
-            if (rank < 10) {
+            if (hit_at(rank, 10)) {
                 sums.hr += 1.0;
-                sums.ndcg += 1.0 / std::log2(double(rank) + 2.0);
+                sums.ndcg += ndcg_gain(rank);
             }
         }
     }

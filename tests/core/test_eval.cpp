@@ -2,9 +2,11 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <limits>
 #include <random>
 
 #include "core/eval/evaluate.h"
+#include "core/eval/rank.h"
 #include "core/eval/sequences.h"
 #include "core/eval/split.h"
 
@@ -79,7 +81,7 @@ TEST_CASE("ranking metrics match a brute-force computation", "[eval]") {
             if (!seen[i]) eligible.push_back({-table[h.user][i], i});
             if (i == h.item || seen[i]) continue;
             const float s = table[h.user][i], t = table[h.user][h.item];
-            if (s > t || (s == t && i < h.item)) ++rank;
+            if (s >= t) ++rank;  // a tie counts before the target
         }
         std::sort(eligible.begin(), eligible.end());
         for (size_t k = 0; k < 10 && k < eligible.size(); ++k) covered[eligible[k].second] = true;
@@ -127,4 +129,82 @@ TEST_CASE("sampled protocol ranks against N negatives the user never had", "[eva
     CHECK(sampled.mrr > 1.0 / 80);
     CHECK(sampled.mrr < 1.0 / 25);
     CHECK(sampled.mrr == twice.mrr);  // independent of the thread split
+}
+
+// Issue 12: a NaN target score counted as rank 0, so a model that output NaN got
+// HR = NDCG = 1 (in evaluate and in the hybrid weight tuning, which uses it).
+TEST_CASE("a NaN score is never a hit and ranks after every number", "[eval]") {
+    const uint32_t items = 30;
+    const std::vector<std::vector<uint32_t>> history = {{1, 2}, {}, {}};
+    const SparseRows rows = history_rows(history);
+    const std::vector<HeldOut> held = {{0, 0, 1}, {1, 5, 1}, {2, 7, 1}};
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    for (uint32_t negatives : {0u, 10u}) {
+        INFO("sampled negatives " << negatives);
+        RankingProtocol p;
+        p.sampled_negatives = negatives;
+        const UserScorer all_nan = [&](uint32_t, float* out) { std::fill(out, out + items, nan); };
+        const RankingMetrics m = evaluate_ranking(items, rows, held, all_nan, 2, p);
+        CHECK(m.users == 3);
+        CHECK(m.hr5 == 0.0);
+        CHECK(m.hr20 == 0.0);
+        CHECK(m.ndcg10 == 0.0);
+        CHECK(m.mrr == 0.0);
+        // Only the target NaN: still a miss, even in a catalog this small.
+        const UserScorer target_nan = [&](uint32_t u, float* out) {
+            std::fill(out, out + items, 0.0f);
+            out[held[u].item] = nan;
+        };
+        CHECK(evaluate_ranking(items, rows, held, target_nan, 1, p).hr20 == 0.0);
+        // NaN candidates rank after the target: the target with the lowest number is first.
+        const UserScorer others_nan = [&](uint32_t u, float* out) {
+            std::fill(out, out + items, nan);
+            out[held[u].item] = -1e30f;
+        };
+        const RankingMetrics first = evaluate_ranking(items, rows, held, others_nan, 1, p);
+        CHECK(first.hr5 == 1.0);
+        CHECK(first.mrr == 1.0);
+    }
+    const float scores[4] = {1.0f, nan, 0.5f, 1.0f};
+    CHECK(rank_of_target(scores, 4, 1) == kRankNever);
+    CHECK(rank_of_target(scores, 4, 2) == 2);  // behind the two 1s, ahead of the NaN
+    CHECK(rank_of_target(scores, 4, 0) == 1);  // the tie at index 3 counts before it
+    CHECK(ndcg_gain(kRankNever) == 0.0);
+    CHECK(reciprocal_rank(kRankNever) == 0.0);
+}
+
+// Issue 12: ties were broken by item index, so a target with a low index won every tie.
+TEST_CASE("a tie is not a free hit", "[eval]") {
+    const uint32_t items = 100;
+    const SparseRows rows = history_rows({{}, {}});
+    const std::vector<HeldOut> held = {{0, 0, 1}, {1, 3, 1}};  // low indices
+    const UserScorer constant = [&](uint32_t, float* out) { std::fill(out, out + items, 0.25f); };
+    const RankingMetrics m = evaluate_ranking(items, rows, held, constant, 1);
+    CHECK(m.hr20 == 0.0);  // behind the 99 tied others
+    CHECK(m.mrr == Approx(1.0 / 100));
+    RankingProtocol p;
+    p.sampled_negatives = 50;
+    CHECK(evaluate_ranking(items, rows, held, constant, 1, p).hr20 == 0.0);
+}
+
+// Issue 12: drawing N negatives from the items a user never had did not end when none
+// remained, and drew the same few items over and over when a few did.
+TEST_CASE("sampled negatives in a catalog with too few items left", "[eval]") {
+    const uint32_t items = 6;
+    // User 0 had every item but the target: no negatives. User 1: three candidates, items
+    // 3, 4, 5, of which 4 and 5 score above the target 2.
+    const std::vector<std::vector<uint32_t>> history = {{0, 1, 2, 3, 5}, {0, 1}};
+    const SparseRows rows = history_rows(history);
+    const UserScorer scorer = [&](uint32_t, float* out) {
+        for (uint32_t i = 0; i < items; ++i) out[i] = static_cast<float>(i);
+        out[3] = 1.0f;
+    };
+    RankingProtocol p;
+    p.sampled_negatives = 100;
+    const RankingMetrics alone = evaluate_ranking(items, rows, {{0, 4, 1}}, scorer, 1, p);
+    CHECK(alone.users == 1);
+    CHECK(alone.mrr == 1.0);  // nothing to rank against
+    const RankingMetrics few = evaluate_ranking(items, rows, {{1, 2, 1}}, scorer, 1, p);
+    CHECK(few.mrr == Approx(1.0 / 3));  // each of the three once: rank 2
+    CHECK(few.hr5 == 1.0);
 }

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <limits>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -122,6 +123,23 @@ TEST_CASE("ranking leaves out the history and counts ties against the target", "
     CHECK(m.users == 4);
     CHECK(m.hr10 == Approx(0.25));
     CHECK(m.ndcg10 == Approx(0.25 / std::log2(11.0)));
+}
+
+// Issue 12: one ranking rule everywhere (core/eval/rank.h): a NaN target is a miss.
+TEST_CASE("validation ranking: a NaN score is never a hit", "[sasrec][train]") {
+    SasrecConfig c;
+    c.items = 14;
+    c.dim = 4;
+    c.max_len = 3;
+    c.ffn_dim = 4;
+    SasrecWeights w = random_weights(c, 1);
+    const std::vector<std::vector<uint32_t>> histories = {{0, 1, 2}, {4}};
+    const std::vector<uint32_t> targets = {3, 5};
+    std::fill(w.tensors[0].begin(), w.tensors[0].end(), std::numeric_limits<float>::quiet_NaN());
+    const SasrecRankMetrics m = evaluate_sasrec(w, histories, targets, 1);
+    CHECK(m.users == 2);
+    CHECK(m.hr10 == 0.0);
+    CHECK(m.ndcg10 == 0.0);
 }
 
 TEST_CASE("the trainer learns a predictable sequence with each loss", "[sasrec][train]") {
