@@ -30,6 +30,14 @@ std::string shown(std::string_view text) {
     return "'" + std::string(text.substr(0, kMax)) + "...'";
 }
 
+// A NUL byte cannot be stored in a bundle's string tables (FORMAT.md), and text with one is
+// not text: a row holding one is malformed, caught here with its line rather than at export.
+std::string nul_problem(const char* what, std::string_view text) {
+    const size_t at = text.find('\0');
+    if (at == std::string_view::npos) return {};
+    return std::string(what) + " contains a NUL byte (at byte " + std::to_string(at) + ")";
+}
+
 [[noreturn]] void throw_no_rows(const ParseReport& report, const std::string& what) {
     std::string message = report.file + ": no usable " + what;
     if (report.problems.empty()) {
@@ -122,8 +130,11 @@ std::string parse_interaction_row(const std::vector<std::string>& fields, size_t
     row.item = trim(fields[1]);
     if (row.user.empty()) return "empty user id";
     if (row.item.empty()) return "empty item id";
+    std::string problem = nul_problem("user id", row.user);
+    if (problem.empty()) problem = nul_problem("item id", row.item);
+    if (!problem.empty()) return problem;
     if (columns >= 3) {
-        std::string problem = parse_rating(trim(fields[2]), row.rating);
+        problem = parse_rating(trim(fields[2]), row.rating);
         if (!problem.empty()) return problem;
     }
     if (columns == 4) return parse_timestamp(trim(fields[3]), row.timestamp);
@@ -250,6 +261,13 @@ Interactions read_sequences(const std::string& path, ParseReport& report) {
             report.add_problem(number, "unexpected comma (comma-separated files are read as CSV)");
             continue;
         }
+        std::string problem;
+        for (size_t t = 0; t < tokens.size() && problem.empty(); ++t)
+            problem = nul_problem(t == 0 ? "user id" : "item id", tokens[t]);
+        if (!problem.empty()) {
+            report.add_problem(number, problem);
+            continue;
+        }
         key.assign(tokens[0]);
         const uint32_t user = out.intern_user(key);
         for (size_t i = 1; i < tokens.size(); ++i) {
@@ -302,6 +320,13 @@ ItemMetadata read_item_metadata(const std::string& path, ParseReport& report) {
         const std::string id(trim(fields[0]));
         if (id.empty()) {
             report.add_problem(number, "empty item id");
+            continue;
+        }
+        std::string problem = nul_problem("item id", id);
+        if (problem.empty()) problem = nul_problem("title", fields[1]);
+        if (problem.empty() && columns == 3) problem = nul_problem("tags", fields[2]);
+        if (!problem.empty()) {
+            report.add_problem(number, problem);
             continue;
         }
         ItemInfo info;

@@ -2,8 +2,9 @@
 //
 // Every reader follows the same error policy: a file that cannot be opened, or that has
 // no usable row at all, throws hearth::Error("data", ...) naming the file; a malformed row
-// (wrong field count, unparsable number, NaN/inf or out-of-range rating, empty id) is
-// skipped, recorded in the ParseReport with file and line, and never affects other rows.
+// (wrong field count, unparsable number, NaN/inf or out-of-range rating, empty id, a NUL
+// byte in an id, title or tag, which no bundle could hold) is skipped, recorded in the
+// ParseReport with file and line, and never affects other rows.
 #pragma once
 #include <string>
 
