@@ -23,6 +23,10 @@ export const EVENT_TYPES = Object.freeze(['view', 'click', 'like', 'dislike', 'r
 const TYPE_CODE = new Map(EVENT_TYPES.map((t, i) => [t, i]));
 const KEY_PREFIX = 'hearth:history:';
 const QUARANTINE_PREFIX = 'hearth:quarantine:';
+const JOURNAL_PREFIX = 'hearth:journal:';
+/** How long a store's journal keeps an event it recorded (a stale read is milliseconds old). */
+const JOURNAL_MS = 10_000;
+const JOURNAL_MAX = 500;
 const MAX_ITEM = 512;
 const MAX_ID = 256;
 const MAX_QUOTA_ATTEMPTS = 40;
@@ -33,7 +37,7 @@ const MAX_QUOTA_ATTEMPTS = 40;
  * @typedef {{ code: string, message: string, namespace: string, [detail: string]: unknown }} HistoryWarning
  * @typedef {{ source: 'local' | 'remote', type: string }} HistoryChange
  * @typedef {{ events: HistoryEvent[], items: string[], tags: string[], lessTags: string[], paused: boolean,
- *   dropped: { capacity: number, quota: number }, rev: string }} Doc
+ *   dropped: { capacity: number, quota: number }, rev: string, writers: Record<string, [number, number]> }} Doc
  */
 
 // ---------------------------------------------------------------------------------------
@@ -146,7 +150,7 @@ class Corrupt extends Error {
 
 /** @returns {Doc} */
 function emptyDoc() {
-  return { events: [], items: [], tags: [], lessTags: [], paused: false, dropped: { capacity: 0, quota: 0 }, rev: '' };
+  return { events: [], items: [], tags: [], lessTags: [], paused: false, dropped: { capacity: 0, quota: 0 }, rev: '', writers: {} };
 }
 
 // v1 was the first, verbose format: { app: 'hearth', schema: 1, events: [{ type, itemId,
@@ -236,6 +240,13 @@ function decodeDoc(raw, key) {
     doc.paused = value.p === 1 || value.p === true;
     if (Array.isArray(value.d)) doc.dropped = { capacity: Number(value.d[0]) || 0, quota: Number(value.d[1]) || 0 };
     doc.rev = typeof value.r === 'string' ? value.r : '';
+    // Writer sequence numbers (localStorage only; see the journal below). Advisory: a
+    // malformed entry is dropped, not quarantined.
+    if (value.w && typeof value.w === 'object' && !Array.isArray(value.w)) {
+      for (const [writer, mark] of Object.entries(value.w)) {
+        if (Array.isArray(mark) && Number.isInteger(mark[0]) && Number.isFinite(mark[1])) doc.writers[writer] = [mark[0], mark[1]];
+      }
+    }
   } catch (e) {
     throw new Corrupt(raw, `schema ${from} value has the wrong shape: ${e.message}`);
   }
@@ -286,6 +297,7 @@ function encodeDoc(doc, rev) {
   if (doc.lessTags.length) value.nl = doc.lessTags;
   if (doc.paused) value.p = 1;
   if (doc.dropped.capacity || doc.dropped.quota) value.d = [doc.dropped.capacity, doc.dropped.quota];
+  if (doc.writers && Object.keys(doc.writers).length > 0) value.w = doc.writers;
   return JSON.stringify(value);
 }
 
@@ -346,20 +358,157 @@ function newRev() {
 // ---------------------------------------------------------------------------------------
 // The store
 
-function resolveAdapter(storage) {
+async function resolveAdapter(storage) {
   if (typeof storage === 'object' && storage !== null) return { adapter: checkAdapter(storage), owned: false };
   const isNode = typeof process !== 'undefined' && !!process.versions?.node;
   switch (storage) {
     case 'memory': return { adapter: createMemoryAdapter(), owned: true };
     case 'localStorage': return { adapter: createLocalStorageAdapter(), owned: true };
     case 'indexedDB': return { adapter: createIndexedDBAdapter(), owned: true };
-    case 'auto':
+    case 'auto': {
       if (isNode) return { adapter: createMemoryAdapter(), owned: true };
-      if (localStorageWorks()) return { adapter: createLocalStorageAdapter(), owned: true };
-      if (globalThis.indexedDB) return { adapter: createIndexedDBAdapter(), owned: true };
-      return { adapter: createMemoryAdapter(), owned: true, fallback: true };
+      const local = localStorageWorks() ? createLocalStorageAdapter() : null;
+      let reason = 'IndexedDB is not available here';
+      if (globalThis.indexedDB) {
+        let idb = null;
+        try {
+          idb = createIndexedDBAdapter();
+          // Opening the database is what fails where IndexedDB cannot be used (some private modes).
+          await withTimeout(Promise.resolve(idb.get('hearth:probe')), IDB_OPEN_TIMEOUT_MS, 'opening it took too long');
+          return { adapter: idb, owned: true, migrateFrom: local };
+        } catch (e) {
+          reason = `IndexedDB cannot be used here (${e && e.message ? e.message : e})`;
+          idb?.close?.();
+        }
+      }
+      if (local) return { adapter: local, owned: true, fallback: `${reason}; the history is kept in localStorage instead (see STORAGE.md for what that guarantees across tabs)` };
+      return { adapter: createMemoryAdapter(), owned: true, fallback: `${reason} and localStorage cannot be written; the history is kept in memory only` };
+    }
     default:
       throw new HearthError('argument', `storage must be 'auto', 'memory', 'localStorage', 'indexedDB' or an adapter, got ${show(storage)}`);
+  }
+}
+
+const IDB_OPEN_TIMEOUT_MS = 10_000;
+
+function withTimeout(promise, ms, message) {
+  let timer;
+  const timeout = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(message)), ms); });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+// A short, stable name for a stored value (two FNV-1a hashes and the length), so that the
+// migration marker can say which localStorage value was moved without keeping a copy.
+function digest(text) {
+  let a = 0x811c9dc5, b = 0x01000193 ^ text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+  }
+  return `${(a >>> 0).toString(36)}.${(b >>> 0).toString(36)}.${text.length.toString(36)}`;
+}
+
+/**
+ * Adds the events and lists of `incoming` to `base` (a multiset union: an event stored in
+ * both, by id or else by content, is kept once per copy in base), so that merging the same
+ * value twice adds nothing the second time.
+ * @param {Doc} base @param {Doc} incoming @returns {Doc}
+ */
+function mergeDocs(base, incoming) {
+  const ids = new Set();
+  const counts = new Map();
+  for (const e of base.events) {
+    if (e.id !== undefined) ids.add(e.id);
+    else counts.set(eventKey(e), (counts.get(eventKey(e)) ?? 0) + 1);
+  }
+  const added = [];
+  for (const e of incoming.events) {
+    if (e.id !== undefined) {
+      if (ids.has(e.id)) continue;
+      ids.add(e.id);
+    } else {
+      const key = eventKey(e);
+      const n = counts.get(key) ?? 0;
+      if (n > 0) { counts.set(key, n - 1); continue; }
+    }
+    added.push({ ...e });
+  }
+  const union = (a, b, not = []) => [...new Set([...a, ...b.filter((x) => !not.includes(x))])];
+  return {
+    events: mergeEvents(base.events, sortEvents(added)),
+    items: union(base.items, incoming.items),
+    tags: union(base.tags, incoming.tags, base.lessTags),
+    lessTags: union(base.lessTags, incoming.lessTags, base.tags),
+    paused: base.paused || incoming.paused,
+    dropped: { capacity: Math.max(base.dropped.capacity, incoming.dropped.capacity), quota: Math.max(base.dropped.quota, incoming.dropped.quota) },
+    rev: '',
+  };
+}
+
+const MIGRATED_PREFIX = 'hearth:migrated:';
+
+/**
+ * Moves a namespace's localStorage history (what 'auto' used before) into IndexedDB, once:
+ * one IndexedDB transaction merges it into the IndexedDB history and writes a marker naming
+ * the value moved, so two tabs opening at once (IndexedDB runs them one after the other), or
+ * a tab whose localStorage copy is not up to date yet, cannot add it twice; then the
+ * localStorage value is removed if it is still the one moved. A value written there later
+ * (by an older Hearth in another tab) is merged on a later open, without duplicates.
+ */
+async function migrateFromLocalStorage(store, idb, local) {
+  const key = store._key;
+  let raw;
+  try { raw = await local.get(key); } catch { return; }
+  if (typeof raw !== 'string') return;
+  const mark = digest(raw);
+  const at = Date.now();
+  const quarantineKey = `${store._quarantinePrefix()}${at}-${Math.random().toString(36).slice(2, 8)}`;
+  const outcome = { moved: 0, corrupt: /** @type {Corrupt | null} */ (null), newer: /** @type {unknown} */ (null), retry: false };
+  try {
+    await idb.updateMany([key, MIGRATED_PREFIX + store._namespace, quarantineKey], ([current, done]) => {
+      Object.assign(outcome, { moved: 0, corrupt: null, newer: null, retry: false });
+      if (done === mark) return [undefined, undefined, undefined];  // moved already (another tab, or before a crash)
+      let incoming;
+      try {
+        incoming = decodeDoc(raw, key).doc;
+      } catch (e) {
+        if (!(e instanceof Corrupt)) { outcome.newer = e; return [undefined, undefined, undefined]; }
+        outcome.corrupt = e;
+        incoming = e.doc ?? emptyDoc();
+      }
+      let base;
+      try {
+        base = current === null ? emptyDoc() : decodeDoc(current, key).doc;
+      } catch {
+        // A damaged IndexedDB value: opening quarantines it; the move happens on the next open.
+        outcome.retry = true;
+        return [undefined, undefined, undefined];
+      }
+      const merged = mergeDocs(base, incoming);
+      outcome.moved = merged.events.length - base.events.length;
+      // What cannot be read goes to IndexedDB's quarantine, as a damaged IndexedDB value would.
+      const c = outcome.corrupt;
+      const record = c && JSON.stringify({ hearth: 'quarantine', namespace: store._namespace, from: `localStorage ${key}`, at, reason: c.reason,
+        ...(c.bad ? { entries: c.bad } : { value: raw }) });
+      return [encodeDoc(merged, newRev()), mark, record ?? undefined];
+    });
+  } catch (e) {
+    store._warn('migrated', `could not move ${key} from localStorage to IndexedDB (${e && e.message}); it stays in localStorage and is tried again on the next open`, { from: 'localStorage', to: 'indexedDB', moved: false });
+    return;
+  }
+  if (outcome.newer || outcome.retry) {
+    if (outcome.newer) store._warn('migrated', `${key} in localStorage was not moved to IndexedDB: ${/** @type {Error} */ (outcome.newer).message}`, { from: 'localStorage', to: 'indexedDB', moved: false });
+    return;
+  }
+  // Moved (here, or by another tab before): the localStorage copy is no longer needed.
+  try { await local.update(key, (now) => (now === raw ? null : undefined)); } catch { /* removed on a later open */ }
+  if (outcome.corrupt) {
+    const c = outcome.corrupt;
+    store._warn('corrupt', `${c.bad ? `${c.bad.length} damaged entries of ` : ''}${key} in localStorage (${c.reason}) moved to ${quarantineKey} in IndexedDB`, { key, quarantineKey, reason: c.reason });
+  }
+  if (outcome.moved > 0 || outcome.corrupt) {
+    store._warn('migrated', `${key} moved from localStorage to IndexedDB (${outcome.moved} events)`, { from: 'localStorage', to: 'indexedDB', events: outcome.moved });
   }
 }
 
@@ -369,7 +518,8 @@ function resolveAdapter(storage) {
  * Nothing is sent anywhere: the history lives only in the chosen storage.
  * @param {{ storage?: 'auto' | 'memory' | 'localStorage' | 'indexedDB' | import('./storage/adapter.js').StorageAdapter,
  *   namespace?: string, maxEvents?: number, onWarning?: (warning: HistoryWarning) => void, broadcast?: boolean }} [options]
- *   storage: 'auto' is localStorage in browsers (IndexedDB where it cannot be written) and memory in Node;
+ *   storage: 'auto' is IndexedDB in browsers (moving a history 'auto' kept in localStorage before into it,
+ *   once), localStorage where IndexedDB cannot be used (with a 'fallback' warning), memory in Node;
  *   maxEvents: the oldest events beyond this are dropped (default 5000);
  *   broadcast: tell other tabs of changes through BroadcastChannel (default true)
  * @returns {Promise<HistoryStore>}
@@ -382,10 +532,11 @@ export async function openHistory(options = {}) {
   }
   if (!Number.isInteger(maxEvents) || maxEvents < 1) throw new HearthError('argument', `maxEvents must be a positive integer, got ${show(maxEvents)}`);
   if (onWarning !== undefined && typeof onWarning !== 'function') throw new HearthError('argument', 'onWarning must be a function');
-  const { adapter, owned, fallback } = resolveAdapter(storage);
+  const { adapter, owned, fallback, migrateFrom } = await resolveAdapter(storage);
   const store = new HistoryStore(adapter, owned, { namespace, maxEvents, onWarning, broadcast: !!broadcast });
-  if (fallback) store._warn('fallback', 'neither localStorage nor IndexedDB can be used here; the history is kept in memory only');
+  if (fallback) store._warn('fallback', fallback, { adapter: adapter.kind });
   try {
+    if (migrateFrom) await migrateFromLocalStorage(store, adapter, migrateFrom);
     await store._open();
   } catch (e) {
     store.close();
@@ -414,6 +565,18 @@ export class HistoryStore {
     this._closed = false;
     this._channel = null;
     this._unwatch = null;
+    // Where update() may read a value older than one another tab already wrote (localStorage
+    // in browsers that run tabs in separate processes), each store also keeps a journal of
+    // the events it recorded recently under a key only it writes, and every store puts back
+    // the journalled events a stale write dropped (see STORAGE.md, "Sync between tabs").
+    this._journal = adapter.staleReads ? {
+      writer: `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`,
+      seq: 0,
+      /** @type {{ s: number, t: number, e: HistoryEvent }[]} */
+      entries: [],
+      /** @type {Map<string, { raw: string, entries: any[] }>} parsed journals of other stores, by key */
+      parsed: new Map(),
+    } : null;
   }
 
   /** The namespace this store reads and writes. */
@@ -543,7 +706,7 @@ export class HistoryStore {
   async clear() {
     await this._mutate('clear', (doc, ctx) => {
       ctx.changed = doc.events.length > 0 || doc.items.length > 0 || doc.tags.length > 0 || doc.lessTags.length > 0 || doc.dropped.capacity > 0 || doc.dropped.quota > 0;
-      Object.assign(doc, { ...emptyDoc(), paused: doc.paused });
+      Object.assign(doc, { ...emptyDoc(), paused: doc.paused, writers: doc.writers });
     });
   }
 
@@ -598,7 +761,7 @@ export class HistoryStore {
     const merge = options.merge ?? true;
     const input = parseImport(data);
     return this._mutate('import', (doc, ctx) => {
-      if (!merge) Object.assign(doc, { ...emptyDoc(), paused: input.paused ?? doc.paused, dropped: doc.dropped });
+      if (!merge) Object.assign(doc, { ...emptyDoc(), paused: input.paused ?? doc.paused, dropped: doc.dropped, writers: doc.writers });
       // Events with an id are matched by id; the others by content (eventKey includes the
       // id, so an event without one never equals one with one).
       const ids = new Set();
@@ -789,12 +952,13 @@ export class HistoryStore {
       if (!(e instanceof Corrupt)) throw e;
       decoded = null;
     }
-    if (decoded && decoded.version === SCHEMA_VERSION) {
+    if (decoded && decoded.version === SCHEMA_VERSION && !(this._journal && this._replay(decoded.doc, Date.now(), true))) {
       this._seen(decoded.doc);
       return decoded.doc;
     }
-    // Older schema or damaged: rewrite it (atomically, so a tab doing the same cannot clash).
-    const migrating = decoded ? decoded.version : null;
+    // Older schema, damaged, or missing journalled events: rewrite it (atomically, so a tab
+    // doing the same cannot clash).
+    const migrating = decoded && decoded.version !== SCHEMA_VERSION ? decoded.version : null;
     await this._mutate('repair', () => undefined);
     if (migrating) this._warn('migrated', `${this._key} migrated from schema ${migrating} to ${SCHEMA_VERSION}`, { from: migrating, to: SCHEMA_VERSION });
     return this._cache.doc ?? emptyDoc();
@@ -811,16 +975,20 @@ export class HistoryStore {
    */
   async _mutate(type, change, finish) {
     this._live();
+    const journalled = { seq: /** @type {number | undefined} */ (undefined) };  // kept across retries
     for (let attempt = 0, repairs = 0; ; ) {
-      const ctx = { changed: false, keep: null, added: [], doc: /** @type {Doc | null} */ (null), capacity: 0, quota: 0, rev: '', encoded: '' };
+      const ctx = { journalled, changed: false, keep: null, added: [], doc: /** @type {Doc | null} */ (null), capacity: 0, quota: 0, rev: '', encoded: '' };
       let result;
       try {
         await this._call(() => this._adapter.update(this._key, (raw) => {
           const { doc: stored, version } = this._decode(raw);
-          const doc = { ...stored, events: [...stored.events], items: [...stored.items], tags: [...stored.tags], lessTags: [...stored.lessTags], dropped: { ...stored.dropped } };
+          const doc = { ...stored, events: [...stored.events], items: [...stored.items], tags: [...stored.tags], lessTags: [...stored.lessTags], dropped: { ...stored.dropped }, writers: { ...stored.writers } };
           ctx.doc = doc;
+          const now = Date.now();
+          const replayed = this._journal ? this._replay(doc, now, false, journalled.seq) : 0;
           result = change(doc, ctx);
-          if (!ctx.changed && version === SCHEMA_VERSION) return undefined;
+          if (this._journal && ctx.keep) this._journalWrite(doc, ctx, now);
+          if (!ctx.changed && !replayed && version === SCHEMA_VERSION) return undefined;
           if (doc.events.length > this._maxEvents) {
             const before = doc.events.length;
             dropOldest(doc, before - this._maxEvents, ctx.keep);
@@ -840,17 +1008,27 @@ export class HistoryStore {
         }));
       } catch (e) {
         if (e instanceof Corrupt) {
-          if (++repairs > 3) throw new HearthError('storage', `${this._key} keeps changing to damaged values`);
+          if (++repairs > 3) {
+            this._journalDrop(journalled.seq);
+            throw new HearthError('storage', `${this._key} keeps changing to damaged values`);
+          }
           await this._quarantine(e);
           continue;
         }
         if (isQuotaError(e)) {
+          // The journal is the first thing to give way: keep only this update's entry.
+          if (this._journal && this._journal.entries.length > 1) {
+            this._journal.entries = this._journal.entries.filter((x) => x.s === journalled.seq);
+            this._journalSave();
+          }
           const remaining = ctx.doc ? ctx.doc.events.length : 0;
           if (++attempt > MAX_QUOTA_ATTEMPTS || (attempt > 2 && remaining <= 1)) {
+            this._journalDrop(journalled.seq);
             throw new HearthError('storage', `${this._adapter.kind} is full: even the newest event does not fit; nothing was written`);
           }
           continue;
         }
+        this._journalDrop(journalled.seq);
         throw e;
       }
       if (ctx.rev) {
@@ -863,6 +1041,106 @@ export class HistoryStore {
       }
       return finish ? finish(result, ctx) : result;
     }
+  }
+
+  _journalPrefix() {
+    return `${JOURNAL_PREFIX}${this._namespace}:`;
+  }
+
+  /**
+   * Puts back the journalled events of every store that `doc` does not have (their writer's
+   * sequence number in doc is older than the entry's): a write based on a stale read dropped
+   * them. With `check`, only says whether there are any. Runs inside update(), so it reads the
+   * journals synchronously (adapters with staleReads must have synchronous get/keys/set/remove).
+   * @returns {number} events put back (with check: 1 if any would be)
+   */
+  _replay(doc, now, check = false, inFlight = undefined) {
+    const journal = /** @type {NonNullable<HistoryStore['_journal']>} */ (this._journal);
+    const prefix = this._journalPrefix();
+    let keys;
+    try { keys = /** @type {string[]} */ (this._adapter.keys(prefix)); } catch { return 0; }
+    if (!Array.isArray(keys)) return 0;
+    let ids = null;
+    let restored = 0;
+    for (const key of keys) {
+      const writer = key.slice(prefix.length);
+      let entries;
+      if (writer === journal.writer) {
+        entries = journal.entries;
+      } else {
+        let raw;
+        try { raw = this._adapter.get(key); } catch { continue; }
+        if (typeof raw !== 'string') continue;
+        const cached = journal.parsed.get(key);
+        if (cached && cached.raw === raw) entries = cached.entries;
+        else {
+          try { entries = JSON.parse(raw); } catch { entries = null; }
+          if (!Array.isArray(entries)) entries = [];
+          journal.parsed.set(key, { raw, entries });
+        }
+        const newest = entries.length > 0 ? entries[entries.length - 1].t : 0;
+        if (!check && !(newest > now - 3 * JOURNAL_MS)) {
+          // A journal nobody wrote for a while (its tab is gone): nothing in it is replayed any more.
+          try { this._adapter.remove(key); } catch { /* next time */ }
+          journal.parsed.delete(key);
+          continue;
+        }
+      }
+      const mark = doc.writers[writer];
+      const have = mark ? mark[0] : 0;
+      let last = null;
+      for (const entry of entries) {
+        if (!entry || !(entry.s > have) || !(entry.t > now - JOURNAL_MS)) continue;
+        if (writer === journal.writer && entry.s === inFlight) continue;  // this very update, retried
+        let event;
+        try { event = normalizeEvent(entry.e, 'journal entry', 'storage', undefined); } catch { continue; }
+        if (check) return 1;
+        last = entry;
+        if (event.id !== undefined) {
+          ids ??= new Set(doc.events.filter((e) => e.id !== undefined).map((e) => e.id));
+          if (ids.has(event.id)) continue;
+          ids.add(event.id);
+        }
+        insertEvent(doc.events, event);
+        restored++;
+      }
+      if (last) doc.writers[writer] = [last.s, last.t];
+    }
+    return restored;
+  }
+
+  /** Journals the event this update records (ctx.keep) before the history is written. */
+  _journalWrite(doc, ctx, now) {
+    const journal = /** @type {NonNullable<HistoryStore['_journal']>} */ (this._journal);
+    // A retried update keeps its sequence number and replaces its entry.
+    const seq = ctx.journalled.seq ??= ++journal.seq;
+    const entries = journal.entries.filter((x) => x.s !== seq && x.t > now - JOURNAL_MS);
+    entries.push({ s: seq, t: now, e: { ...ctx.keep } });
+    journal.entries = entries.length > JOURNAL_MAX ? entries.slice(-JOURNAL_MAX) : entries;
+    doc.writers[journal.writer] = [seq, now];
+    for (const [writer, [, t]] of Object.entries(doc.writers)) {
+      if (t < now - 3 * JOURNAL_MS) delete doc.writers[writer];
+    }
+    this._journalSave();
+  }
+
+  _journalSave() {
+    const journal = /** @type {NonNullable<HistoryStore['_journal']>} */ (this._journal);
+    const key = `${this._journalPrefix()}${journal.writer}`;
+    try {
+      if (journal.entries.length > 0) this._adapter.set(key, JSON.stringify(journal.entries));
+      else this._adapter.remove(key);
+    } catch {
+      // No room for the journal: the event is still recorded, only without this protection.
+      try { this._adapter.remove(key); } catch { /* nothing more to do */ }
+    }
+  }
+
+  /** Takes back the journal entry of an update that finally failed (nothing was recorded). */
+  _journalDrop(seq) {
+    if (!this._journal || seq === undefined) return;
+    this._journal.entries = this._journal.entries.filter((x) => x.s !== seq);
+    this._journalSave();
   }
 
   _afterWrite(type, ctx) {

@@ -83,6 +83,37 @@ export function createIndexedDBAdapter(options = {}) {
         else if (next !== undefined) store.put(next, key);
       };
     }),
+    /**
+     * Like update, over several keys in one transaction: fn(values) returns one next value
+     * per key (string: write, null: delete, undefined: leave). Used to move a localStorage
+     * history into IndexedDB exactly once (the history and its migration marker together).
+     * @param {string[]} keys
+     * @param {(values: (string | null)[]) => (string | null | undefined)[]} fn
+     */
+    updateMany: (keys, fn) => run('readwrite', (store, state, tx) => {
+      const values = new Array(keys.length).fill(null);
+      let left = keys.length;
+      keys.forEach((key, i) => {
+        const request = store.get(key);
+        request.onsuccess = () => {
+          values[i] = request.result ?? null;
+          if (--left > 0) return;
+          let next;
+          try {
+            next = fn(values);
+          } catch (e) {
+            state.error = e;
+            tx.abort();
+            return;
+          }
+          state.result = next;
+          next.forEach((value, j) => {
+            if (value === null) store.delete(keys[j]);
+            else if (value !== undefined) store.put(value, keys[j]);
+          });
+        };
+      });
+    }),
     async close() {
       const pending = opening;
       opening = null;

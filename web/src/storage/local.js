@@ -16,9 +16,15 @@ export function createLocalStorageAdapter(options = {}) {
   if (!storage || typeof storage.getItem !== 'function') throw new HearthError('storage', 'localStorage is not available here');
   const events = options.events !== undefined ? options.events
     : typeof globalThis.addEventListener === 'function' ? globalThis : null;
+  const locks = options.locks !== undefined ? options.locks : globalThis.navigator?.locks ?? null;
   return {
     kind: 'localStorage',
     channel: 'localStorage',
+    // Chromium keeps a copy of the origin's localStorage in each renderer process and
+    // updates it asynchronously, so update() may read a value another tab already replaced,
+    // even under a lock (measured: tests/browser/storage-tabs.test.mjs). The store then
+    // journals what it records; see web/STORAGE.md.
+    staleReads: true,
     where: "this origin's localStorage (this browser profile only)",
     get: (key) => storage.getItem(key),
     set: (key, value) => storage.setItem(key, value),
@@ -32,10 +38,13 @@ export function createLocalStorageAdapter(options = {}) {
       return out;
     },
     update(key, fn) {
-      const next = fn(storage.getItem(key));
-      if (next === null) storage.removeItem(key);
-      else if (next !== undefined) storage.setItem(key, next);
-      return next;
+      const run = () => {
+        const next = fn(storage.getItem(key));
+        if (next === null) storage.removeItem(key);
+        else if (next !== undefined) storage.setItem(key, next);
+        return next;
+      };
+      return locks ? locks.request(`hearth:${key}`, { mode: 'exclusive' }, run) : run();
     },
     // Browsers charge localStorage by UTF-16 code units of key and value.
     size: (key, value) => 2 * (key.length + value.length),
