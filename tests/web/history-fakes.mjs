@@ -80,3 +80,77 @@ export function warnings() {
   const onWarning = (w) => list.push(w);
   return { list, onWarning, codes: () => list.map((w) => w.code) };
 }
+
+/**
+ * An origin whose tabs each keep their own copy of localStorage, as Chromium's renderer
+ * processes do: a write changes the writing tab's copy at once and reaches the shared copy,
+ * then the other tabs' copies (with a 'storage' event), after random delays of up to `lag`
+ * ms, in order per tab. So a tab can read a value another tab has already replaced: the race
+ * that loses writes in real browsers (tests/browser/storage-tabs.test.mjs shows it there).
+ */
+export class LaggyOrigin {
+  constructor(lag = 4, seed = 1) {
+    this.map = new Map();
+    this.tabs = [];
+    this.lag = lag;
+    this.seed = seed;
+  }
+
+  random() {
+    this.seed = (this.seed * 1103515245 + 12345) % 2147483648;
+    return this.seed / 2147483648;
+  }
+
+  delay() {
+    return new Promise((r) => setTimeout(r, Math.floor(this.random() * (this.lag + 1))));
+  }
+
+  tab() {
+    const tab = { window: new EventTarget(), cache: new Map(this.map), outbox: Promise.resolve(), inbox: Promise.resolve() };
+    tab.storage = new LaggyStorage(this, tab);
+    this.tabs.push(tab);
+    return tab;
+  }
+
+  /** Resolves once every write has reached every tab. */
+  async settled() {
+    for (let i = 0; i < 3; i++) {
+      await Promise.all(this.tabs.map((t) => t.outbox));
+      await Promise.all(this.tabs.map((t) => t.inbox));
+    }
+  }
+
+  send(from, key, value) {
+    from.outbox = from.outbox.then(() => this.delay()).then(() => {
+      const old = this.map.get(key) ?? null;
+      if (value === null) this.map.delete(key);
+      else this.map.set(key, value);
+      for (const tab of this.tabs) {
+        if (tab === from) continue;
+        tab.inbox = tab.inbox.then(() => this.delay()).then(() => {
+          if (value === null) tab.cache.delete(key);
+          else tab.cache.set(key, value);
+          tab.window.dispatchEvent(Object.assign(new Event('storage'), { key, oldValue: old, newValue: value, storageArea: tab.storage }));
+        });
+      }
+    });
+  }
+}
+
+class LaggyStorage {
+  constructor(origin, tab) {
+    this.origin = origin;
+    this.tab = tab;
+  }
+  get length() { return this.tab.cache.size; }
+  key(i) { return [...this.tab.cache.keys()][i] ?? null; }
+  getItem(key) { return this.tab.cache.has(key) ? this.tab.cache.get(key) : null; }
+  setItem(key, value) {
+    this.tab.cache.set(key, String(value));
+    this.origin.send(this.tab, key, String(value));
+  }
+  removeItem(key) {
+    this.tab.cache.delete(key);
+    this.origin.send(this.tab, key, null);
+  }
+}

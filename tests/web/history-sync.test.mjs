@@ -1,11 +1,14 @@
-// Several tabs (simulated as stores over the same storage) see each other's events and never
-// lose one another's writes: localStorage with 'storage' events, IndexedDB with
-// BroadcastChannel, and a shared memory adapter.
+// Several stores over the same storage (one thread, standing in for tabs) see each other's
+// changes: localStorage with 'storage' events, IndexedDB with BroadcastChannel, and a shared
+// memory adapter. These fakes run every "tab" in one thread, so they check the store's logic,
+// not the race between real tabs: that is tests/browser/storage-tabs.test.mjs (several pages
+// of one origin in Chromium). LaggyOrigin below does model the cause of that race (each tab
+// reads its own, possibly stale, copy of localStorage) to test the journal that repairs it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IDBFactory } from 'fake-indexeddb';
 import { openHistory, createLocalStorageAdapter, createIndexedDBAdapter, createMemoryAdapter } from '../../web/src/history.js';
-import { FakeOrigin, waitFor } from './history-fakes.mjs';
+import { FakeOrigin, LaggyOrigin, waitFor } from './history-fakes.mjs';
 
 const tabsOf = {
   // broadcast off: the 'storage' event alone must be enough.
@@ -28,7 +31,7 @@ const tabsOf = {
 };
 
 for (const [name, tabs] of Object.entries(tabsOf)) {
-  test(`${name}: concurrent writes from two tabs are all kept`, async () => {
+  test(`${name}: interleaved writes from two stores are all kept`, async () => {
     const [a, b] = await tabs();
     const writes = [];
     for (let i = 0; i < 40; i++) {
@@ -68,7 +71,7 @@ for (const [name, tabs] of Object.entries(tabsOf)) {
   });
 }
 
-test('a tab holding a stale view never overwrites the other tab (no lost update)', async () => {
+test('a store holding a cached view never overwrites the other store (every write re-reads)', async () => {
   const origin = new FakeOrigin();
   const open = () => { const t = origin.tab(); return openHistory({ storage: createLocalStorageAdapter({ storage: t.storage, events: t.window }), broadcast: false }); };
   const a = await open();
@@ -92,6 +95,79 @@ test('the same adapter over BroadcastChannel and storage events notifies once', 
   await waitFor(() => seen.length >= 1, 2000, 'notification');
   await new Promise((r) => setTimeout(r, 30));
   assert.deepEqual(seen, ['remote']);
+  a.close();
+  b.close();
+});
+
+// Two or three tabs, each reading its own lagging copy of localStorage, record at once.
+async function laggyRun({ tabs, perTab, journal }) {
+  const origin = new LaggyOrigin(4, 7 + tabs);
+  const adapterOf = (t) => {
+    const adapter = createLocalStorageAdapter({ storage: t.storage, events: t.window, locks: null });
+    return journal ? adapter : { ...adapter, staleReads: false };
+  };
+  const stores = [];
+  for (let i = 0; i < tabs; i++) stores.push(await openHistory({ storage: adapterOf(origin.tab()), broadcast: false, maxEvents: 100_000 }));
+  const acknowledged = [];
+  await Promise.all(stores.map(async (h, p) => {
+    for (let i = 0; i < perTab; i++) {
+      const id = `t${p}-${i}`;
+      if ((await h.record({ type: 'view', item: `i${i % 7}`, id })).recorded) acknowledged.push(id);
+      await new Promise((r) => setTimeout(r, i % 3));
+    }
+  }));
+  await origin.settled();
+  const reader = await openHistory({ storage: adapterOf(origin.tab()), broadcast: false, maxEvents: 100_000 });
+  const ids = (await reader.events()).map((e) => e.id);
+  for (const h of [...stores, reader]) h.close();
+  const stored = new Set(ids);
+  return { acknowledged: acknowledged.length, lost: acknowledged.filter((id) => !stored.has(id)).length, duplicated: ids.length - stored.size };
+}
+
+test('localStorage copies that lag per tab (as in Chromium) lose acknowledged events without the journal', async (t) => {
+  const result = await laggyRun({ tabs: 2, perTab: 100, journal: false });
+  t.diagnostic(JSON.stringify(result));
+  assert.ok(result.lost > 0, `the fake reproduces the race: ${JSON.stringify(result)}`);
+});
+
+for (const tabs of [2, 3]) {
+  test(`localStorage copies that lag per tab: with the journal, ${tabs} tabs lose and duplicate nothing`, async () => {
+    const result = await laggyRun({ tabs, perTab: 100, journal: true });
+    assert.deepEqual(result, { acknowledged: tabs * 100, lost: 0, duplicated: 0 });
+  });
+}
+
+test('the journal is bounded, expires, and is taken back when a write finally fails', async (t) => {
+  const realNow = Date.now;
+  let now = 1_700_000_000_000;
+  Date.now = () => now;
+  t.after(() => { Date.now = realNow; });
+  const origin = new FakeOrigin();
+  const open = (o = origin) => { const tab = o.tab(); return openHistory({ storage: createLocalStorageAdapter({ storage: tab.storage, events: tab.window, locks: null }), broadcast: false, maxEvents: 100_000 }); };
+  const journalKeys = () => [...origin.map.keys()].filter((k) => k.startsWith('hearth:journal:default:'));
+  const a = await open();
+  for (let i = 0; i < 600; i++) await a.record({ type: 'view', item: 'a', ts: i, id: `e${i}` });
+  assert.equal(journalKeys().length, 1);
+  const mine = journalKeys()[0];
+  assert.equal(JSON.parse(origin.map.get(mine)).length, 500, 'at most 500 entries');
+  const value = JSON.parse(origin.map.get('hearth:history:default'));
+  assert.deepEqual(Object.values(value.w).map((m) => m[0]), [600], 'the writer mark is in the stored value');
+  // A write that cannot fit at all: rejected, and its journal entry is taken back.
+  const small = new FakeOrigin(900);
+  const c = await open(small);
+  await c.record({ type: 'view', item: 'small', ts: 1, id: 'small' });
+  await assert.rejects(c.record({ type: 'view', item: 'x'.repeat(400), ts: 2, id: 'huge' }), /full/);
+  const cJournal = [...small.map].find(([k]) => k.startsWith('hearth:journal:'));
+  assert.ok(!cJournal || !JSON.parse(cJournal[1]).some((e) => e.e.id === 'huge'), 'the failed event is not journalled');
+  assert.deepEqual((await c.events()).map((e) => e.id), ['small']);
+  c.close();
+  // Another tab, long after: the first tab's journal has expired and is removed.
+  now += 60_000;
+  const b = await open();
+  await b.record({ type: 'view', item: 'b', ts: 2, id: 'late' });
+  assert.ok(!journalKeys().includes(mine), 'an expired journal is removed');
+  assert.equal(journalKeys().length, 1);
+  assert.equal((await b.events()).length, 601);
   a.close();
   b.close();
 });
