@@ -329,6 +329,12 @@ export interface StorageAdapter {
   channel?: string | null;
   /** Human-readable location, for storageReport(). */
   where?: string;
+  /**
+   * update() may read a value another context already replaced (localStorage across tab
+   * processes): the store then journals its recent events and repairs such writes. Needs
+   * synchronous get/set/remove/keys (see web/STORAGE.md).
+   */
+  staleReads?: boolean;
   get(key: string): string | null | Promise<string | null>;
   set(key: string, value: string): void | Promise<void>;
   remove(key: string): void | Promise<void>;
@@ -351,7 +357,8 @@ export interface HistoryWarning {
    * 'corrupt' (a damaged value or entries were quarantined), 'migrated' (an older schema was
    * upgraded), 'quota' (old events were compacted away to fit), 'capacity' (maxEvents reached;
    * once per store), 'sync' (a change from another tab could not be read), 'listener' (a
-   * subscribe() listener threw), 'fallback' ('auto' found no persistent storage).
+   * subscribe() listener threw), 'fallback' ('auto' could not use IndexedDB and keeps the
+   * history in localStorage, or in memory when that cannot be written either).
    */
   code: 'corrupt' | 'migrated' | 'quota' | 'capacity' | 'sync' | 'listener' | 'fallback';
   message: string;
@@ -373,8 +380,9 @@ export interface HistoryChange {
 
 export interface OpenHistoryOptions {
   /**
-   * 'auto' (default): localStorage in browsers, IndexedDB where localStorage cannot be
-   * written, memory in Node. 'memory' is private to the store; pass one memory adapter to
+   * 'auto' (default): IndexedDB in browsers (a history 'auto' kept in localStorage before is
+   * moved into it once), localStorage where IndexedDB cannot be used (with a 'fallback'
+   * warning), memory in Node. 'memory' is private to the store; pass one memory adapter to
    * several stores to share it.
    */
   storage?: 'auto' | 'memory' | 'localStorage' | 'indexedDB' | StorageAdapter;
@@ -463,7 +471,7 @@ export const EVENT_TYPES: readonly HistoryEventType[];
 
 export function openHistory(options?: OpenHistoryOptions): Promise<HistoryStore>;
 export function createMemoryAdapter(options?: { quotaBytes?: number }): StorageAdapter;
-export function createLocalStorageAdapter(options?: { storage?: Storage; events?: EventTarget | null }): StorageAdapter;
+export function createLocalStorageAdapter(options?: { storage?: Storage; events?: EventTarget | null; locks?: LockManager | null }): StorageAdapter;
 export function createIndexedDBAdapter(options?: { indexedDB?: IDBFactory; database?: string; store?: string }): StorageAdapter;
 /** True for the errors browsers raise when a storage write does not fit. */
 export function isQuotaError(error: unknown): boolean;
