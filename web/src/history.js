@@ -24,8 +24,12 @@ const TYPE_CODE = new Map(EVENT_TYPES.map((t, i) => [t, i]));
 const KEY_PREFIX = 'hearth:history:';
 const QUARANTINE_PREFIX = 'hearth:quarantine:';
 const JOURNAL_PREFIX = 'hearth:journal:';
-/** How long a store's journal keeps an event it recorded (a stale read is milliseconds old). */
-const JOURNAL_MS = 10_000;
+/**
+ * How long a store's journal keeps an event it recorded. A stale read is milliseconds old and
+ * every open store repairs as soon as it hears of a change (see _startSync); this covers the
+ * case where the recording tab is gone and no other store reads the history for a while.
+ */
+const JOURNAL_MS = 60_000;
 const JOURNAL_MAX = 500;
 const MAX_ITEM = 512;
 const MAX_ID = 256;
@@ -1194,7 +1198,12 @@ export class HistoryStore {
   _startSync() {
     const onRemote = () => { this._remoteChanged(); };
     if (typeof this._adapter.watch === 'function') {
-      this._unwatch = this._adapter.watch((key) => { if (key === null || key === this._key) onRemote(); });
+      // With a journal, another store's journal changing is news too: if a stale write dropped
+      // its event and that store is gone (reloaded, closed), this store puts the event back.
+      const journals = this._journal ? this._journalPrefix() : null;
+      this._unwatch = this._adapter.watch((key) => {
+        if (key === null || key === this._key || (journals && key.startsWith(journals))) onRemote();
+      });
     }
     if (this._broadcast && this._adapter.channel && typeof BroadcastChannel === 'function') {
       this._channel = new BroadcastChannel(`hearth-history:${this._adapter.channel}:${this._namespace}`);

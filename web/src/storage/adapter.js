@@ -10,7 +10,8 @@ import { HearthError } from '../errors.js';
  * value or a Promise of it. Values are strings; keys start with `hearth:`.
  *
  * The one hard rule is `update`: it must run `fn` and write its result as one atomic step,
- * so that two tabs (or two stores) writing at the same time never lose each other's writes.
+ * so that two tabs (or two stores) writing at the same time never lose each other's writes
+ * (a backend that cannot promise that across tabs says so with `staleReads`, below).
  * `fn` is synchronous, may be called again on a retry, and may throw; a throw must leave the
  * stored value unchanged and reject `update` with that error. A write that does not fit must
  * reject with an error whose `name` is 'QuotaExceededError' (see {@link isQuotaError}); the
@@ -33,6 +34,12 @@ import { HearthError } from '../errors.js';
  * @property {(onChange: (key: string | null) => void) => () => void} [watch] Calls onChange when
  *   another context changed a key (null: everything may have changed); returns an unwatch
  *   function. Calls for this context's own writes are allowed; the store ignores them.
+ * @property {boolean} [staleReads] True when update() may read a value that another context has
+ *   already replaced (so the write based on it drops that context's change), as localStorage
+ *   does in browsers that give each tab process its own copy. The store then journals the
+ *   events it records under keys `hearth:journal:<namespace>:<writer>` and puts back any that
+ *   a stale write dropped; such an adapter's get, set, remove and keys must be synchronous
+ *   (they are called inside update's fn).
  * @property {string} [where] Human-readable location for storageReport(), e.g. 'this origin's localStorage'.
  * @property {() => void} [close] Releases connections; called by the store only for adapters it created.
  */

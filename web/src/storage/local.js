@@ -1,14 +1,19 @@
-// localStorage: the browser default. It is synchronous, so a read-modify-write inside one
-// update() call cannot interleave with this tab's other writes, and other tabs learn of
-// changes through the 'storage' event. The quota (about 5 MB per origin, counted in UTF-16
-// code units) is shared with everything else on the origin.
+// localStorage: the fallback where IndexedDB cannot be used, or chosen explicitly. It is
+// synchronous, so a read-modify-write inside one update() call cannot interleave with this
+// tab's other writes, and other tabs learn of changes through the 'storage' event. But it is
+// not atomic across tabs: browsers that run tabs in separate processes give each process its
+// own copy, updated asynchronously, so update() may read (and then overwrite) a value another
+// tab has already replaced. Web Locks make such collisions rarer; the store's journal
+// (staleReads, web/STORAGE.md) repairs them. The quota (about 5 MB per origin, counted in
+// UTF-16 code units) is shared with everything else on the origin.
 import { HearthError } from '../errors.js';
 
 /**
  * A StorageAdapter over a Storage object.
- * @param {{ storage?: Storage, events?: EventTarget | null }} [options]
+ * @param {{ storage?: Storage, events?: EventTarget | null, locks?: LockManager | null }} [options]
  *   storage: default globalThis.localStorage (tests pass a fake with a quota);
- *   events: where 'storage' events arrive, default globalThis when it is an EventTarget (window)
+ *   events: where 'storage' events arrive, default globalThis when it is an EventTarget (window);
+ *   locks: Web Locks to run update() under, default navigator.locks where it exists (null: none)
  * @returns {import('./adapter.js').StorageAdapter}
  */
 export function createLocalStorageAdapter(options = {}) {
@@ -44,7 +49,12 @@ export function createLocalStorageAdapter(options = {}) {
         else if (next !== undefined) storage.setItem(key, next);
         return next;
       };
-      return locks ? locks.request(`hearth:${key}`, { mode: 'exclusive' }, run) : run();
+      if (!locks) return run();
+      // One writer at a time across this origin's tabs. A lock cannot make another tab's
+      // copy current (see staleReads), but it keeps such repairs rare.
+      let ran = false;
+      return locks.request(`hearth:${key}`, { mode: 'exclusive' }, () => { ran = true; return run(); })
+        .catch((e) => { if (ran) throw e; return run(); });  // no lock to be had here (e.g. an opaque origin)
     },
     // Browsers charge localStorage by UTF-16 code units of key and value.
     size: (key, value) => 2 * (key.length + value.length),

@@ -31,6 +31,7 @@ export function createMemoryAdapter(options = {}) {
     set: (key, value) => write(key, value),
     remove: (key) => write(key, null),
     keys: (prefix) => [...map.keys()].filter((k) => k.startsWith(prefix)),
+    // Atomic: the read, fn and the write run in one synchronous step of one thread.
     update(key, fn) {
       const next = fn(map.get(key) ?? null);
       if (next !== undefined) write(key, next);
