@@ -178,8 +178,15 @@ export interface LoadProgress {
 export interface CreateRecommenderOptions {
   /** A URL, a file path (Node), or the bundle's bytes. */
   bundle: string | URL | ArrayBuffer | Uint8Array;
-  /** The hearth.wasm bytes, when the default location cannot be used. */
+  /** The hearth.wasm bytes, when the default location cannot be used (one thread only). */
   wasmBinary?: ArrayBuffer | Uint8Array;
+  /**
+   * Where the WebAssembly files are, when not beside the library's own glue (a CDN, a
+   * bundler that does not copy them): the URL of a folder holding hearth.wasm, hearth-mt.mjs,
+   * hearth-mt.wasm and hearth-mt.worker.js, or a function from each of those file names to
+   * its URL. Both modules use it, in the page and in worker mode.
+   */
+  wasm?: string | URL | ((file: 'hearth.wasm' | 'hearth-mt.mjs' | 'hearth-mt.wasm' | 'hearth-mt.worker.js') => string | URL);
   /**
    * Threads for scoring the catalog. On a cross-origin isolated page (served with
    * `Cross-Origin-Opener-Policy: same-origin` and `Cross-Origin-Embedder-Policy:
@@ -213,8 +220,12 @@ export interface CreateRecommenderOptions {
   namespace?: string;
   /** Oldest events beyond this are dropped (default 5000). */
   maxEvents?: number;
-  /** Told of quarantined values, migrations, quota compaction and the like. */
-  onWarning?: (warning: HistoryWarning) => void;
+  /**
+   * Told whenever something falls back instead of failing: quarantined history values,
+   * migrations, quota compaction, a storage fallback (HistoryWarning), and the threaded
+   * module not loading so one thread scores (LoadWarning). Never silent.
+   */
+  onWarning?: (warning: HearthWarning) => void;
   /**
    * Moods of the page, by name: `{ 'date night': { Romance: 1, Horror: -1 } }`, weights in
    * [-1, 1] over the catalog's tags. They add to the bundle's moods or replace the one of
@@ -351,6 +362,16 @@ export interface StorageAdapter {
   watch?(onChange: (key: string | null) => void): () => void;
   close?(): void | Promise<void>;
 }
+
+/** The library fell back to something slower but working while loading. */
+export interface LoadWarning {
+  /** 'threads': the threaded module could not be loaded; one thread scores. */
+  code: 'threads';
+  message: string;
+}
+
+/** What createRecommender's onWarning receives. */
+export type HearthWarning = HistoryWarning | LoadWarning;
 
 export interface HistoryWarning {
   /**

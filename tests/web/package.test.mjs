@@ -60,13 +60,22 @@ test('the installed tarball recommends, in-thread and in a worker, as the source
 test('the tarball ships what the library loads, and only that', () => {
   const files = (dir) => readdirSync(dir, { recursive: true }).map(String);
   const shipped = files(installed);
-  for (const f of ['package.json', 'web/index.d.ts', 'web/dist/hearth.mjs', 'web/dist/hearth.wasm', 'web/src/index.js',
-    'web/src/loader.js', 'web/src/worker-host.js', 'web/src/worker-client.js']) {
+  for (const f of ['package.json', 'LICENSE', 'web/index.d.ts', 'web/dist/hearth.mjs', 'web/dist/hearth.wasm',
+    'web/dist/hearth-mt.mjs', 'web/dist/hearth-mt.wasm', 'web/dist/hearth-mt.worker.js', 'web/src/index.js',
+    'web/src/loader.js', 'web/src/worker-host.js', 'web/src/worker-host-node.js', 'web/src/worker-client.js',
+    'web/README.md', 'web/LOADING.md', 'web/STORAGE.md', 'core/bundle/FORMAT.md', 'core/sasrec/IMPORT.md']) {
     assert.ok(shipped.includes(f), `${f} is in the tarball`);
   }
-  assert.ok(!shipped.some((f) => f.startsWith('tests') || f.startsWith('core') || f.endsWith('.cpp')), 'no sources or tests');
+  assert.ok(!shipped.some((f) => f.startsWith('tests') || /\.(cpp|h)$/.test(f)), 'no C++ sources or tests');
+  assert.ok(shipped.filter((f) => f.startsWith('core/') && /\.[a-z]+$/i.test(f)).every((f) => f.endsWith('.md')), 'only the documents of core/');
+  // Every document the package README links to is in the package.
+  const readme = readFileSync(join(installed, 'web/README.md'), 'utf8');
+  for (const [, link] of readme.matchAll(/\]\((?!https?:|#)([^)#]+)/g)) {
+    assert.ok(existsSync(resolve(installed, 'web', link)), `web/README.md links to ${link}, which is shipped`);
+  }
   const pkg = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
-  assert.deepEqual(Object.keys(pkg.exports['.']), ['types', 'default'], 'types come first in the exports map');
+  assert.deepEqual(Object.keys(pkg.exports['.'])[0], 'types', 'types come first in the exports map');
+  assert.deepEqual(Object.keys(pkg.exports['./worker']), ['node', 'default'], 'Node gets its own worker script');
   assert.equal(pkg.dependencies, undefined);
 });
 

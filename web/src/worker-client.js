@@ -6,6 +6,7 @@ import { HearthError } from './errors.js';
 import { loadBundle } from './loader.js';
 import { isNode, nodeBuiltin } from './node.js';
 import { catalogList, indexOf } from './catalog.js';
+import { wasmLocator, WASM_FILES } from './module.js';
 
 /**
  * Loads a bundle and starts a worker that scores with it.
@@ -23,6 +24,9 @@ import { catalogList, indexOf } from './catalog.js';
  */
 export async function createWorkerRecommender(options) {
   if (!options || options.bundle === undefined) throw new HearthError('argument', 'createRecommender needs { bundle }');
+  // The module files' URLs are resolved here: a function cannot be sent to a worker, and a
+  // relative URL means the page's location, not the worker's.
+  const locate = wasmLocator(options.wasm);
   // Started first so the worker compiles the wasm while the bundle downloads.
   const channel = await spawn(options.worker);
   const client = new WorkerRecommender(channel);
@@ -34,7 +38,13 @@ export async function createWorkerRecommender(options) {
     const transfer = !caller && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? [bytes.buffer] : [];
     const message = { bytes };
     if (options.wasmBinary) message.wasmBinary = options.wasmBinary;
-    client._accept(await client._call('init', message, transfer));
+    if (locate) message.wasmFiles = Object.fromEntries(WASM_FILES.map((f) => [f, locate(f)]));
+    if (options.threads !== undefined) message.threads = options.threads;
+    const described = await client._call('init', message, transfer);
+    client._accept(described);
+    for (const warning of described.warnings ?? []) {
+      try { options.onWarning?.(warning); } catch { /* a faulty handler must not break loading */ }
+    }
     return client;
   } catch (e) {
     await client.dispose();
@@ -203,13 +213,39 @@ export class WorkerRecommender {
   }
 }
 
+const NODE_HOST = ['.', 'worker-host-node.js'].join('/');
+const BROWSER_HOST = ['.', 'worker-host.js'].join('/');
+
+// This library was loaded from another origin than the page's (a CDN). Bundlers may replace
+// import.meta.url with the source file's file: URL; their worker URLs are then their own.
+function fromOtherOrigin() {
+  try {
+    const self = new URL(import.meta.url);
+    return !!globalThis.location && /^https?:$/.test(self.protocol) && self.origin !== globalThis.location.origin;
+  } catch {
+    return false;
+  }
+}
+
+// Browsers start workers only from scripts of the page's origin. A worker script elsewhere
+// (a CDN) is started through a same-origin blob: module that imports it; the imported
+// script keeps its own URL, so what it loads relative to itself still comes from there.
+function sameOriginScript(target) {
+  const url = new URL(String(target), globalThis.location?.href);
+  if (!globalThis.location || url.origin === globalThis.location.origin || url.protocol === 'blob:' || url.protocol === 'data:') return url;
+  const source = `import ${JSON.stringify(url.href)};\n`;
+  return URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
+}
+
 // A Worker with one interface over the browser and Node APIs.
 async function spawn(target = true) {
   let worker;
   if (isNode) {
     const { Worker } = await nodeBuiltin('worker_threads');
     // Node's Worker takes a URL object or a file path (relative to the working directory).
-    const script = target === true ? new URL('./worker-host.js', import.meta.url)
+    // The host's name is not written inside `new URL(..., import.meta.url)`, so that browser
+    // bundlers do not copy the Node script into their output.
+    const script = target === true ? new URL(NODE_HOST, import.meta.url)
       : typeof target === 'string' && target.startsWith('file:') ? new URL(target) : target;
     worker = new Worker(script);
     return {
@@ -228,9 +264,9 @@ async function spawn(target = true) {
   if (typeof Worker === 'undefined') throw new HearthError('worker', 'worker mode needs Web Workers, which this environment lacks');
   try {
     // Written out literally so bundlers that understand worker URLs (Vite, webpack 5) emit it.
-    worker = target === true
-      ? new Worker(new URL('./worker-host.js', import.meta.url), { type: 'module' })
-      : new Worker(target, { type: 'module' });
+    if (target !== true) worker = new Worker(sameOriginScript(target), { type: 'module' });
+    else if (fromOtherOrigin()) worker = new Worker(sameOriginScript(new URL(BROWSER_HOST, import.meta.url)), { type: 'module' });
+    else worker = new Worker(new URL('./worker-host.js', import.meta.url), { type: 'module' });
   } catch (e) {
     throw new HearthError('worker', `cannot start the recommender worker: ${e.message}`);
   }

@@ -1,0 +1,80 @@
+// The worker side of worker mode, for any worker (a module Web Worker, or a Node
+// worker_threads Worker): owns the WebAssembly module and one recommender, and answers the
+// requests of worker-client.js. It receives the bundle's bytes from the calling thread and
+// makes no request of its own (in a browser the Emscripten loader fetches the .wasm).
+//
+// Protocol (structured-cloned messages):
+//   in:  { id, op: 'init', bytes, wasmBinary?, wasmFiles?: { file: URL }, threads? } | { id, op: 'recommend' | 'explain' | 'similar', args } | { id, op: 'dispose' }
+//   out: { id, ok: true, value } | { id, ok: false, error: { code, message } }
+import { openEngine } from './engine.js';
+
+/**
+ * Serves requests: `post` sends a message to the calling thread, `listen` registers the
+ * handler of messages from it.
+ * @param {(message: unknown) => void} post
+ * @param {(handler: (message: any) => void) => void} listen
+ */
+export function serve(post, listen) {
+  let recommender = null;
+
+  const live = () => {
+    if (!recommender) throw Object.assign(new Error('this recommender has been disposed'), { code: 'disposed' });
+    return recommender;
+  };
+
+  const handlers = {
+    async init({ bytes, wasmBinary, wasmFiles, threads }) {
+      if (recommender) recommender.dispose();
+      recommender = null;
+      const options = { bundle: bytes };
+      if (wasmBinary) options.wasmBinary = wasmBinary;
+      if (wasmFiles) options.wasm = (file) => wasmFiles[file];
+      if (threads !== undefined) options.threads = threads;
+      const warnings = [];
+      options.onWarning = (w) => warnings.push(w);
+      recommender = await openEngine(options);
+      return { ...describe(recommender), warnings };
+    },
+    recommend: ({ args }) => live().recommend(...args),
+    explain: ({ args }) => live().explain(...args),
+    similar: ({ args }) => live().similar(...args),
+    dispose() {
+      if (recommender) recommender.dispose();
+      recommender = null;
+    },
+  };
+
+  listen(async (message) => {
+    const { id, op } = message || {};
+    const handler = Object.hasOwn(handlers, op) ? handlers[op] : null;
+    try {
+      if (!handler) throw Object.assign(new Error(`unknown request '${op}'`), { code: 'internal' });
+      post({ id, ok: true, value: await handler(message) });
+    } catch (e) {
+      const code = e && typeof e.code === 'string' ? e.code : 'internal';
+      post({ id, ok: false, error: { code, message: e && e.message ? e.message : String(e) } });
+    }
+  });
+}
+
+// What the client needs to answer meta/models/size/item()/moods()/catalog() without a round
+// trip. The catalog goes over as columns: one array per field is far cheaper to clone than
+// one object per item. Reads the recommender's internals (same package): there is no public
+// catalog accessor.
+function describe(rec) {
+  return {
+    meta: rec.meta,
+    models: rec.models,
+    threads: rec.threads,
+    moods: rec.moods(),
+    catalog: {
+      ids: rec._ids.all(),
+      titles: rec._titles.all(),
+      tagNames: rec._tagNames,
+      tagOffsets: rec._tagOffsets,
+      tagIds: rec._tagIds,
+      popularity: rec._popularity,
+      isNew: rec._isNew,
+    },
+  };
+}
