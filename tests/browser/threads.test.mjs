@@ -10,7 +10,7 @@ let site;
 before(async () => { site = await serveSite(); });
 after(async () => { await site?.close(); });
 
-test('threaded scoring, in the page and in a worker, gives exactly the single-thread results', async () => {
+test('threaded scoring, in the page and in a worker, gives exactly the single-thread results', async (t) => {
   const { page, errors, close } = await launch();
   try {
     await page.goto(`${site.url}lib/src/index.js`);  // a same-origin page of the isolated site
@@ -41,10 +41,13 @@ test('threaded scoring, in the page and in a worker, gives exactly the single-th
     }, site.ids);
     assert.equal(out.isolated, true, 'the demo server makes the page cross-origin isolated');
     assert.equal(out.singleThreads, 1);
-    if (out.cores > 1) {
-      assert.ok(out.threadedThreads > 1, `threads on ${out.cores} cores: ${out.threadedThreads}`);
-      assert.equal(out.workerThreads, out.threadedThreads, 'the worker is isolated too and loads the threaded module');
+    if (!(out.cores > 1)) {
+      // One core: the library rightly loads the one-thread module, so nothing threaded ran.
+      t.skip(`the browser reports ${out.cores} core(s): the threaded module is not used, so it cannot be compared`);
+      return;
     }
+    assert.ok(out.threadedThreads > 1, `threads on ${out.cores} cores: ${out.threadedThreads}`);
+    assert.equal(out.workerThreads, out.threadedThreads, 'the worker is isolated too and loads the threaded module');
     for (const [want, got] of out.pairs) assert.deepEqual(got, want);
     assert.deepEqual(errors.filter((e) => !/status of 404/.test(e)), []);  // but the favicon
   } finally {
