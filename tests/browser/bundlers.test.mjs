@@ -2,8 +2,9 @@
 // fresh project (bundlers from npm, pinned by tests/bundlers/package-lock.json), built with
 // Vite, webpack 5 and esbuild in their default production configurations and loaded by a
 // plain import-map page, then run in Chromium: in the page's thread, in a worker and with
-// threads (served cross-origin isolated, with the demo server's strict CSP). Every page must
-// give exactly the lists the source tree gives in Node.
+// threads (served cross-origin isolated), also from a second origin. Every page must give
+// exactly the lists the source tree gives in Node. The examples of web/examples run against
+// the same installed package.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -165,4 +166,62 @@ test('from another origin (a CDN): the library, its worker and both modules load
   } finally {
     await closeServer(cdn.server);
   }
+});
+
+// web/examples, run as a reader would: the package's name resolved from the installed tarball.
+async function checkExample(dir, what) {
+  const { server, url } = await serveDir(dir);
+  const browser = await launch();
+  try {
+    const { page } = browser;
+    await page.goto(`${url}index.html`);
+    await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 60000 });
+    const ids = await page.$$eval('#list li', (lis) => lis.map((li) => li.dataset.id));
+    assert.deepEqual(ids, onboardingIds, `${what}: a new visitor's list`);
+    // Like the first item: the list is recomputed from the stored history, with the reason.
+    const liked = await page.$eval('#list li bdi', (b) => b.textContent);
+    await page.evaluate(() => { document.body.dataset.ready = 'false'; });
+    await page.click('#list li button');
+    await page.waitForFunction(() => document.body.dataset.ready === 'true');
+    const reasons = await page.$$eval('#list li small', (s) => s.map((x) => x.textContent));
+    assert.ok(reasons.some((r) => r.includes(`because you liked ${liked}`)), `${what}: ${reasons.join(' | ')}`);
+    assert.deepEqual(browser.errors.filter((e) => !/favicon|status of 404/.test(e)), [], `${what}: no page errors`);
+  } finally {
+    await browser.close();
+    await closeServer(server);
+  }
+}
+
+let onboardingIds;
+const examples = join(repo, 'web/examples');
+
+test('web/examples: the Vite example builds and recommends, and a like changes the list with its reason', async () => {
+  const rec = await createRecommender({ bundle, storage: 'memory' });
+  onboardingIds = (await rec.recommend({ k: 8 })).map((r) => r.id);
+  await rec.dispose();
+  const app = join(project, 'vite-example');
+  mkdirSync(join(app, 'public'), { recursive: true });
+  for (const f of ['index.html', 'main.js']) copyFileSync(join(examples, 'vite', f), join(app, f));
+  copyFileSync(bundle, join(app, 'public/catalog.hearth'));
+  run(join(project, 'node_modules/.bin/vite'), ['build', '--logLevel', 'error'], app);
+  await checkExample(join(app, 'dist'), 'Vite example');
+});
+
+test('web/examples: the plain page works with the package copied beside it', async () => {
+  const site = join(work, 'plain-example');
+  mkdirSync(site);
+  for (const f of ['index.html', 'main.js']) copyFileSync(join(examples, 'plain', f), join(site, f));
+  cpSync(join(project, 'node_modules/hearth-recommender'), join(site, 'hearth-recommender'), { recursive: true });
+  copyFileSync(bundle, join(site, 'catalog.hearth'));
+  await checkExample(site, 'plain example');
+});
+
+test('web/examples: the Node example prints the top five with their reasons', async () => {
+  copyFileSync(join(examples, 'node/recommend.mjs'), join(project, 'recommend.mjs'));
+  const lines = run(process.execPath, ['recommend.mjs', bundle, ...history], project).trim().split('\n');
+  const rec = await createRecommender({ bundle, storage: 'memory' });
+  const want = await rec.recommend(history, { k: 5 });
+  await rec.dispose();
+  assert.deepEqual(lines.map((l) => l.split('\t')[0]), want.map((r) => r.id));
+  assert.deepEqual(lines.map((l) => l.split('\t')[1]), want.map((r) => r.title));
 });
