@@ -78,11 +78,11 @@ after(async () => {
 
 const pageUrl = () => `${base}/tests/browser/storage-page/index.html`;
 
-async function newPage() {
+async function newPage(query = '') {
   const page = await browser.context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(pageUrl());
+  await page.goto(pageUrl() + query);
   await page.waitForFunction(() => document.documentElement.dataset.ready === 'true');
   return Object.assign(page, { errors });
 }
@@ -198,7 +198,31 @@ test("'auto' moves a localStorage history into IndexedDB once, also when three p
     assert.match(moved[0].message, /\(300 events\)/);
     assert.ok(outcomes.every((o) => !o.warnings.some((w) => w.code === 'fallback')));
     assert.equal(await tabs[0].evaluate((key) => localStorage.getItem(key), `hearth:history:${namespace}`), null, 'the localStorage copy is removed');
+    // An older Hearth in another tab still writes to localStorage: the next open merges what
+    // it added, once; opening again adds nothing.
+    const late = await tabs[0].evaluate((o) => window.hearthRecord(o), { storage: 'localStorage', namespace, count: 50, prefix: 'late', maxGap: 0, startAt: 0 });
+    assert.equal(late.acknowledged.length, 50);
+    for (let i = 0; i < 2; i++) {
+      const again = await readBack('auto', namespace);
+      assert.equal(again.ids.length, 650);
+      assert.equal(new Set(again.ids).size, 650);
+    }
   } finally {
     await Promise.all(tabs.map((page) => page.close()));
+  }
+});
+
+test("'auto' falls back to localStorage, with a 'fallback' warning, where IndexedDB cannot be opened", async () => {
+  const namespace = `fallback-${++namespaces}`;
+  const page = await newPage('?noidb');
+  try {
+    const result = await page.evaluate((o) => window.hearthRecord(o), { storage: 'auto', namespace, count: 20, prefix: 'f', maxGap: 0, startAt: 0 });
+    assert.equal(result.adapter, 'localStorage');
+    assert.equal(result.acknowledged.length, 20);
+    const fallback = result.warnings.filter((w) => w.code === 'fallback');
+    assert.equal(fallback.length, 1);
+    assert.match(fallback[0].message, /IndexedDB cannot be used here .*localStorage/);
+  } finally {
+    await page.close();
   }
 });

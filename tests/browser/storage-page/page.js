@@ -1,7 +1,10 @@
 // The test page of tests/browser/storage-tabs.test.mjs. It loads the history module named by
 // ?lib= (default: this checkout's web/src/history.js; the test can serve an older revision to
 // show that the test fails on it) and offers the test three functions on window.
-const lib = new URLSearchParams(location.search).get('lib') || '/web/src/history.js';
+const params = new URLSearchParams(location.search);
+const lib = params.get('lib') || '/web/src/history.js';
+// ?noidb: IndexedDB cannot be opened here, as in some private modes.
+if (params.has('noidb')) indexedDB.open = () => { throw new DOMException('IndexedDB is blocked on this test page', 'InvalidStateError'); };
 const { openHistory } = await import(lib);
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
