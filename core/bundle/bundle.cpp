@@ -8,6 +8,7 @@
 #include "core/bundle/bundle.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -626,6 +627,29 @@ void BundleWriter::write_file(const std::string& path) const {
         err = errno;
         std::remove(tmp.c_str());
         io_fail("write", path, err);
+    }
+}
+
+void check_values(const std::string& section, const float* v, size_t n, float limit) {
+    // Blocks of 1024 with an integer OR of the comparisons (vectorised; NaN compares
+    // false), then the first bad index searched again only in the block that failed.
+    constexpr size_t kBlock = 1024;
+    for (size_t begin = 0; begin < n; begin += kBlock) {
+        const size_t end = std::min(n, begin + kBlock);
+        unsigned bad = 0;
+        for (size_t i = begin; i < end; ++i) bad |= std::fabs(v[i]) <= limit ? 0u : 1u;
+        if (!bad) continue;
+        for (size_t i = begin; i < end; ++i) {
+            if (std::fabs(v[i]) <= limit) continue;
+            char value[32];
+            std::snprintf(value, sizeof value, "%g", static_cast<double>(v[i]));
+            char bound[32];
+            std::snprintf(bound, sizeof bound, "%g", static_cast<double>(limit));
+            if (!std::isfinite(v[i]))
+                fail(in_section(section) + "value at index " + str(i) + " is not finite (" + value + ")");
+            fail(in_section(section) + "value " + value + " at index " + str(i) + " is outside [-" +
+                 bound + ", " + bound + "]");
+        }
     }
 }
 

@@ -113,6 +113,22 @@ private:
     std::vector<SectionInfo> sections_;
 };
 
+// The largest magnitude of an f32 value the engines accept (FORMAT.md, "Values"): every
+// value of the MF, catalog and PQ sections, and of the SASRec sections. NaN and infinities
+// are rejected with them. Chosen so that no computation on a bundle's values overflows
+// float: see FORMAT.md for the arithmetic.
+constexpr float kMaxValue = 1e15f;
+constexpr float kMaxSasrecValue = 100.0f;
+
+// Throws Error("bundle", "section '<section>': value at index <i> is not finite (<v>)") or
+// ("... value <v> at index <i> is outside [-<limit>, <limit>]") for the first value of
+// v[0, n) that is NaN, infinite or larger in magnitude than `limit`. One streaming pass
+// that the compiler vectorises (it runs on every bundle open).
+void check_values(const std::string& section, const float* v, size_t n, float limit);
+inline void check_values(const std::string& section, const Span<float>& v, float limit) {
+    check_values(section, v.data, v.size, limit);
+}
+
 // Reads a whole file into memory (throws Error("io", ...) naming the path).
 std::vector<uint8_t> read_file_bytes(const std::string& path);
 

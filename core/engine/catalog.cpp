@@ -35,19 +35,41 @@ Catalog::Catalog(const BundleReader& bundle) {
                                       " tags");
     if (bundle.has("catalog.id_order")) {
         id_order_ = bundle.u32("catalog.id_order", n, 1);
-        // In range, so a search never reads past the catalog. Order is not checked here (that
-        // would cost what the section saves): find() confirms the id it lands on, so a
-        // disordered section can only make an id unfindable, never map it to another item.
+        // In range, so a search never reads past the catalog.
         for (uint32_t i = 0; i < n; ++i)
             if (id_order_[i] >= n)
                 throw Error("bundle", "section 'catalog.id_order': entry " + std::to_string(i) + " is " +
                                           std::to_string(id_order_[i]) + ", not an item of the " +
                                           std::to_string(n));
+        // Strictly ascending ids in this order: sorted (so find() finds every id), a
+        // permutation, and unique ids (FORMAT.md), in one pass of adjacent comparisons.
+        for (uint32_t k = 1; k < n; ++k) {
+            const uint32_t a = id_order_[k - 1], b = id_order_[k];
+            if (a == b)
+                throw Error("bundle", "section 'catalog.id_order': item " + std::to_string(a) +
+                                          " is listed twice, at index " + std::to_string(k));
+            const int c = ids_[a].compare(ids_[b]);
+            if (c == 0) duplicate_id(std::max(a, b), std::min(a, b));
+            if (c > 0)
+                throw Error("bundle", "section 'catalog.id_order': ids are not in ascending order at index " +
+                                          std::to_string(k));
+        }
+    } else {
+        build_index();  // rejects a repeated id
     }
+    check_values("catalog.popularity", popularity_, kMaxValue);
     for (uint32_t i = 0; i < n; ++i)
-        if (!std::isfinite(popularity_[i]) || popularity_[i] < 0.0f)
+        if (!(popularity_[i] >= 0.0f))
             throw Error("bundle", "section 'catalog.popularity': item " + std::to_string(i) +
                                       " has an invalid popularity");
+}
+
+void Catalog::duplicate_id(uint32_t item, uint32_t first) const {
+    constexpr size_t kShown = 40;
+    const std::string_view id = ids_[item];
+    const std::string shown = id.size() <= kShown ? std::string(id) : std::string(id.substr(0, kShown)) + "...";
+    throw Error("bundle", "section 'catalog.ids': duplicate id '" + shown + "' at index " +
+                              std::to_string(item) + " (also at index " + std::to_string(first) + ")");
 }
 
 namespace {
@@ -58,9 +80,9 @@ size_t slot_of(std::string_view id, size_t mask) { return xxh64(id.data(), id.si
 
 }  // namespace
 
-// For bundles without catalog.id_order. Open addressing with linear probing in a
-// power-of-two table at most half full: one allocation instead of a node per id. A repeated
-// id keeps its first index.
+// For bundles without catalog.id_order, built at open. Open addressing with linear probing
+// in a power-of-two table at most half full: one allocation instead of a node per id. A
+// repeated id is an error (FORMAT.md: ids are unique).
 void Catalog::build_index() const {
     size_t capacity = 16;
     while (capacity < 2 * static_cast<size_t>(size())) capacity *= 2;
@@ -69,7 +91,8 @@ void Catalog::build_index() const {
     for (uint32_t i = 0; i < size(); ++i) {
         size_t s = slot_of(ids_[i], mask);
         while (slots_[s] != kEmptySlot && ids_[slots_[s]] != ids_[i]) s = (s + 1) & mask;
-        if (slots_[s] == kEmptySlot) slots_[s] = i;
+        if (slots_[s] != kEmptySlot) duplicate_id(i, slots_[s]);
+        slots_[s] = i;
     }
 }
 
@@ -81,7 +104,6 @@ int64_t Catalog::find(std::string_view id) const {
                                               [&](uint32_t item, std::string_view key) { return ids_[item] < key; });
         return it != first + id_order_.size && ids_[*it] == id ? static_cast<int64_t>(*it) : -1;
     }
-    if (slots_.empty()) build_index();
     const size_t mask = slots_.size() - 1;
     for (size_t s = slot_of(id, mask);; s = (s + 1) & mask) {
         const uint32_t item = slots_[s];

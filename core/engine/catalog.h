@@ -32,11 +32,12 @@ public:
     const float* popularity() const { return popularity_.data; }
 
     // Dense index of an external id, or -1: a binary search over catalog.id_order, or (in
-    // bundles written without that section) a hash table built on first use.
+    // bundles written without that section) a hash table built at open.
     int64_t find(std::string_view id) const;
 
 private:
     void build_index() const;
+    [[noreturn]] void duplicate_id(uint32_t item, uint32_t first) const;
 
     StringTable ids_, titles_, tags_;
     Span<uint32_t> tag_offsets_, tag_ids_;

@@ -17,10 +17,6 @@ const char* const kParts[] = {"pq_bounds", "pq_codebook", "pq_codes", "pq_mean",
     throw Error("bundle", "section '" + section + "': " + what);
 }
 
-void check_finite(const Span<float>& v, const std::string& section) {
-    for (size_t i = 0; i < v.size; ++i)
-        if (!std::isfinite(v[i])) bad(section, "value " + std::to_string(i) + " is not finite");
-}
 
 }  // namespace
 
@@ -46,8 +42,12 @@ PqIndex::PqIndex(const BundleReader& b, const std::string& prefix, uint32_t item
         if (bounds[m + 1] <= bounds[m]) bad(bounds_name, "bounds must increase (subspace " + std::to_string(m) + ")");
     bounds_ = bounds.data;
 
+    // Centroids and the mean are averages of the table's rows, the covariance a mean of
+    // their products: bounded as the rows are (FORMAT.md, "Values").
+    const float limit = prefix == "sasrec" ? kMaxSasrecValue : kMaxValue;
+    const float cov_limit = prefix == "sasrec" ? kMaxSasrecValue * kMaxSasrecValue : kMaxValue;
     const Span<float> book = b.f32(book_name, kPqCentroids, dim);
-    check_finite(book, book_name);
+    check_values(book_name, book, limit);
     codebook_ = book.data;
 
     const Span<int8_t> codes = b.i8(codes_name, static_cast<uint32_t>(pq_blocks(items)),
@@ -60,10 +60,10 @@ PqIndex::PqIndex(const BundleReader& b, const std::string& prefix, uint32_t item
                 bad(codes_name, "padding after the last item must be zero");
 
     const Span<float> mean = b.f32(mean_name, 1, dim);
-    check_finite(mean, mean_name);
+    check_values(mean_name, mean, limit);
     mean_ = mean.data;
     const Span<float> cov = b.f32(cov_name, dim, dim);
-    check_finite(cov, cov_name);
+    check_values(cov_name, cov, cov_limit);
     cov_ = cov.data;
 
     lut_.assign(size_t(subspaces_) * kPqCentroids, 0.0f);

@@ -36,10 +36,7 @@ MfModelView read_mf_model(const BundleReader& bundle) {
     m.params.alpha = params[1];
     m.params.global_mean = params[2];
     m.params.reg_scales_with_count = params[3] != 0.0f;
-    for (size_t i = 0; i < 4; ++i)
-        if (!std::isfinite(params[i]))
-            throw Error("bundle", "section 'mf.params': value " + std::to_string(i) +
-                                      " is not finite");
+    check_values("mf.params", params, kMaxValue);
     if (!(m.params.reg > 0.0f))
         throw Error("bundle", "section 'mf.params': regularization must be positive");
 
@@ -52,21 +49,30 @@ MfModelView read_mf_model(const BundleReader& bundle) {
                                   std::to_string(factors.cols) + " is outside 1..1024");
     if (quantized) {
         m.item_codes = bundle.i8(table).data;
-        m.item_scales = bundle.f32("mf.factor_scales", factors.rows, 1).data;
+        // A row is scale * codes (|codes| <= 127): its values stay within the bound too.
+        const Span<float> scales = bundle.f32("mf.factor_scales", factors.rows, 1);
+        check_values("mf.factor_scales", scales, kMaxValue / 127.0f);
+        m.item_scales = scales.data;
         for (uint32_t i = 0; i < factors.rows; ++i)
-            if (!(m.item_scales[i] >= 0.0f) || !std::isfinite(m.item_scales[i]))
+            if (!(m.item_scales[i] >= 0.0f))
                 throw Error("bundle", "section 'mf.factor_scales': row " + std::to_string(i) +
                                           " has an invalid scale");
     } else {
-        m.items.rows = bundle.f32(table).data;
+        const Span<float> rows = bundle.f32(table);
+        check_values(table, rows, kMaxValue);
+        m.items.rows = rows.data;
     }
     m.items.count = factors.rows;
     m.items.dim = factors.cols;
     if (m.params.kind == MfKind::Explicit) {
         m.items.append_one = true;
-        m.item_bias = bundle.f32("mf.item_bias", factors.rows, 1).data;
+        const Span<float> bias = bundle.f32("mf.item_bias", factors.rows, 1);
+        check_values("mf.item_bias", bias, kMaxValue);
+        m.item_bias = bias.data;
     } else {
-        m.gram = bundle.f32("mf.gram", factors.cols, factors.cols).data;
+        const Span<float> gram = bundle.f32("mf.gram", factors.cols, factors.cols);
+        check_values("mf.gram", gram, kMaxValue);
+        m.gram = gram.data;
     }
     return m;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -10,6 +11,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "core/bundle/bundle.h"
 #include "core/common/error.h"
 
 namespace hearth {
@@ -110,10 +112,16 @@ public:
             fail_tensor(n,
                         "shape " + t->shape_text() + ", expected " + expected + " (" + role + ")");
         std::vector<float> v = file_.to_float(*t);
+        // The engine's bound on SASRec values (FORMAT.md, "Values"), so that an import never
+        // writes a bundle the engine would refuse.
         for (size_t i = 0; i < v.size(); ++i)
-            if (!std::isfinite(v[i]))
-                fail_tensor(n, "element " + std::to_string(i) + " is not finite (" +
-                                   std::to_string(v[i]) + ")");
+            if (!(std::fabs(v[i]) <= kMaxSasrecValue)) {
+                char value[32];
+                std::snprintf(value, sizeof value, "%g", static_cast<double>(v[i]));
+                fail_tensor(n, "element " + std::to_string(i) +
+                                   (std::isfinite(v[i]) ? " is outside [-100, 100] (" : " is not finite (") +
+                                   value + ")");
+            }
         used_.insert(n);
         if (found) *found = t;
         return v;

@@ -18,9 +18,12 @@ void write_sasrec(BundleWriter& w, const SasrecWeights& weights) {
     w.add_f32("sasrec.params", params, 1, 2);
     const auto specs = sasrec_tensor_specs(c);
     for (size_t i = 0; i < specs.size(); ++i) {
-        for (float v : weights.tensors[i])
-            if (!std::isfinite(v))
-                throw Error("model", "SASRec tensor " + specs[i].name + " holds a non-finite value");
+        const std::vector<float>& t = weights.tensors[i];
+        for (size_t j = 0; j < t.size(); ++j)
+            if (!(std::fabs(t[j]) <= kMaxSasrecValue))
+                throw Error("model", "SASRec tensor " + specs[i].name + " holds " +
+                                         (std::isfinite(t[j]) ? "a value outside [-100, 100]" : "a non-finite value") +
+                                         " at index " + std::to_string(j));
         w.add_f32(specs[i].name, weights.tensors[i].data(), specs[i].rows, specs[i].cols);
     }
 }
@@ -28,8 +31,10 @@ void write_sasrec(BundleWriter& w, const SasrecWeights& weights) {
 namespace {
 
 void check_scales(const float* scales, uint32_t n, const char* section) {
+    // A row is scale * codes (|codes| <= 127): its values stay within the bound too.
+    check_values(section, scales, n, kMaxSasrecValue / 127.0f);
     for (uint32_t i = 0; i < n; ++i)
-        if (!(scales[i] >= 0.0f) || !std::isfinite(scales[i]))
+        if (!(scales[i] >= 0.0f))
             throw Error("bundle", std::string("section '") + section + "': row " + std::to_string(i) +
                                       " has an invalid scale");
 }
@@ -39,6 +44,7 @@ void check_scales(const float* scales, uint32_t n, const char* section) {
 SasrecView read_sasrec(const BundleReader& bundle) {
     const Span<uint32_t> cfg = bundle.u32("sasrec.config", 1, 8);
     const Span<float> params = bundle.f32("sasrec.params", 1, 2);
+    check_values("sasrec.params", params, kMaxSasrecValue);
     SasrecConfig c;
     c.items = cfg[0];
     c.dim = cfg[1];
@@ -58,9 +64,15 @@ SasrecView read_sasrec(const BundleReader& bundle) {
     // An int8 bundle (hearth export --int8) holds the item table as codes and row scales.
     const bool quantized = !bundle.has("sasrec.item_emb") && bundle.has("sasrec.item_emb_i8");
     std::vector<const float*> tensors;
-    for (const TensorSpec& t : sasrec_tensor_specs(c))
-        tensors.push_back(quantized && t.name == "sasrec.item_emb" ? nullptr
-                                                                   : bundle.f32(t.name, t.rows, t.cols).data);
+    for (const TensorSpec& t : sasrec_tensor_specs(c)) {
+        if (quantized && t.name == "sasrec.item_emb") {
+            tensors.push_back(nullptr);
+            continue;
+        }
+        const Span<float> v = bundle.f32(t.name, t.rows, t.cols);
+        check_values(t.name, v, kMaxSasrecValue);
+        tensors.push_back(v.data);
+    }
     SasrecView view = sasrec_view(c, tensors);
     if (quantized) {
         view.item_codes = bundle.i8("sasrec.item_emb_i8", c.items, c.dim).data;

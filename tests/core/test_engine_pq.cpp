@@ -455,7 +455,7 @@ TEST_CASE("PQ bundles: corrupt or partial sections are refused by name", "[engin
     std::vector<float> nan_book(book.begin(), book.end());
     nan_book[5] = NAN;
     CHECK_THROWS_WITH(open(with("mf.pq_codebook", [&](BundleWriter& w) { w.add_f32("mf.pq_codebook", nan_book.data(), 16, r.section("mf.pq_codebook").cols); })),
-                      Catch::Contains("section 'mf.pq_codebook': value 5"));
+                      Catch::Contains("section 'mf.pq_codebook': value at index 5 is not finite"));
     CHECK_THROWS_WITH(open(with("mf.pq_codebook", [&](BundleWriter& w) { w.add_f32("mf.pq_codebook", book.data, 8, r.section("mf.pq_codebook").cols * 2); })),
                       Catch::Contains("section 'mf.pq_codebook'"));
 

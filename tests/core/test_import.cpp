@@ -342,6 +342,14 @@ TEST_CASE("import: missing and mis-shaped tensors are named", "[import]") {
     wrong = m;
     wrong.arrays["last_layernorm.bias"][3] = std::numeric_limits<float>::quiet_NaN();
     check_import_error(wrong, cfg, "tensor 'last_layernorm.bias': element 3 is not finite");
+    // Issue 12: values past the engine's bound (FORMAT.md, "Values") imported, and the
+    // bundle then scored NaN.
+    wrong = m;
+    wrong.arrays["pos_emb.weight"][7] = 3e38f;
+    check_import_error(wrong, cfg, "tensor 'pos_emb.weight': element 7 is outside [-100, 100] (3e+38)");
+    wrong = m;
+    wrong.arrays["forward_layers.1.conv1.weight"][20] = -std::numeric_limits<float>::infinity();
+    check_import_error(wrong, cfg, "tensor 'forward_layers.1.conv1.weight': element 20 is not finite (-inf)");
 
     // A third block in the file while the config says two.
     PortModel three;
