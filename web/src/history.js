@@ -4,7 +4,8 @@
 //
 // There is no authoritative in-memory copy: every change is one atomic read-modify-write
 // through the adapter, so several tabs (or stores) over the same storage never overwrite
-// each other, and every read sees the latest state of all of them.
+// each other. Where the adapter cannot promise that across tabs (localStorage: staleReads),
+// recorded events are also journalled and put back if a stale write dropped them.
 import { HearthError } from './errors.js';
 import { checkAdapter, isQuotaError, utf8Length } from './storage/adapter.js';
 import { createMemoryAdapter } from './storage/memory.js';
@@ -572,7 +573,7 @@ export class HistoryStore {
     // Where update() may read a value older than one another tab already wrote (localStorage
     // in browsers that run tabs in separate processes), each store also keeps a journal of
     // the events it recorded recently under a key only it writes, and every store puts back
-    // the journalled events a stale write dropped (see STORAGE.md, "Sync between tabs").
+    // the journalled events a stale write dropped (see STORAGE.md, "Guarantees").
     this._journal = adapter.staleReads ? {
       writer: `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`,
       seq: 0,
