@@ -89,5 +89,11 @@ test('IndexedDB adapter stores strings in one object store and lists keys by pre
   assert.equal(await a.get('hearth:x'), '11', 'a throwing update writes nothing');
   await a.update('hearth:x', () => null);
   assert.equal(await a.get('hearth:x'), null);
+  // Several keys in one transaction (how a localStorage history is moved in with its marker).
+  await a.set('hearth:y', 'y');
+  assert.deepEqual(await a.updateMany(['hearth:y', 'hearth:z', 'other'], ([y, z, o]) => [`${y}!`, z === null ? 'z' : undefined, o === '2' ? null : undefined]), ['y!', 'z', null]);
+  assert.deepEqual([await a.get('hearth:y'), await a.get('hearth:z'), await a.get('other')], ['y!', 'z', null]);
+  await assert.rejects(a.updateMany(['hearth:y', 'hearth:z'], () => { throw new Error('boom'); }), /boom/);
+  assert.deepEqual([await a.get('hearth:y'), await a.get('hearth:z')], ['y!', 'z'], 'a throwing updateMany writes nothing');
   await a.close();
 });
