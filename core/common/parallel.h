@@ -28,8 +28,8 @@ bool threads_available();
 // in threaded wasm the pre-started workers + 1, without threads 1; never more than 8.
 unsigned max_scoring_threads();
 // Threads (the caller included) that parallel_rows uses from now on, clamped to
-// [1, max_scoring_threads()]. Starts or stops workers; safe to call at any time (it waits
-// for a running call to finish).
+// [1, max_scoring_threads()]. Starts or stops workers; safe to call from any thread at any
+// time (it waits for a running call to finish), except from inside a range.
 void set_scoring_threads(unsigned threads);
 unsigned scoring_threads();
 
