@@ -293,6 +293,7 @@ EMSCRIPTEN_BINDINGS(hearth) {
     emscripten::function("allocateAligned", &allocateAligned);
     // Threads for catalog scoring (core/common/parallel.h): 1 in the single-thread module.
     emscripten::function("threadsAvailable", &hearth::threads_available);
+    emscripten::function("maxScoringThreads", &hearth::max_scoring_threads);
     emscripten::function("setScoringThreads", &hearth::set_scoring_threads);
     emscripten::function("scoringThreads", &hearth::scoring_threads);
     emscripten::function("heapBytesInUse", &heapBytesInUse);

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { serveSite, launch, open, afterRender } from './helpers.mjs';
+import { storedHistory, storedEntries } from './storage-read.mjs';
 
 let site;
 before(async () => { site = await serveSite(); });
@@ -58,7 +59,7 @@ test('a full session sends nothing but GETs of static files, and never a history
     const logged = await page.locator('#netlog tbody td:nth-child(2)').allTextContents();
     assert.ok(logged.some((u) => u.endsWith('model.hearth')) && logged.some((u) => /hearth(-mt)?\.wasm$/.test(u)), 'the network log shows the bundle and the wasm');
 
-    const history = await page.evaluate(() => JSON.parse(localStorage.getItem('hearth:history:demo')).i);
+    const history = (await storedHistory(page, 'demo')).i;
     assert.ok(history.length >= 5, `the session stored a history (${history.length} items)`);
     await afterRender(page, () => page.locator('#history > li').first().getByRole('button').click());
     await page.reload();

@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { serveSite, launch, open, afterRender, screenshot } from './helpers.mjs';
+import { storedHistory, storedEntries } from './storage-read.mjs';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 let site;
@@ -108,11 +109,11 @@ test('rate, see recommendations change, ask why, delete, reload, clear', async (
     await afterRender(page, () => page.getByRole('button', { name: 'Yes, delete everything' }).click());
     await page.locator('#history-empty').waitFor();
     assert.equal(await page.locator('#storage-events').textContent(), '0');
-    const stored = await page.evaluate(() => Object.keys(localStorage).map((k) => [k, localStorage.getItem(k)]));
+    const stored = await storedEntries(page);
     for (const [, value] of stored) {
-      for (const id of acted) assert.ok(!new RegExp(`(^|\\D)${id}(\\D|$)`).test(value), `item ${id} is gone from localStorage`);
+      for (const id of acted) assert.ok(!new RegExp(`(^|\\D)${id}(\\D|$)`).test(value), `item ${id} is gone from storage`);
     }
-    const events = await page.evaluate(() => JSON.parse(localStorage.getItem('hearth:history:demo') || '{}').e || []);
+    const events = (await storedHistory(page, 'demo'))?.e || [];
     assert.equal(events.length, 0);
     assert.deepEqual(b.errors, []);
   } finally {

@@ -30,7 +30,15 @@ test('threaded scoring, in the page and in a worker, gives exactly the single-th
         const [top] = await single.recommend(history, { k: 1 });
         pairs.push([await single.explain(history, top.id), await threaded.explain(history, top.id)]);
       }
+      // Asking for more threads than the module started is clamped, not a hang.
+      const module = threaded._inner._module;
+      const before = module.scoringThreads();
+      module.setScoringThreads(8);
+      const clamped = { threads: module.scoringThreads(), max: module.maxScoringThreads() };
+      pairs.push([await single.recommend(histories[2], { k: 20 }), await threaded.recommend(histories[2], { k: 20 })]);
+      module.setScoringThreads(before);
       const result = {
+        clamped,
         isolated: globalThis.crossOriginIsolated, cores: navigator.hardwareConcurrency,
         singleThreads: single.threads, threadedThreads: threaded.threads, workerThreads: worker.threads, pairs,
       };
@@ -47,6 +55,8 @@ test('threaded scoring, in the page and in a worker, gives exactly the single-th
       return;
     }
     assert.ok(out.threadedThreads > 1, `threads on ${out.cores} cores: ${out.threadedThreads}`);
+    assert.equal(out.clamped.max, 4, 'three started workers and the calling thread');
+    assert.equal(out.clamped.threads, 4, 'setScoringThreads(8) is clamped to the threads that exist');
     assert.equal(out.workerThreads, out.threadedThreads, 'the worker is isolated too and loads the threaded module');
     for (const [want, got] of out.pairs) assert.deepEqual(got, want);
     assert.deepEqual(errors.filter((e) => !/status of 404/.test(e)), []);  // but the favicon
