@@ -11,9 +11,9 @@
 
 #include "core/common/error.h"
 #include "core/common/parallel.h"
-#include "core/engine/engine.h"
-#include "core/kernels/kernels.h"
-#include "core/kernels/pq.h"
+#include "core/device/engine/engine.h"
+#include "core/device/kernels/kernels.h"
+#include "core/device/kernels/pq.h"
 
 namespace {
 
@@ -270,7 +270,7 @@ void probeGemv(uintptr_t rows, uint32_t n, uint32_t d, uintptr_t q, uintptr_t ou
              reinterpret_cast<float*>(out));
 }
 
-// The PQ fast scan alone (core/kernels/pq.h): `blocks` packed blocks of 32 items with
+// The PQ fast scan alone (core/device/kernels/pq.h): `blocks` packed blocks of 32 items with
 // 2 * pairs subspaces, u8 tables at `lut`, u16 sums to `out`; and the candidate selection
 // over those sums (the best `k`).
 void probePqScan(uintptr_t codes, uint32_t blocks, uint32_t pairs, uintptr_t lut, uintptr_t out, uint32_t repeats) {

@@ -23,10 +23,10 @@
 #include "core/cli/common.h"
 #include "core/cli/timing.h"
 #include "core/common/error.h"
-#include "core/common/json.h"
-#include "core/engine/engine.h"
-#include "core/kernels/kernels.h"
-#include "core/train/rng.h"
+#include "core/data/json.h"
+#include "core/device/engine/engine.h"
+#include "core/device/kernels/kernels.h"
+#include "core/common/rng.h"
 
 // Every operator new of this program is counted (one relaxed atomic increment, otherwise
 // the default malloc/free behaviour), so that bench-native can report how many heap
@@ -92,7 +92,7 @@ uint64_t peak_rss_bytes() {
 std::vector<std::vector<HistoryEntry>> make_histories(uint32_t items, uint32_t length,
                                                       size_t count, uint64_t seed) {
     if (length > items) throw Error("argument", "--history longer than the catalog");
-    train::SplitMix64 rng(train::mix_seed(seed, length));
+    SplitMix64 rng(mix_seed(seed, length));
     std::vector<std::vector<HistoryEntry>> out(count);
     for (auto& h : out) {
         std::vector<uint32_t> seen;
@@ -258,7 +258,7 @@ int run_bench_native(const std::vector<std::string>& argv) {
     j.key("runs").begin_array();
     for (uint32_t length : lengths) {
         const auto histories = make_histories(items, length, 64, seed);
-        train::SplitMix64 pick(train::mix_seed(seed, 0x6578706cull + length));
+        SplitMix64 pick(mix_seed(seed, 0x6578706cull + length));
         std::vector<uint32_t> targets;
         for (size_t i = 0; i < histories.size(); ++i) targets.push_back(pick.below(items));
         const Timing rec = measure(requests, [&](size_t r) {

@@ -21,14 +21,14 @@
 #include <string>
 #include <vector>
 
-#include "core/bundle/bundle.h"
+#include "core/device/bundle/bundle.h"
 #include "core/common/error.h"
-#include "core/common/json.h"
-#include "core/mf/export.h"
-#include "core/mf/trainer.h"
-#include "core/sasrec/model.h"
-#include "core/sasrec/sasrec_bundle.h"
-#include "core/train/rng.h"
+#include "core/data/json.h"
+#include "core/train/export/export.h"
+#include "core/train/mf/trainer.h"
+#include "core/device/sasrec/model.h"
+#include "core/device/sasrec/sasrec_bundle.h"
+#include "core/common/rng.h"
 
 namespace hearth {
 
@@ -44,11 +44,11 @@ struct BenchBundleSpec {
 
 namespace bench_detail {
 
-inline void fill_normal(train::SplitMix64& rng, std::vector<float>& v, double sd) {
+inline void fill_normal(SplitMix64& rng, std::vector<float>& v, double sd) {
     for (float& x : v) x = static_cast<float>(sd * rng.normal());
 }
 
-inline CatalogData bench_catalog(uint32_t n, train::SplitMix64& rng) {
+inline CatalogData bench_catalog(uint32_t n, SplitMix64& rng) {
     // Sorted, as write_catalog expects catalog.tags to be.
     static const char* const kTags[] = {
         "Action",  "Adventure", "Animation", "Children", "Comedy",   "Crime",
@@ -81,7 +81,7 @@ inline CatalogData bench_catalog(uint32_t n, train::SplitMix64& rng) {
     return c;
 }
 
-inline MfModel bench_mf(uint32_t n, uint32_t dim, train::SplitMix64& rng) {
+inline MfModel bench_mf(uint32_t n, uint32_t dim, SplitMix64& rng) {
     MfModel m;
     m.params.kind = MfKind::Implicit;
     m.params.reg = 0.1f;
@@ -93,7 +93,7 @@ inline MfModel bench_mf(uint32_t n, uint32_t dim, train::SplitMix64& rng) {
     return m;
 }
 
-inline SasrecWeights bench_sasrec(const BenchBundleSpec& s, train::SplitMix64& rng) {
+inline SasrecWeights bench_sasrec(const BenchBundleSpec& s, SplitMix64& rng) {
     SasrecConfig c;
     c.items = s.items;
     c.dim = s.dim;
@@ -133,7 +133,7 @@ inline BundleWriter bench_bundle_writer(const BenchBundleSpec& spec) {
     if (spec.items == 0 || spec.items > 50000000)
         throw Error("argument", "--items must be in 1..50000000");
     if (spec.dim == 0 || spec.dim > 1024) throw Error("argument", "--dim must be in 1..1024");
-    train::SplitMix64 rng(train::mix_seed(spec.seed, 0x62656e6368ull));  // "bench"
+    SplitMix64 rng(mix_seed(spec.seed, 0x62656e6368ull));  // "bench"
     const CatalogData catalog = bench_detail::bench_catalog(spec.items, rng);
     const bool mf = spec.model != "sasrec";
     const bool seq = spec.model != "mf";

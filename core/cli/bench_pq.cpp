@@ -13,12 +13,12 @@
 #include "core/cli/common.h"
 #include "core/cli/timing.h"
 #include "core/common/error.h"
-#include "core/common/json.h"
-#include "core/engine/engine.h"
-#include "core/kernels/kernels.h"
-#include "core/kernels/pq.h"
-#include "core/kernels/quant.h"
-#include "core/train/rng.h"
+#include "core/data/json.h"
+#include "core/device/engine/engine.h"
+#include "core/device/kernels/kernels.h"
+#include "core/device/kernels/pq.h"
+#include "core/device/kernels/quant.h"
+#include "core/common/rng.h"
 
 namespace hearth::cli {
 
@@ -54,7 +54,7 @@ int run_bench_pq(const std::vector<std::string>& argv) {
     // (n * d * 4 and n * (d + 4) bytes) on buffers of the same shapes.
     const uint32_t d = index->dim(), S = index->subspaces();
     {
-        train::SplitMix64 rng(7);
+        SplitMix64 rng(7);
         std::vector<uint8_t> codes(pq_blocks(n) * pq_block_bytes(S)), lut(S * kPqCentroids);
         for (uint8_t& c : codes) c = static_cast<uint8_t>(rng.next());
         for (uint8_t& c : lut) c = static_cast<uint8_t>(rng.next());
@@ -87,7 +87,7 @@ int run_bench_pq(const std::vector<std::string>& argv) {
     }
 
     // Random histories of distinct items, values 1-5.
-    train::SplitMix64 rng(train::mix_seed(a.get_u64("seed", 1), length));
+    SplitMix64 rng(mix_seed(a.get_u64("seed", 1), length));
     std::vector<std::vector<HistoryEntry>> histories(queries);
     for (auto& h : histories) {
         std::set<uint32_t> seen;

@@ -6,21 +6,21 @@
 #include <iostream>
 #include <set>
 
-#include "core/bundle/bundle.h"
+#include "core/device/bundle/bundle.h"
 #include "core/cli/args.h"
 #include "core/cli/common.h"
 #include "core/cli/eval_lists.h"
 #include "core/common/error.h"
-#include "core/common/json.h"
+#include "core/data/json.h"
 #include "core/data/readers.h"
 #include "core/data/synth.h"
-#include "core/engine/engine.h"
+#include "core/device/engine/engine.h"
 #include "core/eval/evaluate.h"
 #include "core/eval/split.h"
-#include "core/mf/content_model.h"
-#include "core/mf/export.h"
-#include "core/mf/rating_matrix.h"
-#include "core/mf/trainer.h"
+#include "core/train/export/content_model.h"
+#include "core/train/export/export.h"
+#include "core/train/mf/rating_matrix.h"
+#include "core/train/mf/trainer.h"
 
 namespace hearth::cli {
 

@@ -6,13 +6,13 @@
 #include <vector>
 
 #include "core/cli/args.h"
-#include "core/common/json.h"
+#include "core/data/json.h"
 #include "core/data/readers.h"
-#include "core/engine/engine.h"
+#include "core/device/engine/engine.h"
 #include "core/eval/beyond.h"
 #include "core/eval/evaluate.h"
 #include "core/eval/sweep.h"
-#include "core/mf/trainer.h"
+#include "core/train/mf/trainer.h"
 
 namespace hearth::cli {
 

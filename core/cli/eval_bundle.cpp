@@ -15,8 +15,8 @@
 #include "core/cli/args.h"
 #include "core/cli/common.h"
 #include "core/common/error.h"
-#include "core/common/json.h"
-#include "core/engine/engine.h"
+#include "core/data/json.h"
+#include "core/device/engine/engine.h"
 #include "core/eval/split.h"
 
 namespace hearth::cli {

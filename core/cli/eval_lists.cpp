@@ -7,7 +7,7 @@
 
 #include "core/common/error.h"
 #include "core/eval/svg_chart.h"
-#include "core/mf/export.h"
+#include "core/train/export/export.h"
 
 namespace hearth::cli {
 

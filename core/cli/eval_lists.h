@@ -9,7 +9,7 @@
 
 #include "core/cli/args.h"
 #include "core/cli/common.h"
-#include "core/common/json.h"
+#include "core/data/json.h"
 #include "core/data/readers.h"
 #include "core/eval/beyond.h"
 #include "core/eval/item_space.h"

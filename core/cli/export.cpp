@@ -6,8 +6,8 @@
 #include "core/cli/commands.h"
 #include "core/cli/common.h"
 #include "core/common/error.h"
-#include "core/mf/pq.h"
-#include "core/mf/quantize.h"
+#include "core/train/export/pq.h"
+#include "core/train/export/quantize.h"
 
 namespace hearth::cli {
 

@@ -14,16 +14,16 @@
 #include "core/cli/args.h"
 #include "core/cli/common.h"
 #include "core/common/error.h"
-#include "core/engine/catalog.h"
-#include "core/mf/export.h"
-#include "core/train/rng.h"
+#include "core/device/engine/catalog.h"
+#include "core/train/export/export.h"
+#include "core/common/rng.h"
 
 namespace hearth::cli {
 
 namespace {
 
 // n rows of dim floats drawn from N(mean, cov) of `rows` (count x dim).
-std::vector<float> gaussian_rows(const float* rows, uint32_t count, uint32_t dim, uint32_t n, train::SplitMix64& rng) {
+std::vector<float> gaussian_rows(const float* rows, uint32_t count, uint32_t dim, uint32_t n, SplitMix64& rng) {
     std::vector<double> mean(dim, 0.0), cov(size_t(dim) * dim, 0.0), l(size_t(dim) * dim, 0.0);
     for (uint32_t i = 0; i < count; ++i)
         for (uint32_t j = 0; j < dim; ++j) mean[j] += rows[size_t(i) * dim + j] / double(count);
@@ -70,7 +70,7 @@ int run_pad_bundle(const std::vector<std::string>& argv) {
     const Catalog catalog(r);
     const uint32_t n0 = catalog.size(), n = a.get_u32("items", 0);
     if (n <= n0) throw Error("argument", "--items must exceed the catalog's " + std::to_string(n0) + " items");
-    train::SplitMix64 rng(train::mix_seed(a.get_u64("seed", 1), 0x706164));  // "pad"
+    SplitMix64 rng(mix_seed(a.get_u64("seed", 1), 0x706164));  // "pad"
 
     CatalogData c;
     for (uint32_t t = 0; t < catalog.tag_count(); ++t) c.tags.emplace_back(catalog.tag_name(t));

@@ -10,20 +10,20 @@
 #include <filesystem>
 #include <unordered_map>
 
-#include "core/bundle/bundle.h"
+#include "core/device/bundle/bundle.h"
 #include "core/cli/commands.h"
 #include "core/cli/common.h"
 #include "core/cli/eval_lists.h"
 #include "core/common/error.h"
-#include "core/engine/engine.h"
-#include "core/engine/mf_scorer.h"
-#include "core/engine/sasrec_scorer.h"
+#include "core/device/engine/engine.h"
+#include "core/device/engine/mf_scorer.h"
+#include "core/device/engine/sasrec_scorer.h"
 #include "core/eval/sequences.h"
-#include "core/mf/content_model.h"
-#include "core/mf/export.h"
-#include "core/sasrec/import.h"
-#include "core/sasrec/sasrec_bundle.h"
-#include "core/train/sasrec_trainer.h"
+#include "core/train/export/content_model.h"
+#include "core/train/export/export.h"
+#include "core/train/import/import.h"
+#include "core/device/sasrec/sasrec_bundle.h"
+#include "core/train/sasrec/sasrec_trainer.h"
 
 namespace hearth::cli {
 
@@ -357,7 +357,7 @@ int run_import(const std::vector<std::string>& argv) {
                    "usage: hearth import --safetensors FILE --config FILE --out BUNDLE\n"
                    "                     [--items FILE] [--data PATH [--format F]]\n"
                    "  converts a SASRec trained in PyTorch (safetensors + JSON config; the\n"
-                   "  tensor names and config keys are in core/sasrec/IMPORT.md) into a bundle.\n"
+                   "  tensor names and config keys are in core/train/import/IMPORT.md) into a bundle.\n"
                    "  --items adds titles and tags; --data adds popularity (for cold start)\n"))
         return 0;
     const Args a(argv, {"safetensors", "config", "out", "items", "data", "format"}, {});

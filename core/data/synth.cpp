@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/common/error.h"
+#include "core/common/rng.h"
 #include "core/data/csv.h"
 
 namespace hearth {
@@ -23,14 +24,6 @@ namespace {
 // Random numbers: splitmix64 for seeding, xoshiro256** for the stream. Our own, because the
 // std:: distributions are implemented differently by each standard library.
 
-uint64_t splitmix64(uint64_t& state) {
-    state += 0x9E3779B97F4A7C15ULL;
-    uint64_t z = state;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
 uint64_t rotl(uint64_t x, int k) {
     return (x << k) | (x >> (64 - k));
 }
@@ -40,8 +33,8 @@ public:
     // Independent streams (items, each user) from one seed, so that adding users does not
     // change the catalog and one user's history does not depend on another's.
     Rng(uint64_t seed, uint64_t stream) {
-        uint64_t mix = seed ^ (stream * 0xD1B54A32D192ED03ULL);
-        for (uint64_t& s : state_) s = splitmix64(mix);
+        SplitMix64 seeder(seed ^ (stream * 0xD1B54A32D192ED03ULL));
+        for (uint64_t& s : state_) s = seeder.next();
     }
 
     uint64_t next() {

@@ -14,7 +14,7 @@
 
 #include "core/data/interactions.h"
 #include "core/eval/evaluate.h"
-#include "core/rerank/rerank.h"
+#include "core/device/rerank/rerank.h"
 
 namespace hearth {
 

@@ -4,9 +4,10 @@
 #include <memory>
 #include <thread>
 
+#include "core/common/rng.h"
 #include "core/eval/rank.h"
-#include "core/kernels/kernels.h"
-#include "core/kernels/topk.h"
+#include "core/device/kernels/kernels.h"
+#include "core/device/kernels/topk.h"
 
 namespace hearth {
 
@@ -17,12 +18,6 @@ struct Partial {
     double hr5 = 0, hr10 = 0, hr20 = 0, ndcg5 = 0, ndcg10 = 0, ndcg20 = 0, mrr = 0;
     std::vector<uint8_t> recommended;  // items seen in some top-10
 };
-
-uint64_t mix(uint64_t z) {
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
 
 void rank_range(uint32_t items, const SparseRows& train, const std::vector<HeldOut>& held_out,
                 const UserScorer& scorer, const RankingProtocol& protocol, size_t begin,
@@ -52,9 +47,11 @@ void rank_range(uint32_t items, const SparseRows& train, const std::vector<HeldO
                 rank = rank_of_target(scores.data(), items, e.item, excluded.data());
             } else {
                 const float target = scores[e.item];
-                uint64_t state = mix(protocol.seed ^ mix(h + 1));
+                // A hash chain (each draw is the next seed), not one splitmix64 stream;
+                // kept so that sampled metrics stay what they were.
+                uint64_t state = SplitMix64::mix(protocol.seed ^ SplitMix64::mix(h + 1));
                 for (uint32_t drawn = 0; drawn < protocol.sampled_negatives;) {
-                    state = mix(state + 0x9E3779B97F4A7C15ull);
+                    state = SplitMix64::mix(state + SplitMix64::kGamma);
                     const auto i = static_cast<uint32_t>(state % items);
                     if (excluded[i] || i == e.item) continue;
                     ++drawn;

@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "core/eval/split.h"
-#include "core/mf/rating_matrix.h"
-#include "core/mf/trainer.h"
+#include "core/train/mf/rating_matrix.h"
+#include "core/train/mf/trainer.h"
 
 namespace hearth {
 

@@ -5,7 +5,7 @@
 #include <limits>
 
 #include "core/common/error.h"
-#include "core/train/rng.h"
+#include "core/common/rng.h"
 
 namespace hearth {
 
@@ -72,7 +72,7 @@ std::vector<uint32_t> kmeans_clusters(const float* embeddings, uint32_t items, u
 
     // k-means++: each next center drawn with probability proportional to the squared
     // distance to the nearest center so far.
-    train::SplitMix64 rng(seed);
+    SplitMix64 rng(seed);
     std::vector<double> centers(size_t(k) * dim);
     std::vector<double> nearest(rows.size(), std::numeric_limits<double>::infinity());
     uint32_t pick = rows[rng.below(static_cast<uint32_t>(rows.size()))];

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "core/rerank/rerank.h"
+#include "core/device/rerank/rerank.h"
 
 namespace hearth {
 

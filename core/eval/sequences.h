@@ -7,7 +7,7 @@
 
 #include "core/data/interactions.h"
 #include "core/eval/split.h"
-#include "core/mf/rating_matrix.h"
+#include "core/train/mf/rating_matrix.h"
 
 namespace hearth {
 

@@ -6,7 +6,7 @@
 
 #include "core/eval/beyond.h"
 #include "core/eval/svg_chart.h"
-#include "core/rerank/rerank.h"
+#include "core/device/rerank/rerank.h"
 
 namespace hearth {
 

@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
-#include "core/engine/engine.h"
-#include "core/mf/export.h"
-#include "core/mf/rating_matrix.h"
-#include "core/mf/trainer.h"
-#include "core/sasrec/sasrec_bundle.h"
+#include "core/device/engine/engine.h"
+#include "core/train/export/export.h"
+#include "core/train/mf/rating_matrix.h"
+#include "core/train/mf/trainer.h"
+#include "core/device/sasrec/sasrec_bundle.h"
 
 namespace hearth::test {
 

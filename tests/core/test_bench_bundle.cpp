@@ -8,7 +8,7 @@
 #include <string>
 
 #include "core/cli/bench_bundle.h"
-#include "core/engine/engine.h"
+#include "core/device/engine/engine.h"
 
 using namespace hearth;
 

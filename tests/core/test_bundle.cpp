@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "core/bundle/bundle.h"
+#include "core/device/bundle/bundle.h"
 #include "core/common/error.h"
 
 using Catch::Matchers::Contains;

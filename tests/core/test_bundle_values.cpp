@@ -13,10 +13,10 @@
 #include <vector>
 
 #include "bundle_fixtures.h"
-#include "core/bundle/bundle.h"
+#include "core/device/bundle/bundle.h"
 #include "core/common/error.h"
-#include "core/mf/pq.h"
-#include "core/mf/quantize.h"
+#include "core/train/export/pq.h"
+#include "core/train/export/quantize.h"
 
 using namespace hearth;
 

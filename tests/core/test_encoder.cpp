@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "core/common/error.h"
-#include "core/sasrec/encoder.h"
-#include "core/sasrec/model.h"
+#include "core/device/sasrec/encoder.h"
+#include "core/device/sasrec/model.h"
 
 using namespace hearth;
 using Catch::Matchers::Contains;

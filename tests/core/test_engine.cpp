@@ -11,10 +11,10 @@
 
 #include "core/common/error.h"
 #include "core/common/utf8.h"
-#include "core/engine/engine.h"
-#include "core/mf/export.h"
-#include "core/mf/rating_matrix.h"
-#include "core/mf/trainer.h"
+#include "core/device/engine/engine.h"
+#include "core/train/export/export.h"
+#include "core/train/mf/rating_matrix.h"
+#include "core/train/mf/trainer.h"
 
 using namespace hearth;
 

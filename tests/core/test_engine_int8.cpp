@@ -9,13 +9,13 @@
 #include <random>
 
 #include "core/common/error.h"
-#include "core/engine/engine.h"
-#include "core/kernels/quant.h"
-#include "core/mf/export.h"
-#include "core/mf/quantize.h"
-#include "core/mf/rating_matrix.h"
-#include "core/mf/trainer.h"
-#include "core/sasrec/sasrec_bundle.h"
+#include "core/device/engine/engine.h"
+#include "core/device/kernels/quant.h"
+#include "core/train/export/export.h"
+#include "core/train/export/quantize.h"
+#include "core/train/mf/rating_matrix.h"
+#include "core/train/mf/trainer.h"
+#include "core/device/sasrec/sasrec_bundle.h"
 #include "tests/core/bundle_fixtures.h"
 
 using namespace hearth;

@@ -9,10 +9,10 @@
 
 #include "core/common/error.h"
 #include "core/data/synth.h"
-#include "core/engine/engine.h"
-#include "core/mf/export.h"
-#include "core/mf/rating_matrix.h"
-#include "core/mf/trainer.h"
+#include "core/device/engine/engine.h"
+#include "core/train/export/export.h"
+#include "core/train/mf/rating_matrix.h"
+#include "core/train/mf/trainer.h"
 
 using namespace hearth;
 

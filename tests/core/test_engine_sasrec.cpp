@@ -6,10 +6,10 @@
 #include <map>
 #include <random>
 
-#include "core/engine/engine.h"
-#include "core/mf/export.h"
-#include "core/mf/rating_matrix.h"
-#include "core/sasrec/sasrec_bundle.h"
+#include "core/device/engine/engine.h"
+#include "core/train/export/export.h"
+#include "core/train/mf/rating_matrix.h"
+#include "core/device/sasrec/sasrec_bundle.h"
 
 using namespace hearth;
 

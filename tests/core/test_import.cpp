@@ -16,10 +16,10 @@
 #include <vector>
 
 #include "core/common/error.h"
-#include "core/kernels/kernels.h"
-#include "core/sasrec/encoder.h"
-#include "core/sasrec/import.h"
-#include "core/sasrec/safetensors.h"
+#include "core/device/kernels/kernels.h"
+#include "core/device/sasrec/encoder.h"
+#include "core/train/import/import.h"
+#include "core/train/import/safetensors.h"
 
 using Catch::Matchers::Contains;
 using namespace hearth;

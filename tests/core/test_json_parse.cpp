@@ -4,7 +4,7 @@
 #include <string>
 
 #include "core/common/error.h"
-#include "core/common/json_parse.h"
+#include "core/data/json_parse.h"
 
 using Catch::Matchers::Contains;
 using hearth::JsonValue;

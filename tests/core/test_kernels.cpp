@@ -6,8 +6,8 @@
 #include <random>
 #include <string>
 
-#include "core/kernels/kernels.h"
-#include "core/kernels/topk.h"
+#include "core/device/kernels/kernels.h"
+#include "core/device/kernels/topk.h"
 
 using namespace hearth;
 

@@ -4,10 +4,10 @@
 #include <Eigen/Dense>
 #include <random>
 
-#include "core/mf/mf_model.h"
-#include "core/mf/rating_matrix.h"
-#include "core/mf/ridge.h"
-#include "core/mf/trainer.h"
+#include "core/device/mf/mf_model.h"
+#include "core/train/mf/rating_matrix.h"
+#include "core/device/mf/ridge.h"
+#include "core/train/mf/trainer.h"
 
 using namespace hearth;
 

@@ -10,13 +10,13 @@
 #include <string>
 #include <vector>
 
-#include "core/bundle/bundle.h"
+#include "core/device/bundle/bundle.h"
 #include "core/common/error.h"
 #include "core/data/synth.h"
-#include "core/engine/catalog.h"
-#include "core/engine/moods.h"
-#include "core/mf/export.h"
-#include "core/rerank/mood_map.h"
+#include "core/device/engine/catalog.h"
+#include "core/device/engine/moods.h"
+#include "core/train/export/export.h"
+#include "core/train/export/mood_map.h"
 
 using Catch::Matchers::Contains;
 using namespace hearth;

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "core/kernels/nn.h"
+#include "core/device/kernels/nn.h"
 
 using namespace hearth;
 

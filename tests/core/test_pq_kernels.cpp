@@ -1,4 +1,4 @@
-// PQ fast scan (core/kernels/pq.h): every variant returns the reference's u16 sums bit for
+// PQ fast scan (core/device/kernels/pq.h): every variant returns the reference's u16 sums bit for
 // bit (integer sums, no rounding), the packed layout round-trips, the float tables are the
 // dot products with the reconstructed vectors, the u8 tables stay within their error bound,
 // and the candidate selection is the sort's top k. Compiled natively and to wasm.
@@ -9,7 +9,7 @@
 #include <numeric>
 #include <random>
 
-#include "core/kernels/pq.h"
+#include "core/device/kernels/pq.h"
 
 using namespace hearth;
 

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <random>
 
-#include "core/kernels/quant.h"
+#include "core/device/kernels/quant.h"
 
 using namespace hearth;
 

@@ -9,7 +9,7 @@
 #include <set>
 
 #include "core/common/error.h"
-#include "core/rerank/rerank.h"
+#include "core/device/rerank/rerank.h"
 
 using namespace hearth;
 

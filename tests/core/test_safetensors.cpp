@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "core/common/error.h"
-#include "core/sasrec/safetensors.h"
+#include "core/train/import/safetensors.h"
 
 using Catch::Matchers::Contains;
 using namespace hearth;

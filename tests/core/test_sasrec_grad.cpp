@@ -6,10 +6,10 @@
 #include <cmath>
 #include <functional>
 
-#include "core/train/layers.h"
-#include "core/train/losses.h"
-#include "core/train/rng.h"
-#include "core/train/sasrec_net.h"
+#include "core/train/nn/layers.h"
+#include "core/train/nn/losses.h"
+#include "core/common/rng.h"
+#include "core/train/sasrec/sasrec_net.h"
 
 using namespace hearth;
 using namespace hearth::train;

@@ -12,9 +12,9 @@
 
 #include "core/common/error.h"
 #include "core/data/readers.h"
-#include "core/train/adamw.h"
-#include "core/train/rng.h"
-#include "core/train/sasrec_trainer.h"
+#include "core/train/nn/adamw.h"
+#include "core/common/rng.h"
+#include "core/train/sasrec/sasrec_trainer.h"
 
 using namespace hearth;
 
@@ -22,7 +22,7 @@ namespace {
 
 SasrecWeights random_weights(const SasrecConfig& c, uint64_t seed) {
     SasrecWeights w(c);
-    train::SplitMix64 rng(seed);
+    SplitMix64 rng(seed);
     const auto specs = sasrec_tensor_specs(c);
     for (size_t i = 0; i < specs.size(); ++i) {
         const std::string& name = specs[i].name;
@@ -36,7 +36,7 @@ SasrecWeights random_weights(const SasrecConfig& c, uint64_t seed) {
 // Users walk a cycle over the catalog from a random start: the next item is always
 // predictable from the last one.
 SasrecTrainData cycle_data(uint32_t items, uint32_t users, uint64_t seed) {
-    train::SplitMix64 rng(seed);
+    SplitMix64 rng(seed);
     SasrecTrainData d;
     for (uint32_t u = 0; u < users; ++u) {
         const uint32_t start = rng.below(items), len = 4 + rng.below(8);
@@ -86,7 +86,7 @@ TEST_CASE("batched float encoder equals sasrec_reference_encode", "[sasrec][trai
             c.activation = a;
             c.emb_scale = 4.0f;
             const SasrecWeights w = random_weights(c, 100 + uint64_t(v) * 2 + uint64_t(a));
-            train::SplitMix64 rng(5);
+            SplitMix64 rng(5);
             std::vector<std::vector<uint32_t>> histories;
             for (size_t n : {1u, 3u, 6u, 9u, 0u, 2u, 6u, 5u}) {
                 std::vector<uint32_t> h(n);
@@ -190,7 +190,7 @@ TEST_CASE("the learning rate is cut when validation stalls", "[sasrec][train]") 
     // Random targets: validation soon stops improving. With the cut to zero and no dropout
     // the weights freeze, so every later epoch repeats the same loss and metrics.
     SasrecTrainData data = cycle_data(30, 120, 5);
-    train::SplitMix64 rng(9);
+    SplitMix64 rng(9);
     for (uint32_t& t : data.validation_target) t = rng.below(30);
     SasrecTrainConfig c = small_train_config(30);
     c.dropout = 0.0f;

@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "core/kernels/nn.h"
-#include "core/kernels/xnn_linear.h"
+#include "core/device/kernels/nn.h"
+#include "core/device/kernels/xnn_linear.h"
 
 using namespace hearth;
 

@@ -6,7 +6,7 @@
 #include <random>
 #include <vector>
 
-#include "core/bundle/bundle.h"
+#include "core/device/bundle/bundle.h"
 
 using hearth::xxh64;
 

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "core/bundle/bundle.h"
+#include "core/device/bundle/bundle.h"
 #include "core/common/error.h"
-#include "core/engine/engine.h"
+#include "core/device/engine/engine.h"
 
 namespace hearth::fuzz {
 

@@ -1,0 +1,54 @@
+// SASRec on a device: encode the history window, score every item, and measure each
+// history item's influence on a score by leaving it out (faithful by construction).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "core/device/engine/reason.h"
+#include "core/device/sasrec/encoder.h"
+
+namespace hearth {
+
+class SasrecScorer {
+public:
+    explicit SasrecScorer(const SasrecView& model);
+
+    // Encodes the history (oldest first); values are not used by a sequence model.
+    void encode(const uint32_t* items, size_t n);
+    void score_all(float* out) const;
+    float score(uint32_t item) const;
+    // score(items[j]) for each j into out[j], bit for bit; an int8 bundle gathers the rows
+    // and runs the scoring kernel once over them.
+    void score_items(const uint32_t* items, size_t n, float* out);
+
+    // Influence of each history item on `item`'s score: score - score without that item.
+    // A repeated item's influences add up. In item order (sort_reasons). The leave-one-out encodings are
+    // computed once per history (one batched pass), then each item costs m dot products.
+    void influences(uint32_t item, std::vector<Reason>& out);
+    // The last block's attention of the last position, averaged over heads, per window item.
+    void attention(std::vector<Reason>& out) const;
+
+    const SasrecView& model() const { return encoder_.model(); }
+    // The last history's encoding z (dim floats): score(item) = z . item_emb[item].
+    const std::vector<float>& encoding() const { return z_; }
+    bool quantized() const { return model().item_emb == nullptr; }
+
+private:
+    const float* item_row(uint32_t item);  // dequantized into row_ for an int8 bundle
+
+    SasrecEncoder encoder_;
+    std::vector<uint32_t> items_;   // the history, oldest first
+    std::vector<float> z_;          // its encoding
+    bool leave_one_out_ready_ = false;
+    std::vector<float> without_;    // rows x dim leave-one-out encodings
+    size_t rows_ = 0;
+    std::vector<Reason> merged_;
+    std::vector<float> row_;
+    std::vector<int16_t> query_codes_;  // int8 bundles: z quantized for the scoring kernel
+    float query_scale_ = 0.0f;
+    std::vector<int8_t> gather_codes_;  // score_items: the items' codes and scales
+    std::vector<float> gather_scales_;
+};
+
+}  // namespace hearth

@@ -1,0 +1,48 @@
+// Eigen for the trainer's .cpp files only (see Tensor in layers.h for why no header that
+// code outside hearth_train includes may pull it in).
+//
+// GCC 12 warns (-Wmaybe-uninitialized) inside its own AVX-512 intrinsics
+// (_mm512_undefined_*, self-initialised on purpose) when Eigen's GEMM kernels inline them
+// under -march=native: a known false positive, silenced for Eigen alone.
+#pragma once
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <Eigen/Core>
+#pragma GCC diagnostic pop
+
+#include "core/train/nn/layers.h"
+
+namespace hearth::train {
+
+template <typename T>
+using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <typename T>
+using MatrixMap = Eigen::Map<Matrix<T>>;
+template <typename T>
+using ConstMatrixMap = Eigen::Map<const Matrix<T>>;
+template <typename T>
+using RowMap = Eigen::Map<Eigen::Matrix<T, 1, Eigen::Dynamic>>;
+template <typename T>
+using ConstRowMap = Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>;
+
+inline Eigen::Index idx(size_t n) { return static_cast<Eigen::Index>(n); }
+
+template <typename T>
+MatrixMap<T> mat(Tensor<T>& t) {
+    return MatrixMap<T>(t.data(), idx(t.rows), idx(t.cols));
+}
+template <typename T>
+ConstMatrixMap<T> mat(const Tensor<T>& t) {
+    return ConstMatrixMap<T>(t.data(), idx(t.rows), idx(t.cols));
+}
+// A [rows, cols] weight matrix stored row-major at p.
+template <typename T>
+ConstMatrixMap<T> mat(const T* p, size_t rows, size_t cols) {
+    return ConstMatrixMap<T>(p, idx(rows), idx(cols));
+}
+template <typename T>
+MatrixMap<T> mat(T* p, size_t rows, size_t cols) {
+    return MatrixMap<T>(p, idx(rows), idx(cols));
+}
+
+}  // namespace hearth::train
