@@ -11,7 +11,10 @@
 // own thread, which gives the same results, and never waits for the other call.
 #pragma once
 #include <cstddef>
+#include <exception>
+#include <thread>
 #include <type_traits>
+#include <vector>
 
 // How many workers the threaded wasm module starts with it (its -sPTHREAD_POOL_SIZE link
 // flag). A wasm thread beyond them starts only after returning to the event loop, which a
@@ -47,6 +50,35 @@ void parallel_rows(size_t n, size_t align, F&& f) {
     using Fn = std::remove_reference_t<F>;
     parallel_rows(n, align, [](void* c, size_t b, size_t e) { (*static_cast<Fn*>(c))(b, e); },
                   const_cast<void*>(static_cast<const void*>(&f)));
+}
+
+// The native side's one way to start threads (training, evaluation): fn(t) for every t in
+// [0, parts), each on its own thread (t = 0 on the caller's), and returns when all are
+// done. Each caller gives part t a fixed share of the work and combines the parts in order
+// of t, so results do not depend on timing. If a part throws, the first exception (by t) is
+// rethrown once every part has finished. Not for the device side: it starts threads per call,
+// which a wasm page cannot; scoring uses the pool above.
+template <typename F>
+void parallel_for(unsigned parts, F&& fn) {
+    if (parts <= 1) {
+        fn(0u);
+        return;
+    }
+    std::vector<std::exception_ptr> errors(parts);
+    auto run = [&](unsigned t) {
+        try {
+            fn(t);
+        } catch (...) {
+            errors[t] = std::current_exception();
+        }
+    };
+    std::vector<std::thread> threads;
+    threads.reserve(parts - 1);
+    for (unsigned t = 1; t < parts; ++t) threads.emplace_back(run, t);
+    run(0u);
+    for (std::thread& th : threads) th.join();
+    for (const std::exception_ptr& e : errors)
+        if (e) std::rethrow_exception(e);
 }
 
 }  // namespace hearth

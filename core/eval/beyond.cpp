@@ -2,12 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <exception>
 #include <limits>
-#include <thread>
 #include <utility>
 
 #include "core/common/error.h"
+#include "core/common/parallel.h"
 
 namespace hearth {
 
@@ -142,40 +141,29 @@ std::vector<RecommendationLists> recommend_lists(const ItemSpace& space,
     // everything computed from them) are the same for any thread count.
     threads = std::max(1u, threads);
     const size_t chunk = (held_out.size() + threads - 1) / threads;
-    std::vector<std::thread> pool;
-    std::vector<std::exception_ptr> errors(threads);
-    for (uint32_t t = 0; t < threads; ++t) {
+    parallel_for(threads, [&](unsigned t) {
         const size_t begin = std::min(held_out.size(), t * chunk);
         const size_t end = std::min(held_out.size(), begin + chunk);
-        pool.emplace_back([&, begin, end, t] {
-            try {
-                const UserScorer scorer = scorers();
-                Reranker reranker;
-                std::vector<float> scores(items);
-                std::vector<uint8_t> excluded(items, 0);
-                for (size_t h = begin; h < end; ++h) {
-                    const uint32_t user = held_out[h].user;
-                    const uint32_t* history = history_by_user.index.data() + history_by_user.start[user];
-                    const size_t count = history_by_user.start[user + 1] - history_by_user.start[user];
-                    scorer(user, scores.data());
-                    for (size_t j = 0; j < count; ++j) excluded[history[j]] = 1;
-                    for (size_t s = 0; s < settings.size(); ++s) {
-                        const Reranked& r = reranker.rerank(space, scores.data(), excluded.data(),
-                                                            history, count, settings[s], k);
-                        uint32_t* row = out[s].items.data() + h * k;
-                        for (size_t j = 0; j < r.items.size(); ++j) row[j] = r.items[j].index;
-                        out[s].length[h] = static_cast<uint32_t>(r.items.size());
-                    }
-                    for (size_t j = 0; j < count; ++j) excluded[history[j]] = 0;
-                }
-            } catch (...) {
-                errors[t] = std::current_exception();
+        const UserScorer scorer = scorers();
+        Reranker reranker;
+        std::vector<float> scores(items);
+        std::vector<uint8_t> excluded(items, 0);
+        for (size_t h = begin; h < end; ++h) {
+            const uint32_t user = held_out[h].user;
+            const uint32_t* history = history_by_user.index.data() + history_by_user.start[user];
+            const size_t count = history_by_user.start[user + 1] - history_by_user.start[user];
+            scorer(user, scores.data());
+            for (size_t j = 0; j < count; ++j) excluded[history[j]] = 1;
+            for (size_t s = 0; s < settings.size(); ++s) {
+                const Reranked& r = reranker.rerank(space, scores.data(), excluded.data(),
+                                                    history, count, settings[s], k);
+                uint32_t* row = out[s].items.data() + h * k;
+                for (size_t j = 0; j < r.items.size(); ++j) row[j] = r.items[j].index;
+                out[s].length[h] = static_cast<uint32_t>(r.items.size());
             }
-        });
-    }
-    for (auto& th : pool) th.join();
-    for (const std::exception_ptr& e : errors)
-        if (e) std::rethrow_exception(e);
+            for (size_t j = 0; j < count; ++j) excluded[history[j]] = 0;
+        }
+    });
     return out;
 }
 

@@ -2,8 +2,8 @@
 
 #include <cmath>
 #include <memory>
-#include <thread>
 
+#include "core/common/parallel.h"
 #include "core/common/rng.h"
 #include "core/eval/rank.h"
 #include "core/device/kernels/kernels.h"
@@ -87,17 +87,13 @@ RankingMetrics evaluate_ranking(uint32_t items, const SparseRows& train_by_user,
                                 uint32_t threads, const RankingProtocol& protocol) {
     threads = std::max(1u, threads);
     std::vector<Partial> parts(threads);
-    std::vector<std::thread> pool;
     const size_t chunk = (held_out.size() + threads - 1) / threads;
-    for (uint32_t t = 0; t < threads; ++t) {
+    parallel_for(threads, [&](unsigned t) {
         const size_t begin = std::min(held_out.size(), t * chunk);
         const size_t end = std::min(held_out.size(), begin + chunk);
-        pool.emplace_back([&, begin, end, t] {
-            const UserScorer scorer = scorers();
-            rank_range(items, train_by_user, held_out, scorer, protocol, begin, end, parts[t]);
-        });
-    }
-    for (auto& th : pool) th.join();
+        const UserScorer scorer = scorers();
+        rank_range(items, train_by_user, held_out, scorer, protocol, begin, end, parts[t]);
+    });
 
     RankingMetrics m;
     std::vector<uint8_t> recommended(items, 0);

@@ -387,7 +387,7 @@ enum class LossKind { Full, Sampled, Bce };
 
 double model_loss(const Params<double>& p, const PackedBatch& batch, float dropout, LossKind kind,
                   Params<double>* grads) {
-    SasrecEncoder<double> enc;
+    SasrecNet<double> enc;
     const Mat& z = enc.forward(p, batch, dropout);
     const double weight = 1.0 / double(batch.rows());
     Mat dz;

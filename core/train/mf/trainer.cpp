@@ -2,9 +2,9 @@
 
 #include <chrono>
 #include <cmath>
-#include <thread>
 
 #include "core/common/error.h"
+#include "core/common/parallel.h"
 #include "core/common/rng.h"
 
 namespace hearth {
@@ -19,20 +19,16 @@ double initial_normal(SplitMix64& rng) {
     return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
 }
 
+// fn(begin, end) over [0, rows) in `threads` contiguous ranges; every row is solved on its
+// own, so the result is the same for any thread count.
 template <typename Fn>
-void parallel_rows(uint32_t rows, uint32_t threads, Fn fn) {
+void for_row_ranges(uint32_t rows, uint32_t threads, Fn fn) {
     threads = std::max(1u, std::min(threads, rows));
-    if (threads == 1) {
-        fn(0u, rows);
-        return;
-    }
-    std::vector<std::thread> pool;
     const uint32_t chunk = (rows + threads - 1) / threads;
-    for (uint32_t t = 0; t < threads; ++t) {
+    parallel_for(threads, [&](unsigned t) {
         const uint32_t begin = t * chunk, end = std::min(rows, begin + chunk);
-        if (begin < end) pool.emplace_back(fn, begin, end);
-    }
-    for (auto& th : pool) th.join();
+        if (begin < end) fn(begin, end);
+    });
 }
 
 // One side of an alternating step: every row of `sparse` gets a new [vector; bias]
@@ -40,7 +36,7 @@ void parallel_rows(uint32_t rows, uint32_t threads, Fn fn) {
 void solve_side(const SparseRows& sparse, const FactorRows& other, const float* other_bias,
                 const MfParams& params, const float* gram, uint32_t threads, float* out_factors,
                 float* out_bias, uint32_t dim) {
-    parallel_rows(sparse.rows(), threads, [&](uint32_t begin, uint32_t end) {
+    for_row_ranges(sparse.rows(), threads, [&](uint32_t begin, uint32_t end) {
         RidgeSolver solver;
         std::vector<RidgeTerm> terms;
         std::vector<float> x(other.solve_dim());
@@ -196,7 +192,7 @@ MfModel train_mf(const RatingMatrix& data, const MfConfig& config,
     const MfModelView view = m.view();
     const uint32_t ud = view.user_dim();
     m.user_factors.assign(static_cast<size_t>(data.users) * ud, 0.0f);
-    parallel_rows(data.users, config.threads, [&](uint32_t begin, uint32_t end) {
+    for_row_ranges(data.users, config.threads, [&](uint32_t begin, uint32_t end) {
         RidgeSolver solver;
         std::vector<HistoryEntry> history;
         std::vector<RidgeTerm> terms;

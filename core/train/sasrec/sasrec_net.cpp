@@ -76,7 +76,7 @@ SasrecWeights weights_from_params(const Params<T>& p) {
 }
 
 template <typename T>
-const Tensor<T>& SasrecEncoder<T>::forward(const Params<T>& p, const PackedBatch& batch,
+const Tensor<T>& SasrecNet<T>::forward(const Params<T>& p, const PackedBatch& batch,
                                            float dropout) {
     const SasrecConfig& c = p.config;
     Tensor<T> h;
@@ -92,7 +92,7 @@ const Tensor<T>& SasrecEncoder<T>::forward(const Params<T>& p, const PackedBatch
 }
 
 template <typename T>
-void SasrecEncoder<T>::block_forward(const Params<T>& p, const PackedBatch& batch, uint32_t b,
+void SasrecNet<T>::block_forward(const Params<T>& p, const PackedBatch& batch, uint32_t b,
                                      float dropout, Tensor<T>& h) {
     const SasrecConfig& c = p.config;
     const bool pre = c.variant == SasrecVariant::PreNorm;
@@ -124,7 +124,7 @@ void SasrecEncoder<T>::block_forward(const Params<T>& p, const PackedBatch& batc
 }
 
 template <typename T>
-void SasrecEncoder<T>::backward(const Params<T>& p, const PackedBatch& batch,
+void SasrecNet<T>::backward(const Params<T>& p, const PackedBatch& batch,
                                 const Tensor<T>& dz, Params<T>& grads) {
     const SasrecConfig& c = p.config;
     Tensor<T> dh;
@@ -137,7 +137,7 @@ void SasrecEncoder<T>::backward(const Params<T>& p, const PackedBatch& batch,
 
 // On entry dh is d loss / d (block output); on return, d loss / d (block input).
 template <typename T>
-void SasrecEncoder<T>::block_backward(const Params<T>& p, const PackedBatch& batch, uint32_t b,
+void SasrecNet<T>::block_backward(const Params<T>& p, const PackedBatch& batch, uint32_t b,
                                       Tensor<T>& dh, Params<T>& grads) {
     const SasrecConfig& c = p.config;
     const bool pre = c.variant == SasrecVariant::PreNorm;
@@ -184,7 +184,7 @@ template Params<float> params_from_weights<float>(const SasrecWeights&);
 template Params<double> params_from_weights<double>(const SasrecWeights&);
 template SasrecWeights weights_from_params<float>(const Params<float>&);
 template SasrecWeights weights_from_params<double>(const Params<double>&);
-template class SasrecEncoder<float>;
-template class SasrecEncoder<double>;
+template class SasrecNet<float>;
+template class SasrecNet<double>;
 
 }  // namespace hearth::train

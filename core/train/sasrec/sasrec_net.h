@@ -49,8 +49,10 @@ SasrecWeights weights_from_params(const Params<T>& p);
 enum DropoutSite : uint32_t { kDropAttn = 0, kDropFfnAct = 1, kDropFfnOut = 2 };
 inline uint64_t dropout_site(uint32_t block, DropoutSite s) { return 1 + uint64_t(block) * 3 + s; }
 
+// The trainable network: batched forward and hand-written backward (Eigen). The device runs
+// the same model for inference with SasrecEncoder (core/device/sasrec/encoder.h).
 template <typename T>
-class SasrecEncoder {
+class SasrecNet {
 public:
     // z = LNf(h) for every row of the batch. With dropout > 0 the masks derive from the
     // batch's per-sequence seeds. The result stays valid until the next forward.

@@ -5,10 +5,10 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
-#include <thread>
 
 #include "core/device/bundle/bundle.h"
 #include "core/common/error.h"
+#include "core/common/parallel.h"
 #include "core/eval/rank.h"
 #include "core/train/nn/adamw.h"
 #include "core/train/nn/eigen.h"
@@ -29,15 +29,6 @@ constexpr uint32_t kNone = UINT32_MAX;
 constexpr uint64_t kInitStream = 1ull << 50, kBatchStream = 1ull << 51, kBceStream = 1ull << 52;
 constexpr uint32_t kEvalUsersPerBatch = 256;
 constexpr uint32_t kCheckpointVersion = 1;
-
-// Runs fn(0) .. fn(n - 1), each on its own thread (fn(0) on the caller's).
-template <typename Fn>
-void run_parallel(uint32_t n, const Fn& fn) {
-    std::vector<std::thread> pool;
-    for (uint32_t t = 1; t < n; ++t) pool.emplace_back([&fn, t] { fn(t); });
-    fn(0u);
-    for (auto& th : pool) th.join();
-}
 
 // Cuts [0, weights.size()) into `parts` contiguous ranges of about equal total weight.
 std::vector<size_t> balanced_cuts(const std::vector<size_t>& weights, uint32_t parts) {
@@ -80,7 +71,7 @@ RankSums rank_range(const Params<float>& p, const std::vector<std::vector<uint32
                     size_t begin, size_t end) {
     const SasrecConfig& c = p.config;
     const auto E = mat(p.at(kItemEmb), c.items, c.dim);
-    SasrecEncoder<float> encoder;
+    SasrecNet<float> encoder;
     Matrix<float> last, scores;
     std::vector<uint32_t> seen(c.items, kNone);  // user who last marked the item
     RankSums sums;
@@ -127,7 +118,7 @@ SasrecRankMetrics rank_targets(const Params<float>& p,
         if (targets[u] != kNone) users.push_back(u);
     threads = std::max(1u, threads);
     std::vector<RankSums> part(threads);
-    run_parallel(threads, [&](uint32_t t) {
+    parallel_for(threads, [&](uint32_t t) {
         part[t] = rank_range(p, histories, targets, users, users.size() * t / threads,
                              users.size() * (t + 1) / threads);
     });
@@ -205,7 +196,7 @@ private:
     AdamWState adam_;
     std::vector<bool> decay_;
     std::vector<Params<float>> grads_;
-    std::vector<SasrecEncoder<float>> encoders_;
+    std::vector<SasrecNet<float>> encoders_;
     std::vector<float> log_q_;    // SampledSoftmax: log of each item's sampling probability
     std::vector<double> cdf_;     // and its cumulative distribution
     TrainState state_;
@@ -294,7 +285,7 @@ double Trainer::shard_loss(uint32_t shard, const PackedBatch& batch,
     Params<float>& g = grads_[shard];
     g.set_zero();
     if (batch.rows() == 0) return 0.0;
-    SasrecEncoder<float>& enc = encoders_[shard];
+    SasrecNet<float>& enc = encoders_[shard];
     const Tensor<float>& z = enc.forward(params_, batch, cfg_.dropout);
     Tensor<float> dz;
     const float* emb = params_.at(kItemEmb);
@@ -333,7 +324,7 @@ double Trainer::train_batch(const std::vector<uint32_t>& ids, uint64_t epoch_see
         negatives = draw_negatives(mix_seed(epoch_seed, kBatchStream + batch_index));
     const float weight = 1.0f / static_cast<float>(total);
     std::vector<double> losses(threads_, 0.0);
-    run_parallel(threads_, [&](uint32_t t) {
+    parallel_for(threads_, [&](uint32_t t) {
         PackedBatch batch(cfg_.model.max_len);
         const std::vector<uint32_t> mine(ids.begin() + Index(cuts[t]), ids.begin() + Index(cuts[t + 1]));
         for (uint32_t id : mine) {
@@ -529,10 +520,10 @@ std::vector<float> sasrec_encode_last(const SasrecWeights& weights,
     const Params<float> p = params_from_weights<float>(weights);
     std::vector<float> out(histories.size() * c.dim, 0.0f);
     threads = std::max(1u, threads);
-    run_parallel(threads, [&](uint32_t t) {
+    parallel_for(threads, [&](uint32_t t) {
         const size_t begin = histories.size() * t / threads;
         const size_t end = histories.size() * (t + 1) / threads;
-        SasrecEncoder<float> encoder;
+        SasrecNet<float> encoder;
         for (size_t b0 = begin; b0 < end; b0 += kEvalUsersPerBatch) {
             const size_t b1 = std::min(end, b0 + kEvalUsersPerBatch);
             PackedBatch batch(c.max_len);
