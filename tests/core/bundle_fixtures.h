@@ -14,14 +14,9 @@
 #include "core/train/mf/rating_matrix.h"
 #include "core/train/mf/trainer.h"
 #include "core/device/sasrec/sasrec_bundle.h"
+#include "tests/core/fixtures.h"
 
 namespace hearth::test {
-
-inline std::unique_ptr<Engine> open_engine(const std::vector<uint8_t>& bytes) {
-    Engine::Bytes owned(static_cast<uint8_t*>(std::malloc(bytes.size())), &std::free);
-    std::memcpy(owned.get(), bytes.data(), bytes.size());
-    return std::make_unique<Engine>(std::move(owned), bytes.size());
-}
 
 struct FixtureShape {
     uint32_t items = 60;
@@ -59,12 +54,7 @@ inline std::vector<uint8_t> mf_sasrec_bundle(MfKind kind, const FixtureShape& sh
     sc.ffn_dim = 16;
     sc.emb_scale = 4.0f;
     SasrecWeights seq(sc);
-    std::normal_distribution<float> normal(0.0f, 0.3f);
-    const auto specs = sasrec_tensor_specs(sc);
-    for (size_t t = 0; t < specs.size(); ++t) {
-        const bool gain = specs[t].name.find("ln") != std::string::npos && specs[t].name.find(".g") != std::string::npos;
-        for (float& v : seq.tensors[t]) v = gain ? 1.0f + normal(rng) : normal(rng);
-    }
+    fill_random_sasrec(seq, rng);
     BundleWriter w;
     w.add_json("meta", "{\"model\":\"test\"}");
     write_catalog(w, build_catalog(data, {}));

@@ -9,18 +9,11 @@
 
 #include "core/cli/bench_bundle.h"
 #include "core/device/engine/engine.h"
+#include "tests/core/fixtures.h"
 
 using namespace hearth;
 
-namespace {
-
-std::unique_ptr<Engine> open(const std::vector<uint8_t>& bytes) {
-    Engine::Bytes owned(static_cast<uint8_t*>(std::malloc(bytes.size())), &std::free);
-    std::memcpy(owned.get(), bytes.data(), bytes.size());
-    return std::make_unique<Engine>(std::move(owned), bytes.size());
-}
-
-}  // namespace
+using test::open_engine;
 
 TEST_CASE("bench bundles load and recommend with every model", "[bench]") {
     const std::string model = GENERATE("mf", "sasrec", "hybrid");
@@ -31,7 +24,7 @@ TEST_CASE("bench bundles load and recommend with every model", "[bench]") {
     spec.max_len = 20;
     INFO(model);
     const std::vector<uint8_t> bytes = bench_bundle_writer(spec).finish();
-    const std::unique_ptr<Engine> engine = open(bytes);
+    const std::unique_ptr<Engine> engine = open_engine(bytes);
     CHECK(engine->catalog().size() == 300);
     CHECK(engine->has_mf() == (model != "sasrec"));
     CHECK(engine->has_sasrec() == (model != "mf"));

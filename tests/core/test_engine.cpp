@@ -15,6 +15,7 @@
 #include "core/train/export/export.h"
 #include "core/train/mf/rating_matrix.h"
 #include "core/train/mf/trainer.h"
+#include "tests/core/fixtures.h"
 
 using namespace hearth;
 
@@ -55,9 +56,7 @@ Fixture make_fixture(MfKind kind, uint32_t users = 60, uint32_t items = 40) {
         meta.items["item" + std::to_string(i)] = {"Title " + std::to_string(i), {i % 2 ? "odd" : "even"}};
     const std::vector<uint8_t> bytes =
         export_mf_bundle(f.model, build_catalog(f.data, meta), "{\"model\":\"test\"}");
-    Engine::Bytes owned(static_cast<uint8_t*>(std::malloc(bytes.size())), &std::free);
-    std::memcpy(owned.get(), bytes.data(), bytes.size());
-    f.engine = std::make_unique<Engine>(std::move(owned), bytes.size());
+    f.engine = test::open_engine(bytes);
     return f;
 }
 

@@ -13,6 +13,7 @@
 #include "core/train/export/export.h"
 #include "core/train/mf/rating_matrix.h"
 #include "core/train/mf/trainer.h"
+#include "tests/core/fixtures.h"
 
 using namespace hearth;
 
@@ -42,9 +43,7 @@ World& world() {
         const MfModel model = train_mf(m, c);
         const std::vector<uint8_t> bytes =
             export_mf_bundle(model, build_catalog(data, out.synth.metadata), "{}");
-        Engine::Bytes owned(static_cast<uint8_t*>(std::malloc(bytes.size())), &std::free);
-        std::memcpy(owned.get(), bytes.data(), bytes.size());
-        out.engine = std::make_unique<Engine>(std::move(owned), bytes.size());
+        out.engine = test::open_engine(bytes);
         return out;
     }();
     return w;

@@ -10,6 +10,7 @@
 #include "core/train/export/export.h"
 #include "core/train/mf/rating_matrix.h"
 #include "core/device/sasrec/sasrec_bundle.h"
+#include "tests/core/fixtures.h"
 
 using namespace hearth;
 
@@ -26,16 +27,7 @@ SasrecWeights random_sasrec(uint32_t seed) {
     c.max_len = 6;
     c.ffn_dim = 12;
     c.emb_scale = std::sqrt(8.0f);
-    SasrecWeights w(c);
-    std::mt19937 rng(seed);
-    std::normal_distribution<float> normal(0.0f, 0.3f);
-    const auto specs = sasrec_tensor_specs(c);
-    for (size_t t = 0; t < specs.size(); ++t) {
-        const bool gain = specs[t].name.find(".g") != std::string::npos &&
-                          specs[t].name.find("ln") != std::string::npos;
-        for (float& v : w.tensors[t]) v = gain ? 1.0f + normal(rng) : normal(rng);
-    }
-    return w;
+    return test::random_sasrec(c, seed);
 }
 
 struct Bundle {
@@ -66,9 +58,7 @@ Bundle make_bundle(bool with_mf, float hybrid_weight) {
         w.add_f32("hybrid.weight", &hybrid_weight, 1, 1);
     }
     const std::vector<uint8_t> bytes = w.finish();
-    Engine::Bytes owned(static_cast<uint8_t*>(std::malloc(bytes.size())), &std::free);
-    std::memcpy(owned.get(), bytes.data(), bytes.size());
-    b.engine = std::make_unique<Engine>(std::move(owned), bytes.size());
+    b.engine = test::open_engine(bytes);
     return b;
 }
 

@@ -8,19 +8,13 @@
 
 #include "core/device/kernels/kernels.h"
 #include "core/device/kernels/topk.h"
+#include "tests/core/fixtures.h"
 
 using namespace hearth;
 
 namespace {
 
-std::vector<float> random_vector(size_t n, uint32_t seed, bool integers) {
-    std::mt19937 rng(seed);
-    std::uniform_int_distribution<int> small(-8, 8);
-    std::uniform_real_distribution<float> real(-1.0f, 1.0f);
-    std::vector<float> v(n);
-    for (float& x : v) x = integers ? static_cast<float>(small(rng)) : real(rng);
-    return v;
-}
+using test::random_vector;
 
 // Reordered float sums differ from the reference by rounding only: relative to the sum
 // of |a_i b_i|, a few ulps per term.

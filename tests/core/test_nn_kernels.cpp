@@ -9,29 +9,17 @@
 #include <vector>
 
 #include "core/device/kernels/nn.h"
+#include "tests/core/fixtures.h"
 
 using namespace hearth;
 
 namespace {
 
+using test::kU;
+using test::random_vector;
+using test::sum_tolerance;
+
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
-// float's unit roundoff.
-constexpr double kU = 5.97e-8;
-
-std::vector<float> random_vector(size_t n, uint32_t seed, bool integers, float range = 1.0f) {
-    std::mt19937 rng(seed);
-    std::uniform_int_distribution<int> small(-8, 8);
-    std::uniform_real_distribution<float> real(-range, range);
-    std::vector<float> v(n);
-    for (float& x : v) x = integers ? static_cast<float>(small(rng)) : real(rng);
-    return v;
-}
-
-// Two float sums of the same n terms in different orders each lie within n*u*sum|t| of the
-// exact value (the textbook bound), so they differ by at most twice that.
-double sum_tolerance(size_t n, double magnitude) {
-    return 2.0 * static_cast<double>(n + 1) * kU * magnitude + 1e-30;
-}
 
 // The sizes every tester runs through: all of 1..17, then around 32 and 64.
 const std::vector<size_t> kSizes = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12,

@@ -15,23 +15,11 @@
 #include "core/train/nn/adamw.h"
 #include "core/common/rng.h"
 #include "core/train/sasrec/sasrec_trainer.h"
+#include "tests/core/fixtures.h"
 
 using namespace hearth;
 
 namespace {
-
-SasrecWeights random_weights(const SasrecConfig& c, uint64_t seed) {
-    SasrecWeights w(c);
-    SplitMix64 rng(seed);
-    const auto specs = sasrec_tensor_specs(c);
-    for (size_t i = 0; i < specs.size(); ++i) {
-        const std::string& name = specs[i].name;
-        const bool gain = name.compare(name.size() - 2, 2, ".g") == 0;
-        for (float& v : w.tensors[i])
-            v = static_cast<float>(gain ? 1.0 + 0.2 * rng.normal() : 0.3 * rng.normal());
-    }
-    return w;
-}
 
 // Users walk a cycle over the catalog from a random start: the next item is always
 // predictable from the last one.
@@ -85,7 +73,7 @@ TEST_CASE("batched float encoder equals sasrec_reference_encode", "[sasrec][trai
             c.variant = v;
             c.activation = a;
             c.emb_scale = 4.0f;
-            const SasrecWeights w = random_weights(c, 100 + uint64_t(v) * 2 + uint64_t(a));
+            const SasrecWeights w = test::random_sasrec(c, 100 + uint32_t(v) * 2 + uint32_t(a));
             SplitMix64 rng(5);
             std::vector<std::vector<uint32_t>> histories;
             for (size_t n : {1u, 3u, 6u, 9u, 0u, 2u, 6u, 5u}) {
@@ -111,7 +99,7 @@ TEST_CASE("ranking leaves out the history and counts ties against the target", "
     c.dim = 4;
     c.max_len = 3;
     c.ffn_dim = 4;
-    SasrecWeights w = random_weights(c, 1);
+    SasrecWeights w = test::random_sasrec(c, 1);
     std::fill(w.tensors[0].begin(), w.tensors[0].end(), 0.0f);  // every score is 0: all tie
     // 14 items, 3 in the history: the target ranks behind the other 10, a miss.
     // 4 seen: behind 9, a hit at rank 9 (0-based).
@@ -132,7 +120,7 @@ TEST_CASE("validation ranking: a NaN score is never a hit", "[sasrec][train]") {
     c.dim = 4;
     c.max_len = 3;
     c.ffn_dim = 4;
-    SasrecWeights w = random_weights(c, 1);
+    SasrecWeights w = test::random_sasrec(c, 1);
     const std::vector<std::vector<uint32_t>> histories = {{0, 1, 2}, {4}};
     const std::vector<uint32_t> targets = {3, 5};
     std::fill(w.tensors[0].begin(), w.tensors[0].end(), std::numeric_limits<float>::quiet_NaN());

@@ -17,27 +17,17 @@
 
 #include "core/device/kernels/nn.h"
 #include "core/device/kernels/xnn_linear.h"
+#include "tests/core/fixtures.h"
 
 using namespace hearth;
 
 namespace {
 
+using test::kU;
+using test::random_vector;
+using test::sum_tolerance;
+
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
-constexpr double kU = 5.97e-8;  // float's unit roundoff
-
-std::vector<float> random_vector(size_t n, uint32_t seed, float range = 1.0f) {
-    std::mt19937 rng(seed);
-    std::uniform_real_distribution<float> real(-range, range);
-    std::vector<float> v(n);
-    for (float& x : v) x = real(rng);
-    return v;
-}
-
-// As in test_nn_kernels.cpp: two orders of the same n-term sum differ by at most twice the
-// textbook bound n*u*sum|t| (an FMA rounds less often, which only tightens it).
-double sum_tolerance(size_t n, double magnitude) {
-    return 2.0 * static_cast<double>(n + 1) * kU * magnitude + 1e-30;
-}
 
 // Runs linear_f32_xnnpack and the reference on the same inputs; mode 0: no bias or add,
 // 1: bias + separate add, 2: bias + add == y (the encoder's fused residual).
@@ -83,10 +73,10 @@ TEST_CASE("XNNPACK linear matches the reference on the encoder's shapes", "[kern
     const int mode = GENERATE(0, 1, 2);
     INFO("rows=" << rows << " in=" << shape.in << " out=" << shape.out << " mode=" << mode);
     const uint32_t seed = static_cast<uint32_t>(rows * 1009 + shape.in * 13 + shape.out);
-    const auto x = random_vector(rows * shape.in, seed, 3.0f);
-    const auto w = random_vector(shape.out * shape.in, seed + 1, 0.2f);
+    const auto x = random_vector(rows * shape.in, seed, false, 3.0f);
+    const auto w = random_vector(shape.out * shape.in, seed + 1, false, 0.2f);
     const auto b = random_vector(shape.out, seed + 2);
-    const auto a = random_vector(rows * shape.out, seed + 3, 3.0f);
+    const auto a = random_vector(rows * shape.out, seed + 3, false, 3.0f);
     check_against_reference(x, rows, shape.in, w, b, shape.out, a, mode);
     INFO("the dispatched linear_f32()");
     check_against_reference(x, rows, shape.in, w, b, shape.out, a, mode, linear_f32());
@@ -107,16 +97,16 @@ TEST_CASE("XNNPACK linear is listed with the other linear variants and dispatche
 TEST_CASE("XNNPACK linear never uses packed weights that were replaced", "[kernels][nn][xnnpack]") {
     // Same addresses, new contents: the operator made for the first weights must not be used.
     const size_t rows = 50, in = 64, out = 64;
-    const auto x = random_vector(rows * in, 1, 2.0f);
+    const auto x = random_vector(rows * in, 1, false, 2.0f);
     const auto a = random_vector(rows * out, 2);
-    auto w = random_vector(out * in, 3, 0.3f);
+    auto w = random_vector(out * in, 3, false, 0.3f);
     auto b = random_vector(out, 4);
     check_against_reference(x, rows, in, w, b, out, a, 1);
     w[in * out / 2] += 1.0f;  // one weight changes
     check_against_reference(x, rows, in, w, b, out, a, 1);
     b[out - 1] -= 1.0f;  // one bias changes
     check_against_reference(x, rows, in, w, b, out, a, 1);
-    const auto w2 = random_vector(out * in, 5, 0.3f);
+    const auto w2 = random_vector(out * in, 5, false, 0.3f);
     std::copy(w2.begin(), w2.end(), w.begin());  // all of them
     check_against_reference(x, rows, in, w, b, out, a, 2);
 }
@@ -128,7 +118,7 @@ TEST_CASE("XNNPACK linear stays correct past its operator cache's capacity", "[k
     const auto a = random_vector(rows * out, 8);
     std::vector<std::vector<float>> ws, bs;
     for (uint32_t i = 0; i < 80; ++i) {
-        ws.push_back(random_vector(out * in, 100 + i, 0.3f));
+        ws.push_back(random_vector(out * in, 100 + i, false, 0.3f));
         bs.push_back(random_vector(out, 200 + i));
     }
     for (int pass = 0; pass < 2; ++pass)
@@ -138,7 +128,7 @@ TEST_CASE("XNNPACK linear stays correct past its operator cache's capacity", "[k
 TEST_CASE("XNNPACK linear allocates nothing once warm", "[kernels][nn][xnnpack]") {
     const size_t in = 64, out = 256, max_rows = 1225;
     const auto x = random_vector(max_rows * in, 11);
-    const auto w = random_vector(out * in, 12, 0.3f);
+    const auto w = random_vector(out * in, 12, false, 0.3f);
     const auto b = random_vector(out, 13);
     std::vector<float> y(max_rows * out, 0.0f);
     // Warm-up: the operator, and the scratch buffers at their largest.
@@ -157,7 +147,7 @@ TEST_CASE("linear variant timings on the encoder's shapes", "[.bench][xnnpack]")
     for (const Shape& s : kEncoderShapes)
         for (size_t rows : {size_t(1), size_t(2), size_t(4), size_t(8), size_t(16), size_t(50), size_t(1225)}) {
             const auto x = random_vector(rows * s.in, 21);
-            const auto w = random_vector(s.out * s.in, 22, 0.3f);
+            const auto w = random_vector(s.out * s.in, 22, false, 0.3f);
             const auto b = random_vector(s.out, 23);
             std::vector<float> y(rows * s.out, 0.0f);
             // Enough calls per timing for ~1 ms of work at ~10 GFLOP/s, 15 timings, median.

@@ -1,0 +1,67 @@
+// Builders shared by the Catch2 tests: random inputs for kernel tests, the float rounding
+// bound they compare with, SASRec weights with random values, and an engine over bundle bytes.
+// Device-side only (no training headers), so the wasm kernel tests can use it too; trained
+// bundles are in bundle_fixtures.h.
+#pragma once
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/device/engine/engine.h"
+#include "core/device/sasrec/model.h"
+
+namespace hearth::test {
+
+// float's unit roundoff.
+constexpr double kU = 5.97e-8;
+
+// Two float sums of the same n terms in different orders each lie within n*u*sum|t| of the
+// exact value (the textbook bound), so they differ by at most twice that (an FMA rounds
+// less often, which only tightens it).
+inline double sum_tolerance(size_t n, double magnitude) {
+    return 2.0 * static_cast<double>(n + 1) * kU * magnitude + 1e-30;
+}
+
+// n values uniform in [-range, range), or integers in [-8, 8] (products and short sums of
+// those are exact in float, so kernels can be compared for equality).
+inline std::vector<float> random_vector(size_t n, uint32_t seed, bool integers = false,
+                                        float range = 1.0f) {
+    std::mt19937 rng(seed);
+    std::uniform_int_distribution<int> small(-8, 8);
+    std::uniform_real_distribution<float> real(-range, range);
+    std::vector<float> v(n);
+    for (float& x : v) x = integers ? static_cast<float>(small(rng)) : real(rng);
+    return v;
+}
+
+// Every tensor normal(0, sd), LayerNorm gains 1 + normal(0, sd), drawn from `rng` in the
+// order of sasrec_tensor_specs.
+inline void fill_random_sasrec(SasrecWeights& w, std::mt19937& rng, float sd = 0.3f) {
+    std::normal_distribution<float> normal(0.0f, sd);
+    const auto specs = sasrec_tensor_specs(w.config);
+    for (size_t t = 0; t < specs.size(); ++t) {
+        const bool gain = specs[t].name.find("ln") != std::string::npos &&
+                          specs[t].name.find(".g") != std::string::npos;
+        for (float& v : w.tensors[t]) v = gain ? 1.0f + normal(rng) : normal(rng);
+    }
+}
+
+inline SasrecWeights random_sasrec(const SasrecConfig& c, uint32_t seed) {
+    SasrecWeights w(c);
+    std::mt19937 rng(seed);
+    fill_random_sasrec(w, rng);
+    return w;
+}
+
+// An engine over a private copy of the bytes (as the wasm binding hands it one).
+inline std::unique_ptr<Engine> open_engine(const std::vector<uint8_t>& bytes) {
+    Engine::Bytes owned(static_cast<uint8_t*>(std::malloc(bytes.size())), &std::free);
+    std::memcpy(owned.get(), bytes.data(), bytes.size());
+    return std::make_unique<Engine>(std::move(owned), bytes.size());
+}
+
+}  // namespace hearth::test
