@@ -1,11 +1,6 @@
 #include "core/device/kernels/kernels.h"
 
-#if defined(__wasm_simd128__)
-#include <wasm_simd128.h>
-#elif defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define HEARTH_X86 1
-#endif
+#include "core/device/kernels/dispatch.h"
 
 namespace hearth {
 
@@ -57,11 +52,12 @@ v128_t hsum4(v128_t a, v128_t b, v128_t c, v128_t d) {
 
 // Rows are read one after another, front to back, so the catalog is a single sequential
 // stream. Reading several rows side by side (each query chunk reused from a register for
-// eight rows 256 B apart) measured 63-69% of the streaming probe at 1M items; one row at a
-// time measured 86-100%, though it reloads the query (from L1) for every row. The sums of
-// four rows leave in one store. D > 0 fixes the width at compile time (fully unrolled, R rows
-// a pass); D == 0 is the generic loop for any multiple of 8 (four rows a pass: more rows
-// spill the partial sums to the stack). Returns how many rows it scored (a multiple of R).
+// eight rows 256 B apart) measured well below the streaming probe on large catalogs in
+// scripts/bench; one row at a time measured close to it, though it reloads the query (from
+// L1) for every row. The sums of four rows leave in one store. D > 0 fixes the width at
+// compile time (fully unrolled, R rows a pass); D == 0 is the generic loop for any multiple
+// of 8 (four rows a pass: more rows spill the partial sums to the stack). Returns how many
+// rows it scored (a multiple of R).
 template <size_t D, size_t R>
 size_t gemv_f32_rows_simd128(const float* rows, size_t n, size_t d, const float* q, float* out) {
     static_assert(R % 4 == 0, "sums leave four at a time");
@@ -226,22 +222,27 @@ __attribute__((target("avx2"))) float sum_f32_avx2(const float* x, size_t n) {
            sum_f32_ref(x + i, n - i);
 }
 
-bool cpu_has_avx2() {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2");
-}
-
 #endif
 
-template <typename Fn>
-Fn best_of(const std::vector<KernelVariant<Fn>>& variants) {
-    Fn best = variants.front().fn;
-    for (const auto& v : variants)
-        if (v.available) best = v.fn;  // lists are ordered slowest to fastest
-    return best;
+}  // namespace
+
+#if defined(HEARTH_X86)
+bool cpu_has_avx2() {
+    static const bool has = [] {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") != 0;
+    }();
+    return has;
 }
 
-}  // namespace
+bool cpu_has_ssse3() {
+    static const bool has = [] {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("ssse3") != 0;
+    }();
+    return has;
+}
+#endif
 
 const std::vector<KernelVariant<DotF32Fn>>& dot_f32_variants() {
     static const std::vector<KernelVariant<DotF32Fn>> variants = {
@@ -286,17 +287,17 @@ const std::vector<KernelVariant<SumF32Fn>>& sum_f32_variants() {
 }
 
 DotF32Fn dot_f32() {
-    static const DotF32Fn fn = best_of(dot_f32_variants());
+    static const DotF32Fn fn = fastest_variant(dot_f32_variants());
     return fn;
 }
 
 GemvF32Fn gemv_f32() {
-    static const GemvF32Fn fn = best_of(gemv_f32_variants());
+    static const GemvF32Fn fn = fastest_variant(gemv_f32_variants());
     return fn;
 }
 
 SumF32Fn sum_f32() {
-    static const SumF32Fn fn = best_of(sum_f32_variants());
+    static const SumF32Fn fn = fastest_variant(sum_f32_variants());
     return fn;
 }
 

@@ -8,13 +8,12 @@
 #include <cstdint>
 #include <cstring>
 
+#include "core/device/kernels/dispatch.h"
+
 #if defined(__wasm_simd128__)
-#include <wasm_simd128.h>
 #define HEARTH_V4 1
 #define HEARTH_V4_ISA "simd128"
-#elif defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define HEARTH_X86 1
+#elif defined(HEARTH_X86)
 #define HEARTH_V4 1
 #define HEARTH_V4_ISA "sse2"
 #endif
@@ -760,20 +759,7 @@ HEARTH_AVX2 void gelu_f32_avx2(float* x, size_t n) {
     for (; i < n; ++i) x[i] = gelu_poly(x[i]);
 }
 
-bool has_avx2() {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2");
-}
-
 #endif  // HEARTH_X86
-
-template <typename Fn>
-Fn fastest(const std::vector<KernelVariant<Fn>>& variants) {
-    Fn best = variants.front().fn;
-    for (const auto& v : variants)
-        if (v.available) best = v.fn;
-    return best;
-}
 
 }  // namespace
 
@@ -782,7 +768,7 @@ Fn fastest(const std::vector<KernelVariant<Fn>>& variants) {
 #define HEARTH_NN_VARIANTS(op, ref, v4, avx2)          \
     {{"f32_" op "__ref", ref, true},                   \
      {"f32_" op "__" HEARTH_V4_ISA, v4, true},         \
-     {"f32_" op "__avx2", avx2, has_avx2()}}
+     {"f32_" op "__avx2", avx2, cpu_has_avx2()}}
 #elif defined(HEARTH_V4)
 #define HEARTH_NN_VARIANTS(op, ref, v4, avx2) \
     {{"f32_" op "__ref", ref, true}, {"f32_" op "__" HEARTH_V4_ISA, v4, true}}
@@ -797,7 +783,7 @@ Fn fastest(const std::vector<KernelVariant<Fn>>& variants) {
         return variants;                                        \
     }                                                           \
     Fn family() {                                               \
-        static const Fn fn = fastest(family##_variants());      \
+        static const Fn fn = fastest_variant(family##_variants());      \
         return fn;                                              \
     }
 
@@ -806,13 +792,12 @@ HEARTH_NN_FAMILY(LayerNormF32Fn, layernorm_f32, "layernorm", layernorm_f32_ref, 
 HEARTH_NN_FAMILY(SoftmaxF32Fn, softmax_f32, "softmax", softmax_f32_ref, softmax_f32_v4,
                  softmax_f32_avx2)
 // Linear, natively with XNNPACK: its fully-connected operator is one more variant, tested
-// like the others (and in tests/core/test_xnn_linear.cpp on the encoder's shapes). Measured
-// on this project's 2-core AMD EPYC (AVX-512; "linear variant timings" in that test),
-// single thread: from 8 rows up XNNPACK takes 0.4-0.9x the time of the AVX2 kernel (1225
-// rows x 64 -> 64, leave-one-out's stacked batch: 54 us vs 116 us), and below 8 rows its
-// fixed cost per call (operator setup, the weight check) makes it slower (1 row: 0.36 us vs
-// 0.10 us). So the dispatched variant, "hybrid", sends 8 rows and more to XNNPACK and fewer
-// to the project's own fastest kernel.
+// like the others (and in tests/core/test_xnn_linear.cpp on the encoder's shapes). From 8
+// rows up (leave-one-out's stacked batch above all) it measured faster than the project's
+// AVX2 kernel; below that its fixed cost per call (operator setup, the weight check) made it
+// slower. The timings are benchmark output ("linear variant timings", the [.bench] case of
+// that test), not comments. So the dispatched variant, "hybrid", sends 8 rows and more to
+// XNNPACK and fewer to the project's own fastest kernel.
 #if defined(HEARTH_HAVE_XNNPACK)
 namespace {
 constexpr size_t kXnnpackMinRows = 8;
@@ -824,7 +809,7 @@ const std::vector<KernelVariant<LinearF32Fn>>& own_linear_f32_variants() {
 }
 
 LinearF32Fn own_linear_f32() {
-    static const LinearF32Fn fn = fastest(own_linear_f32_variants());
+    static const LinearF32Fn fn = fastest_variant(own_linear_f32_variants());
     return fn;
 }
 
@@ -847,7 +832,7 @@ const std::vector<KernelVariant<LinearF32Fn>>& linear_f32_variants() {
 }
 
 LinearF32Fn linear_f32() {
-    static const LinearF32Fn fn = fastest(linear_f32_variants());
+    static const LinearF32Fn fn = fastest_variant(linear_f32_variants());
     return fn;
 }
 #else

@@ -5,12 +5,7 @@
 #include <cstring>
 #include <functional>
 
-#if defined(__wasm_simd128__)
-#include <wasm_simd128.h>
-#elif defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define HEARTH_X86 1
-#endif
+#include "core/device/kernels/dispatch.h"
 
 namespace hearth {
 
@@ -249,12 +244,6 @@ __attribute__((target("avx2"))) void pq_scan_avx2(const uint8_t* packed, size_t 
     }
 }
 
-bool cpu_has(const char* feature) {
-    __builtin_cpu_init();
-    if (!std::strcmp(feature, "avx2")) return __builtin_cpu_supports("avx2");
-    return __builtin_cpu_supports("ssse3");
-}
-
 #endif
 
 }  // namespace
@@ -266,20 +255,15 @@ const std::vector<KernelVariant<PqScanFn>>& pq_scan_variants() {
         {"pq4_scan__simd128", pq_scan_simd128, true},
 #endif
 #if defined(HEARTH_X86)
-        {"pq4_scan__ssse3", pq_scan_ssse3, cpu_has("ssse3")},
-        {"pq4_scan__avx2", pq_scan_avx2, cpu_has("avx2")},
+        {"pq4_scan__ssse3", pq_scan_ssse3, cpu_has_ssse3()},
+        {"pq4_scan__avx2", pq_scan_avx2, cpu_has_avx2()},
 #endif
     };
     return variants;
 }
 
 PqScanFn pq_scan() {
-    static const PqScanFn fn = [] {
-        PqScanFn best = pq_scan_variants().front().fn;
-        for (const auto& v : pq_scan_variants())
-            if (v.available) best = v.fn;
-        return best;
-    }();
+    static const PqScanFn fn = fastest_variant(pq_scan_variants());
     return fn;
 }
 

@@ -2,12 +2,7 @@
 
 #include <cmath>
 
-#if defined(__wasm_simd128__)
-#include <wasm_simd128.h>
-#elif defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define HEARTH_X86 1
-#endif
+#include "core/device/kernels/dispatch.h"
 
 namespace hearth {
 
@@ -177,11 +172,6 @@ __attribute__((target("avx2"))) void gemv_i8_avx2(const int8_t* codes, const flo
     for (; i < n; ++i) out[i] = finish(dot_i8_i16_ref(codes + i * d, q, d), scales[i], q_scale);
 }
 
-bool cpu_has_avx2() {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2");
-}
-
 #endif
 
 }  // namespace
@@ -201,12 +191,7 @@ const std::vector<KernelVariant<GemvI8Fn>>& gemv_i8_variants() {
 }
 
 GemvI8Fn gemv_i8() {
-    static const GemvI8Fn fn = [] {
-        GemvI8Fn best = gemv_i8_variants().front().fn;
-        for (const auto& v : gemv_i8_variants())
-            if (v.available) best = v.fn;
-        return best;
-    }();
+    static const GemvI8Fn fn = fastest_variant(gemv_i8_variants());
     return fn;
 }
 
