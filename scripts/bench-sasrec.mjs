@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const dataDir = process.env.HEARTH_DATA_DIR;
-// The recipe (also the CLI defaults where they coincide); see the README's table.
+// The recipe (also the CLI defaults where they coincide); see the table in scripts/BENCHMARKS.md.
 const recipe = ['--dim', '64', '--heads', '1', '--blocks', '2', '--max-len', '50', '--loss', 'ce'];
 const datasets = {
   beauty: { file: 'amazon-seq/Beauty.txt', protocol: 'full', extra: ['--dropout', '0.5'] },

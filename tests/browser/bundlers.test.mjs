@@ -1,31 +1,34 @@
 // The packed library as a web developer ships it: `npm pack` of this tree installed into a
 // fresh project (bundlers from npm, pinned by tests/bundlers/package-lock.json), built with
-// Vite, webpack 5 and esbuild in their default production configurations and loaded by a
-// plain import-map page, then run in Chromium: in the page's thread, in a worker and with
-// threads (served cross-origin isolated), also from a second origin. Every page must give
-// exactly the lists the source tree gives in Node. The examples of web/examples run against
-// the same installed package.
+// Vite and webpack 5 in their default production configurations and loaded by a plain
+// import-map page, then run in Chromium and in Firefox ESR: in the page's thread, in a worker
+// and with threads (served cross-origin isolated), also from a second origin. Every page must
+// give exactly the lists the source tree gives in Node. The examples of web/examples run
+// against the same installed package.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
 import { mkdtempSync, mkdirSync, copyFileSync, writeFileSync, readFileSync, readdirSync, rmSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, extname, normalize } from 'node:path';
 import { createRecommender } from '../../web/src/index.js';
 import { trainedBundle } from '../web/helpers.mjs';
-import { createServer } from 'node:http';
-import { extname, normalize } from 'node:path';
-import { launch, repo } from './helpers.mjs';
+import { repo } from './helpers.mjs';
+import { ENGINES, openBrowser } from './drivers.mjs';
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const fixtures = join(repo, 'tests/bundlers');
+const examples = join(repo, 'web/examples');
 let work;
 let project;
 let bundle;
 let history;
 let expected;
+let onboardingIds;
 
 const run = (command, args, cwd) => execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const listOf = (list) => ({ ids: list.map((r) => r.id), scores: list.map((r) => r.score), reasons: list.map((r) => r.because.map((b) => b.id)) });
 
 before(async () => {
   work = mkdtempSync(join(tmpdir(), 'hearth-bundlers-'));
@@ -39,8 +42,8 @@ before(async () => {
   const rec = await createRecommender({ bundle, storage: 'memory' });
   const ids = rec.catalog().map((c) => c.id);
   history = [ids[3], ids[10], ids[20]];
-  const list = await rec.recommend(history, { k: 5 });
-  expected = { ids: list.map((r) => r.id), scores: list.map((r) => r.score), reasons: list.map((r) => r.because.map((b) => b.id)) };
+  expected = listOf(await rec.recommend(history, { k: 5 }));
+  onboardingIds = (await rec.recommend({ k: 8 })).map((r) => r.id);
   await rec.dispose();
 });
 
@@ -52,7 +55,8 @@ const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/ja
 
 /**
  * A static server for `root` that makes its pages cross-origin isolated; `cors` lets pages of
- * other origins load its files (as a CDN does). `host` is 127.0.0.1 or localhost: two origins.
+ * other origins load its files (as a CDN does). `host` is the loopback address it listens on:
+ * 127.0.0.1 and 127.0.0.2 are two origins.
  */
 async function serveDir(root, { cors = false, host = '127.0.0.1' } = {}) {
   const server = createServer((req, res) => {
@@ -69,32 +73,32 @@ async function serveDir(root, { cors = false, host = '127.0.0.1' } = {}) {
       ...(cors ? { 'Access-Control-Allow-Origin': '*', 'Cross-Origin-Resource-Policy': 'cross-origin' } : {}),
     }).end(body);
   });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { server, url: `http://${host}:${server.address().port}/` };
+  await new Promise((r) => server.listen(0, host, r));
+  return {
+    url: `http://${host}:${server.address().port}/`,
+    close: async () => {
+      server.closeAllConnections?.();
+      await new Promise((r) => server.close(r));
+    },
+  };
 }
 
-const closeServer = async (server) => {
-  server.closeAllConnections?.();
-  await new Promise((r) => server.close(r));
-};
+const pageErrors = (page) => page.errors.filter((e) => !/favicon|status of 404/.test(e));
 
-/**
- * Serves `dir` (with the bundle) cross-origin isolated and returns what the page computed;
- * `options` reach the page's createRecommender calls (worker, wasm).
- */
-async function runPage(dir, { options = {}, host } = {}) {
+/** Serves `dir` (with the bundle) and returns what tests/bundlers/app/main.js computed there. */
+async function runPage(engine, dir, { options = {}, host } = {}) {
   copyFileSync(bundle, join(dir, 'catalog.hearth'));
-  const { server, url } = await serveDir(dir, { host });
-  const browser = await launch();
+  const server = await serveDir(dir, { host });
+  const browser = await openBrowser(engine);
   try {
+    const page = await browser.newPage();
     const query = `history=${encodeURIComponent(JSON.stringify(history))}&options=${encodeURIComponent(JSON.stringify(options))}`;
-    await browser.page.goto(`${url}index.html?${query}`);
-    await browser.page.waitForFunction(() => document.body && document.body.dataset.done === 'true', null, { timeout: 60000 });
-    const result = await browser.page.evaluate(() => window.hearthResult);
-    return { result, errors: browser.errors.filter((e) => !/favicon|status of 404/.test(e)) };
+    await page.goto(`${server.url}index.html?${query}`);
+    await page.waitFor(() => document.body && document.body.dataset.done === 'true');
+    return { result: await page.evaluate(() => window.hearthResult), errors: pageErrors(page) };
   } finally {
     await browser.close();
-    await closeServer(server);
+    await server.close();
   }
 }
 
@@ -115,8 +119,9 @@ function checkResult({ result, errors }, what) {
 }
 
 const files = (dir) => readdirSync(dir, { recursive: true }).map(String);
+const once = (make) => { let p; return () => (p ??= make()); };
 
-test('Vite (default production build) bundles the package; it recommends in-thread, in a worker and with threads', async () => {
+const viteApp = once(async () => {
   const app = join(project, 'vite-app');
   mkdirSync(app);
   copyFileSync(join(fixtures, 'vite/index.html'), join(app, 'index.html'));
@@ -125,96 +130,113 @@ test('Vite (default production build) bundles the package; it recommends in-thre
   const dist = join(app, 'dist');
   const emitted = files(dist);
   assert.equal(emitted.filter((f) => f.endsWith('.wasm')).length, 2, `one copy of each wasm module: ${emitted.join(', ')}`);
-  checkResult(await runPage(dist), 'Vite');
+  assert.equal(emitted.filter((f) => /^assets\/hearth-mt.*\.mjs$/.test(f)).length, 1, `one copy of the threaded glue: ${emitted.join(', ')}`);
+  return dist;
 });
 
-test('webpack 5 (default production build, minified) bundles the package; it recommends in all three modes', async () => {
+const webpackApp = once(async () => {
   const app = join(project, 'webpack-app');
   mkdirSync(join(app, 'src'), { recursive: true });
   copyFileSync(join(fixtures, 'app/main.js'), join(app, 'src/index.js'));
   run(join(project, 'node_modules/.bin/webpack'), ['--mode', 'production'], app);
   const dist = join(app, 'dist');
   copyFileSync(join(fixtures, 'webpack/index.html'), join(dist, 'index.html'));
-  checkResult(await runPage(dist), 'webpack');
+  return dist;
 });
 
-test('a plain page with an import map loads the installed package as it is', async () => {
+const plainSite = once(async () => {
   const site = join(work, 'plain');
   mkdirSync(site);
   cpSync(join(project, 'node_modules/hearth-recommender'), join(site, 'hearth-recommender'), { recursive: true });
   copyFileSync(join(fixtures, 'app/main.js'), join(site, 'main.js'));
-  writeFileSync(join(site, 'index.html'), readFileSync(join(fixtures, 'plain/index.html'), 'utf8'));
-  checkResult(await runPage(site), 'import map');
+  copyFileSync(join(fixtures, 'plain/index.html'), join(site, 'index.html'));
+  return site;
 });
 
-test('from another origin (a CDN): the library, its worker and both modules load there, given the wasm URL or not', async () => {
-  const cdnRoot = join(work, 'cdn');
-  mkdirSync(cdnRoot);
-  cpSync(join(project, 'node_modules/hearth-recommender'), join(cdnRoot, 'hearth-recommender'), { recursive: true });
-  const cdn = await serveDir(cdnRoot, { cors: true });
+// web/examples, run as a reader would: a new visitor's list, then a like changes it.
+async function checkExample(engine, dir, what) {
+  const server = await serveDir(dir);
+  const browser = await openBrowser(engine);
   try {
-    const lib = `${cdn.url}hearth-recommender/`;
-    const site = join(work, 'cross-origin-page');
-    mkdirSync(site);
-    copyFileSync(join(fixtures, 'app/main.js'), join(site, 'main.js'));
-    writeFileSync(join(site, 'index.html'), readFileSync(join(fixtures, 'plain/index.html'), 'utf8')
-      .replace('./hearth-recommender/web/src/index.js', `${lib}web/src/index.js`));
-    // The page is on localhost, the library on 127.0.0.1: two origins.
-    const given = { worker: `${lib}web/src/worker-host.js`, wasm: `${lib}web/dist/` };
-    checkResult(await runPage(site, { options: given, host: 'localhost' }), 'another origin, URLs given');
-    checkResult(await runPage(site, { host: 'localhost' }), 'another origin, worker: true');
-  } finally {
-    await closeServer(cdn.server);
-  }
-});
-
-// web/examples, run as a reader would: the package's name resolved from the installed tarball.
-async function checkExample(dir, what) {
-  const { server, url } = await serveDir(dir);
-  const browser = await launch();
-  try {
-    const { page } = browser;
-    await page.goto(`${url}index.html`);
-    await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 60000 });
-    const ids = await page.$$eval('#list li', (lis) => lis.map((li) => li.dataset.id));
-    assert.deepEqual(ids, onboardingIds, `${what}: a new visitor's list`);
-    // Like the first item: the list is recomputed from the stored history, with the reason.
-    const liked = await page.$eval('#list li bdi', (b) => b.textContent);
+    const page = await browser.newPage();
+    await page.goto(`${server.url}index.html`);
+    await page.waitFor(() => document.body.dataset.ready === 'true');
+    assert.deepEqual(await page.attributes('#list li', 'data-id'), onboardingIds, `${what}: a new visitor's list`);
+    const [liked] = await page.texts('#list li bdi');
     await page.evaluate(() => { document.body.dataset.ready = 'false'; });
     await page.click('#list li button');
-    await page.waitForFunction(() => document.body.dataset.ready === 'true');
-    const reasons = await page.$$eval('#list li small', (s) => s.map((x) => x.textContent));
+    await page.waitFor(() => document.body.dataset.ready === 'true');
+    const reasons = await page.texts('#list li small');
     assert.ok(reasons.some((r) => r.includes(`because you liked ${liked}`)), `${what}: ${reasons.join(' | ')}`);
-    assert.deepEqual(browser.errors.filter((e) => !/favicon|status of 404/.test(e)), [], `${what}: no page errors`);
+    assert.deepEqual(pageErrors(page), [], `${what}: no page errors`);
   } finally {
     await browser.close();
-    await closeServer(server);
+    await server.close();
   }
 }
 
-let onboardingIds;
-const examples = join(repo, 'web/examples');
-
-test('web/examples: the Vite example builds and recommends, and a like changes the list with its reason', async () => {
-  const rec = await createRecommender({ bundle, storage: 'memory' });
-  onboardingIds = (await rec.recommend({ k: 8 })).map((r) => r.id);
-  await rec.dispose();
+const viteExample = once(async () => {
   const app = join(project, 'vite-example');
   mkdirSync(join(app, 'public'), { recursive: true });
   for (const f of ['index.html', 'main.js']) copyFileSync(join(examples, 'vite', f), join(app, f));
   copyFileSync(bundle, join(app, 'public/catalog.hearth'));
   run(join(project, 'node_modules/.bin/vite'), ['build', '--logLevel', 'error'], app);
-  await checkExample(join(app, 'dist'), 'Vite example');
+  return join(app, 'dist');
 });
 
-test('web/examples: the plain page works with the package copied beside it', async () => {
+const plainExample = once(async () => {
   const site = join(work, 'plain-example');
   mkdirSync(site);
   for (const f of ['index.html', 'main.js']) copyFileSync(join(examples, 'plain', f), join(site, f));
   cpSync(join(project, 'node_modules/hearth-recommender'), join(site, 'hearth-recommender'), { recursive: true });
   copyFileSync(bundle, join(site, 'catalog.hearth'));
-  await checkExample(site, 'plain example');
+  return site;
 });
+
+for (const { name: engine, available } of ENGINES) {
+  const skip = available ? false : `${engine} is not installed here (scripts/setup installs it)`;
+
+  test(`${engine}: Vite (default production build) bundles the package; in-thread, in a worker and with threads`, { skip }, async () => {
+    checkResult(await runPage(engine, await viteApp()), `${engine} Vite`);
+  });
+
+  test(`${engine}: webpack 5 (default production build, minified) bundles the package; in all three modes`, { skip }, async () => {
+    checkResult(await runPage(engine, await webpackApp()), `${engine} webpack`);
+  });
+
+  test(`${engine}: a plain page with an import map loads the installed package as it is`, { skip }, async () => {
+    checkResult(await runPage(engine, await plainSite()), `${engine} import map`);
+  });
+
+  test(`${engine}: from another origin (a CDN) the library, its worker and both modules load, given the wasm URL or not`, { skip }, async () => {
+    const cdnRoot = join(work, `cdn-${engine}`);
+    mkdirSync(cdnRoot);
+    cpSync(join(project, 'node_modules/hearth-recommender'), join(cdnRoot, 'hearth-recommender'), { recursive: true });
+    const cdn = await serveDir(cdnRoot, { cors: true, host: '127.0.0.2' });
+    try {
+      const lib = `${cdn.url}hearth-recommender/`;
+      const site = join(work, `cross-origin-page-${engine}`);
+      mkdirSync(site);
+      copyFileSync(join(fixtures, 'app/main.js'), join(site, 'main.js'));
+      writeFileSync(join(site, 'index.html'), readFileSync(join(fixtures, 'plain/index.html'), 'utf8')
+        .replace('./hearth-recommender/web/src/index.js', `${lib}web/src/index.js`));
+      // The page is on 127.0.0.1, the library on 127.0.0.2: two origins.
+      const given = { worker: `${lib}web/src/worker-host.js`, wasm: `${lib}web/dist/` };
+      checkResult(await runPage(engine, site, { options: given }), `${engine} another origin, URLs given`);
+      checkResult(await runPage(engine, site), `${engine} another origin, worker: true`);
+    } finally {
+      await cdn.close();
+    }
+  });
+
+  test(`${engine}: web/examples: the Vite example builds and recommends; a like changes the list with its reason`, { skip }, async () => {
+    await checkExample(engine, await viteExample(), `${engine} Vite example`);
+  });
+
+  test(`${engine}: web/examples: the plain page works with the package copied beside it`, { skip }, async () => {
+    await checkExample(engine, await plainExample(), `${engine} plain example`);
+  });
+}
 
 test('web/examples: the Node example prints the top five with their reasons', async () => {
   copyFileSync(join(examples, 'node/recommend.mjs'), join(project, 'recommend.mjs'));

@@ -1,5 +1,5 @@
 // Takes a bundle apart into its sections and writes sections back into a valid bundle
-// (core/bundle/FORMAT.md: header, table, 64-aligned payloads, XXH64 checksums), so that tests
+// (core/device/bundle/FORMAT.md: header, table, 64-aligned payloads, XXH64 checksums), so that tests
 // can make bundles that are sound containers holding bad contents. Written from the format
 // document, independently of the C++ writer.
 

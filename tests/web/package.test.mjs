@@ -63,7 +63,7 @@ test('the tarball ships what the library loads, and only that', () => {
   for (const f of ['package.json', 'LICENSE', 'web/index.d.ts', 'web/dist/hearth.mjs', 'web/dist/hearth.wasm',
     'web/dist/hearth-mt.mjs', 'web/dist/hearth-mt.wasm', 'web/dist/hearth-mt.worker.js', 'web/src/index.js',
     'web/src/loader.js', 'web/src/worker-host.js', 'web/src/worker-host-node.js', 'web/src/worker-client.js',
-    'web/README.md', 'web/LOADING.md', 'web/STORAGE.md', 'core/bundle/FORMAT.md', 'core/sasrec/IMPORT.md']) {
+    'web/README.md', 'web/LOADING.md', 'web/STORAGE.md', 'core/device/bundle/FORMAT.md', 'core/train/import/IMPORT.md']) {
     assert.ok(shipped.includes(f), `${f} is in the tarball`);
   }
   assert.ok(!shipped.some((f) => f.startsWith('tests') || /\.(cpp|h)$/.test(f)), 'no C++ sources or tests');
