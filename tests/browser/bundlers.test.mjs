@@ -119,6 +119,14 @@ function checkResult({ result, errors }, what) {
 }
 
 const files = (dir) => readdirSync(dir, { recursive: true }).map(String);
+
+// Node's code (web/src/node/) is loaded in Node only: a browser bundle holds none of it.
+function assertNoNodeCode(dist, what) {
+  for (const f of files(dist).filter((name) => /\.(m?js)$/.test(name))) {
+    const text = readFileSync(join(dist, f), 'utf8');
+    for (const word of ['worker_threads', 'fs/promises', 'node:']) assert.ok(!text.includes(word), `${what}: ${f} holds Node-only code ('${word}')`);
+  }
+}
 const once = (make) => { let p; return () => (p ??= make()); };
 
 const viteApp = once(async () => {
@@ -131,6 +139,7 @@ const viteApp = once(async () => {
   const emitted = files(dist);
   assert.equal(emitted.filter((f) => f.endsWith('.wasm')).length, 2, `one copy of each wasm module: ${emitted.join(', ')}`);
   assert.equal(emitted.filter((f) => /^assets\/hearth-mt.*\.mjs$/.test(f)).length, 1, `one copy of the threaded glue: ${emitted.join(', ')}`);
+  assertNoNodeCode(dist, 'Vite');
   return dist;
 });
 
@@ -141,6 +150,7 @@ const webpackApp = once(async () => {
   run(join(project, 'node_modules/.bin/webpack'), ['--mode', 'production'], app);
   const dist = join(app, 'dist');
   copyFileSync(join(fixtures, 'webpack/index.html'), join(dist, 'index.html'));
+  assertNoNodeCode(dist, 'webpack');
   return dist;
 });
 

@@ -2,7 +2,7 @@
 // not a bundle this library can read before it reaches the WebAssembly module.
 // The only network request made here is a GET of the URL the caller passed in.
 import { HearthError } from './errors.js';
-import { isNode, nodeBuiltin } from './node.js';
+import { isNode, nodePlatform } from './node.js';
 
 const MAGIC = [0x48, 0x45, 0x41, 0x52, 0x54, 0x48, 0x42, 0x00];  // "HEARTHB\0"
 /** The bundle format major version this library reads. */
@@ -96,9 +96,9 @@ function sniff(bytes) {
 }
 
 async function readPath(path) {
-  const { readFile } = await nodeBuiltin('fs/promises');
+  const { readBytes } = await nodePlatform();
   try {
-    return new Uint8Array(await readFile(path.startsWith('file:') ? new URL(path) : path));
+    return await readBytes(path);
   } catch (e) {
     throw new HearthError('io', `cannot read bundle ${path}: ${e.message}`);
   }

@@ -15,7 +15,7 @@
 // told where the others are (Emscripten's locateFile and mainScriptUrlOrBlob).
 import createHearthModule from '../dist/hearth.mjs';
 import { HearthError } from './errors.js';
-import { isNode, nodeBuiltin } from './node.js';
+import { isNode, nodePlatform } from './node.js';
 
 const MAX_THREADS = 4;  // the threaded build starts three workers with the module
 
@@ -98,9 +98,8 @@ async function createThreaded(threads, locate) {
 
 async function createSingle(locate) {
   if (isNode && !locate) {
-    const { readFile } = await nodeBuiltin('fs/promises');
-    const wasmBinary = await readFile(new URL('../dist/hearth.wasm', import.meta.url));
-    return createHearthModule({ wasmBinary });
+    const { readBytes } = await nodePlatform();
+    return createHearthModule({ wasmBinary: await readBytes(new URL('../dist/hearth.wasm', import.meta.url)) });
   }
   return createHearthModule(locate ? { locateFile: (path) => (path === 'hearth.wasm' ? locate(path) : path) } : {});
 }

@@ -4,7 +4,7 @@
 // cache) and its bytes are handed to the worker.
 import { HearthError } from './errors.js';
 import { loadBundle } from './loader.js';
-import { isNode, nodeBuiltin } from './node.js';
+import { isNode, nodePlatform, besideThisModule } from './node.js';
 import { catalogList, indexOf } from './catalog.js';
 import { wasmLocator, WASM_FILES } from './module.js';
 
@@ -213,8 +213,6 @@ export class WorkerRecommender {
   }
 }
 
-const NODE_HOST = ['.', 'worker-host-node.js'].join('/');
-const BROWSER_HOST = ['.', 'worker-host.js'].join('/');
 
 // This library was loaded from another origin than the page's (a CDN). Bundlers may replace
 // import.meta.url with the source file's file: URL; their worker URLs are then their own.
@@ -240,32 +238,12 @@ function sameOriginScript(target) {
 // A Worker with one interface over the browser and Node APIs.
 async function spawn(target = true) {
   let worker;
-  if (isNode) {
-    const { Worker } = await nodeBuiltin('worker_threads');
-    // Node's Worker takes a URL object or a file path (relative to the working directory).
-    // The host's name is not written inside `new URL(..., import.meta.url)`, so that browser
-    // bundlers do not copy the Node script into their output.
-    const script = target === true ? new URL(NODE_HOST, import.meta.url)
-      : typeof target === 'string' && target.startsWith('file:') ? new URL(target) : target;
-    worker = new Worker(script);
-    return {
-      post: (m, transfer) => worker.postMessage(m, transfer),
-      onMessage: (f) => worker.on('message', f),
-      onFailure: (f) => {
-        worker.on('error', (e) => f(new HearthError('worker', `the recommender worker failed: ${e.message}`)));
-        worker.on('exit', (code) => f(new HearthError('worker', `the recommender worker exited (code ${code})`)));
-      },
-      // An idle worker must not keep a Node process alive; a busy one must.
-      busy: (yes) => (yes ? worker.ref() : worker.unref()),
-      terminate: () => worker.terminate(),
-      stopped: () => worker.threadId === -1,
-    };
-  }
+  if (isNode) return (await nodePlatform()).startWorker(target);
   if (typeof Worker === 'undefined') throw new HearthError('worker', 'worker mode needs Web Workers, which this environment lacks');
   try {
     // Written out literally so bundlers that understand worker URLs (Vite, webpack 5) emit it.
     if (target !== true) worker = new Worker(sameOriginScript(target), { type: 'module' });
-    else if (fromOtherOrigin()) worker = new Worker(sameOriginScript(new URL(BROWSER_HOST, import.meta.url)), { type: 'module' });
+    else if (fromOtherOrigin()) worker = new Worker(sameOriginScript(besideThisModule('worker-host.js')), { type: 'module' });
     else worker = new Worker(new URL('./worker-host.js', import.meta.url), { type: 'module' });
   } catch (e) {
     throw new HearthError('worker', `cannot start the recommender worker: ${e.message}`);

@@ -1,6 +1,6 @@
 // The script of worker mode's module Web Worker (browsers). Written without top-level await
 // or Node code, so bundlers can build it as a worker in any output format; Node runs
-// worker-host-node.js instead.
+// node/worker-host.js instead.
 import { serve } from './worker-serve.js';
 
 serve((message) => globalThis.postMessage(message), (handler) => {
