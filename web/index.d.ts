@@ -365,8 +365,12 @@ export interface StorageAdapter {
 
 /** The library fell back to something slower but working while loading. */
 export interface LoadWarning {
-  /** 'threads': the threaded module could not be loaded; one thread scores. */
-  code: 'threads';
+  /**
+   * 'threads': the threaded module could not be loaded; one thread scores. 'cache': the
+   * Cache API could not be opened, held a damaged copy, or could not keep the bundle; it
+   * was (or will be) downloaded instead.
+   */
+  code: 'threads' | 'cache';
   message: string;
 }
 

@@ -103,8 +103,12 @@ test('with integrity, a cached bundle is reused without any request', () => with
     // A damaged cache entry is replaced by a fresh download, not returned.
     const [entry] = fake.stores.get(CACHE_NAME).values();
     entry.body[100] ^= 1;
-    assert.deepEqual(await loadBundle(server.url('/a.hearth'), { integrity }), bytes);
+    const warnings = [];
+    assert.deepEqual(await loadBundle(server.url('/a.hearth'), { integrity, onWarning: (w) => warnings.push(w) }), bytes);
     assert.equal(server.requests.length, 2);
+    assert.equal(warnings.length, 1, 'the fallback is reported');
+    assert.equal(warnings[0].code, 'cache');
+    assert.match(warnings[0].message, /damaged.*downloading it again/);
     // cache: false never touches it.
     await loadBundle(server.url('/a.hearth'), { integrity, cache: false });
     assert.equal(server.requests.length, 3);
@@ -132,3 +136,26 @@ test('without integrity, the ETag keys the cache and a new version replaces the 
     await server.close();
   }
 }));
+
+test('a Cache API that refuses to open or to keep the bundle is reported through onWarning, and the load goes on', async () => {
+  const server = await serve({ '/a.hearth': { body: bytes, headers: { etag: '"v1"' } } });
+  try {
+    for (const [what, caches, pattern] of [
+      ['open', { open: async () => { throw new Error('SecurityError: opaque origin'); } }, /refused to open.*opaque origin/],
+      ['put', { open: async () => ({ match: async () => undefined, put: async () => { throw new Error('QuotaExceededError'); }, keys: async () => [], delete: async () => true }) }, /could not be kept.*QuotaExceededError/],
+    ]) {
+      globalThis.caches = caches;
+      const warnings = [];
+      try {
+        assert.deepEqual(await loadBundle(server.url('/a.hearth'), { onWarning: (w) => warnings.push(w) }), bytes, what);
+      } finally {
+        delete globalThis.caches;
+      }
+      assert.equal(warnings.length, 1, what);
+      assert.equal(warnings[0].code, 'cache');
+      assert.match(warnings[0].message, pattern);
+    }
+  } finally {
+    await server.close();
+  }
+});

@@ -107,7 +107,11 @@ async function readPath(path) {
 async function fetchBundle(url, expected, options) {
   const doFetch = options.fetch || globalThis.fetch;
   if (typeof doFetch !== 'function') throw new HearthError('io', `cannot fetch bundle ${url}: no fetch() in this environment`);
-  const cache = options.cache === false ? null : await openCache();
+  const warn = (message) => {
+    // Caching is optional: the page is told when it did not work, and the load goes on.
+    try { options.onWarning?.({ code: 'cache', message }); } catch { /* a faulty handler must not break loading */ }
+  };
+  const cache = options.cache === false ? null : await openCache(warn);
 
   // With an integrity value the content is pinned, so a cached copy is used without asking
   // the network at all.
@@ -119,8 +123,9 @@ async function fetchBundle(url, expected, options) {
         checkHeader(hit, url);
         report(options.onProgress, hit.byteLength, hit.byteLength);
         return hit;
-      } catch {
+      } catch (e) {
         // A damaged cache entry is not the caller's problem: drop it and download again.
+        warn(`the cached copy of ${url} is damaged (${e.message}); downloading it again`);
         await cache.delete(cacheKey(url, expected.text)).catch(() => {});
       }
     }
@@ -159,7 +164,7 @@ async function fetchBundle(url, expected, options) {
     if (type && /html|json|text/i.test(type)) e.message += ` [served as ${type}]`;
     throw e;
   }
-  if (cache && key) await storeBytes(cache, key, bytes, etag);
+  if (cache && key) await storeBytes(cache, key, bytes, etag, warn);
   return bytes;
 }
 
@@ -243,12 +248,14 @@ function toBase64(bytes) {
 
 // --- Cache API -------------------------------------------------------------------------
 
-async function openCache() {
+async function openCache(warn) {
   if (typeof globalThis.caches === 'undefined' || !globalThis.caches) return null;
   try {
     return await globalThis.caches.open(CACHE_NAME);
-  } catch {
-    return null;  // e.g. opaque origins and some private modes refuse; caching is optional
+  } catch (e) {
+    // e.g. opaque origins and some private modes refuse; caching is optional.
+    warn(`the Cache API refused to open '${CACHE_NAME}' (${e && e.message}); the bundle is downloaded every time`);
+    return null;
   }
 }
 
@@ -270,7 +277,7 @@ async function cachedBytes(cache, key) {
   }
 }
 
-async function storeBytes(cache, key, bytes, etag) {
+async function storeBytes(cache, key, bytes, etag, warn) {
   const headers = { 'content-type': 'application/octet-stream', 'content-length': String(bytes.byteLength) };
   if (etag) headers.etag = etag;
   try {
@@ -281,8 +288,9 @@ async function storeBytes(cache, key, bytes, etag) {
     for (const request of await cache.keys()) {
       if (request.url !== key && unversioned(request.url) === url) await cache.delete(request);
     }
-  } catch {
+  } catch (e) {
     // Quota exceeded or storage disabled: the bundle still loads, it is just not kept.
+    warn(`the bundle could not be kept in the Cache API (${e && e.message}); it will be downloaded again next time`);
   }
 }
 
