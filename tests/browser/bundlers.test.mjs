@@ -154,6 +154,27 @@ const webpackApp = once(async () => {
   return dist;
 });
 
+// esbuild copies no assets and does not follow worker URLs: the app is bundled, the worker
+// entry bundled separately, the module files copied beside them, and their places given
+// (the `worker` and `wasm` options), as web/README.md tells esbuild users.
+const esbuildApp = once(async () => {
+  const { build } = await import('esbuild');
+  const app = join(project, 'esbuild-app');
+  mkdirSync(app);
+  copyFileSync(join(fixtures, 'app/main.js'), join(app, 'main.js'));
+  const common = { absWorkingDir: app, bundle: true, platform: 'browser', format: 'esm', minify: true, logLevel: 'silent' };
+  const out = join(app, 'dist');
+  const main = await build({ ...common, entryPoints: ['main.js'], outdir: out });
+  const worker = await build({ ...common, entryPoints: { 'hearth-worker': 'hearth-recommender/worker' }, outdir: out });
+  assert.deepEqual([...main.errors, ...main.warnings, ...worker.errors, ...worker.warnings], []);
+  for (const f of ['hearth.wasm', 'hearth-mt.mjs', 'hearth-mt.wasm', 'hearth-mt.worker.js']) {
+    copyFileSync(join(project, 'node_modules/hearth-recommender/web/dist', f), join(out, f));
+  }
+  writeFileSync(join(out, 'index.html'), readFileSync(join(fixtures, 'vite/index.html'), 'utf8'));
+  assertNoNodeCode(out, 'esbuild');
+  return out;
+});
+
 const plainSite = once(async () => {
   const site = join(work, 'plain');
   mkdirSync(site);
@@ -212,6 +233,10 @@ for (const { name: engine, available } of ENGINES) {
 
   test(`${engine}: webpack 5 (default production build, minified) bundles the package; in all three modes`, { skip }, async () => {
     checkResult(await runPage(engine, await webpackApp()), `${engine} webpack`);
+  });
+
+  test(`${engine}: esbuild bundles the package (worker entry and wasm files placed by hand); in all three modes`, { skip }, async () => {
+    checkResult(await runPage(engine, await esbuildApp(), { options: { worker: '/hearth-worker.js', wasm: '/' } }), `${engine} esbuild`);
   });
 
   test(`${engine}: a plain page with an import map loads the installed package as it is`, { skip }, async () => {
