@@ -87,3 +87,31 @@ test('without cross-origin isolation, or asked for one thread, the library picks
     await close();
   }
 });
+
+test('a threaded module that cannot load falls back to one thread and says so (onWarning)', async () => {
+  const { page, errors, close } = await launch();
+  try {
+    await page.goto(`${site.url}lib/src/index.js`);
+    const out = await page.evaluate(async (ids) => {
+      const { createRecommender } = await import('/lib/src/index.js');
+      const warnings = [];
+      // The threaded files are not where the page says; the one-thread module is.
+      const wasm = (file) => (file.startsWith('hearth-mt') ? `/missing/${file}` : `/lib/dist/${file}`);
+      const rec = await createRecommender({ bundle: '/model.hearth', storage: 'memory', wasm, onWarning: (w) => warnings.push(w) });
+      const list = await rec.recommend(ids.slice(0, 5), { k: 5 });
+      const result = { isolated: globalThis.crossOriginIsolated, cores: navigator.hardwareConcurrency, threads: rec.threads, warnings, count: list.length };
+      await rec.dispose();
+      return result;
+    }, site.ids);
+    assert.equal(out.isolated, true);
+    assert.equal(out.count, 5, 'it still recommends');
+    assert.equal(out.threads, 1);
+    if (out.cores > 1) {
+      assert.deepEqual(out.warnings.map((w) => w.code), ['threads']);
+      assert.match(out.warnings[0].message, /threaded module could not be loaded.*one thread/);
+    }
+    assert.ok(errors.every((e) => /404|missing/.test(e)), errors.join('\n'));
+  } finally {
+    await close();
+  }
+});
