@@ -4,6 +4,17 @@
 
 #include "core/common/error.h"
 
+// The solve is where ALS training and fold-in spend their time, in element-wise updates
+// that the compiler vectorizes. Natively (GCC on x86-64) it is compiled twice, for AVX2 and
+// for the x86-64 baseline, and the loader picks the one this CPU runs: a portable build
+// keeps the speed of a -march build. Element-wise operations without FMA (-ffp-contract=off)
+// round the same at any width, so both copies give the same bits.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
+#define HEARTH_CLONES_AVX2 __attribute__((target_clones("avx2", "default")))
+#else
+#define HEARTH_CLONES_AVX2
+#endif
+
 namespace hearth {
 
 void RidgeSolver::features(const FactorRows& f, uint32_t i, double* out) {
@@ -12,7 +23,7 @@ void RidgeSolver::features(const FactorRows& f, uint32_t i, double* out) {
     if (f.append_one) out[f.dim] = 1.0;
 }
 
-void RidgeSolver::solve(const FactorRows& f, const float* gram, const RidgeTerm* terms,
+HEARTH_CLONES_AVX2 void RidgeSolver::solve(const FactorRows& f, const float* gram, const RidgeTerm* terms,
                         size_t n, double reg, float* x) {
     const uint32_t m = f.solve_dim();
     dim_ = m;
