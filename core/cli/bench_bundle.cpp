@@ -23,10 +23,10 @@
 #include "core/cli/common.h"
 #include "core/cli/timing.h"
 #include "core/common/error.h"
+#include "core/common/rng.h"
 #include "core/data/json.h"
 #include "core/device/engine/engine.h"
 #include "core/device/kernels/kernels.h"
-#include "core/common/rng.h"
 
 // Every operator new of this program is counted (one relaxed atomic increment, otherwise
 // the default malloc/free behaviour), so that bench-native can report how many heap

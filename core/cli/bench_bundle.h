@@ -21,14 +21,14 @@
 #include <string>
 #include <vector>
 
-#include "core/device/bundle/bundle.h"
 #include "core/common/error.h"
+#include "core/common/rng.h"
 #include "core/data/json.h"
-#include "core/train/export/export.h"
-#include "core/train/mf/trainer.h"
+#include "core/device/bundle/bundle.h"
 #include "core/device/sasrec/model.h"
 #include "core/device/sasrec/sasrec_bundle.h"
-#include "core/common/rng.h"
+#include "core/train/export/export.h"
+#include "core/train/mf/trainer.h"
 
 namespace hearth {
 

@@ -13,12 +13,12 @@
 #include "core/cli/common.h"
 #include "core/cli/timing.h"
 #include "core/common/error.h"
+#include "core/common/rng.h"
 #include "core/data/json.h"
 #include "core/device/engine/engine.h"
 #include "core/device/kernels/kernels.h"
 #include "core/device/kernels/pq.h"
 #include "core/device/kernels/quant.h"
-#include "core/common/rng.h"
 
 namespace hearth::cli {
 

@@ -6,7 +6,6 @@
 #include <iostream>
 #include <set>
 
-#include "core/device/bundle/bundle.h"
 #include "core/cli/args.h"
 #include "core/cli/common.h"
 #include "core/cli/eval_lists.h"
@@ -14,6 +13,7 @@
 #include "core/data/json.h"
 #include "core/data/readers.h"
 #include "core/data/synth.h"
+#include "core/device/bundle/bundle.h"
 #include "core/device/engine/engine.h"
 #include "core/eval/evaluate.h"
 #include "core/eval/split.h"

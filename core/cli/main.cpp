@@ -4,8 +4,8 @@
 #include <vector>
 
 #include "core/cli/bench.h"
-#include "core/cli/commands.h"
 #include "core/cli/bench_pq.h"
+#include "core/cli/commands.h"
 #include "core/cli/eval_bundle.h"
 #include "core/cli/pad_bundle.h"
 #include "core/common/error.h"

@@ -14,9 +14,9 @@
 #include "core/cli/args.h"
 #include "core/cli/common.h"
 #include "core/common/error.h"
+#include "core/common/rng.h"
 #include "core/device/engine/catalog.h"
 #include "core/train/export/export.h"
-#include "core/common/rng.h"
 
 namespace hearth::cli {
 

@@ -10,19 +10,19 @@
 #include <filesystem>
 #include <unordered_map>
 
-#include "core/device/bundle/bundle.h"
 #include "core/cli/commands.h"
 #include "core/cli/common.h"
 #include "core/cli/eval_lists.h"
 #include "core/common/error.h"
+#include "core/device/bundle/bundle.h"
 #include "core/device/engine/engine.h"
 #include "core/device/engine/mf_scorer.h"
 #include "core/device/engine/sasrec_scorer.h"
+#include "core/device/sasrec/sasrec_bundle.h"
 #include "core/eval/sequences.h"
 #include "core/train/export/content_model.h"
 #include "core/train/export/export.h"
 #include "core/train/import/import.h"
-#include "core/device/sasrec/sasrec_bundle.h"
 #include "core/train/sasrec/sasrec_trainer.h"
 
 namespace hearth::cli {

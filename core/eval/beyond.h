@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "core/data/interactions.h"
-#include "core/eval/evaluate.h"
 #include "core/device/rerank/rerank.h"
+#include "core/eval/evaluate.h"
 
 namespace hearth {
 

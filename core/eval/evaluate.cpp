@@ -5,9 +5,9 @@
 
 #include "core/common/parallel.h"
 #include "core/common/rng.h"
-#include "core/eval/rank.h"
 #include "core/device/kernels/kernels.h"
 #include "core/device/kernels/topk.h"
+#include "core/eval/rank.h"
 
 namespace hearth {
 

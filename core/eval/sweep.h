@@ -4,9 +4,9 @@
 #include <string>
 #include <vector>
 
+#include "core/device/rerank/rerank.h"
 #include "core/eval/beyond.h"
 #include "core/eval/svg_chart.h"
-#include "core/device/rerank/rerank.h"
 
 namespace hearth {
 

@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "core/device/engine/engine.h"
+#include "core/device/sasrec/sasrec_bundle.h"
 #include "core/train/export/export.h"
 #include "core/train/mf/rating_matrix.h"
 #include "core/train/mf/trainer.h"
-#include "core/device/sasrec/sasrec_bundle.h"
 #include "tests/core/fixtures.h"
 
 namespace hearth::test {

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "core/device/bundle/bundle.h"
 #include "core/common/error.h"
+#include "core/device/bundle/bundle.h"
 
 using Catch::Matchers::Contains;
 using hearth::BundleReader;

@@ -13,17 +13,17 @@
 #include <string>
 #include <vector>
 
-#include "core/device/bundle/bundle.h"
 #include "core/common/error.h"
 #include "core/data/readers.h"
 #include "core/data/synth.h"
+#include "core/device/bundle/bundle.h"
 #include "core/device/engine/catalog.h"
 #include "core/device/engine/content_items.h"
+#include "core/device/sasrec/sasrec_bundle.h"
 #include "core/train/export/content_model.h"
 #include "core/train/export/export.h"
 #include "core/train/mf/rating_matrix.h"
 #include "core/train/mf/trainer.h"
-#include "core/device/sasrec/sasrec_bundle.h"
 
 using Catch::Matchers::Contains;
 using namespace hearth;

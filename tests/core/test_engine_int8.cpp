@@ -11,11 +11,11 @@
 #include "core/common/error.h"
 #include "core/device/engine/engine.h"
 #include "core/device/kernels/quant.h"
+#include "core/device/sasrec/sasrec_bundle.h"
 #include "core/train/export/export.h"
 #include "core/train/export/quantize.h"
 #include "core/train/mf/rating_matrix.h"
 #include "core/train/mf/trainer.h"
-#include "core/device/sasrec/sasrec_bundle.h"
 #include "tests/core/bundle_fixtures.h"
 
 using namespace hearth;

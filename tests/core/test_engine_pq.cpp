@@ -15,13 +15,13 @@
 #include "core/device/engine/engine.h"
 #include "core/device/kernels/pq.h"
 #include "core/device/kernels/quant.h"
+#include "core/device/sasrec/encoder.h"
+#include "core/device/sasrec/sasrec_bundle.h"
 #include "core/train/export/export.h"
 #include "core/train/export/pq.h"
 #include "core/train/export/quantize.h"
 #include "core/train/mf/rating_matrix.h"
 #include "core/train/mf/trainer.h"
-#include "core/device/sasrec/encoder.h"
-#include "core/device/sasrec/sasrec_bundle.h"
 #include "tests/core/bundle_fixtures.h"
 
 using namespace hearth;

@@ -7,9 +7,9 @@
 #include <random>
 
 #include "core/device/engine/engine.h"
+#include "core/device/sasrec/sasrec_bundle.h"
 #include "core/train/export/export.h"
 #include "core/train/mf/rating_matrix.h"
-#include "core/device/sasrec/sasrec_bundle.h"
 #include "tests/core/fixtures.h"
 
 using namespace hearth;

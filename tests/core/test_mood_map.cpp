@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "core/device/bundle/bundle.h"
 #include "core/common/error.h"
 #include "core/data/synth.h"
+#include "core/device/bundle/bundle.h"
 #include "core/device/engine/catalog.h"
 #include "core/device/engine/moods.h"
 #include "core/train/export/export.h"

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "bundle_fixtures.h"
-#include "core/device/bundle/bundle.h"
 #include "core/common/parallel.h"
+#include "core/device/bundle/bundle.h"
 #include "core/train/export/pq.h"
 #include "core/train/export/quantize.h"
 

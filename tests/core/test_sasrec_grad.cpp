@@ -6,9 +6,9 @@
 #include <cmath>
 #include <functional>
 
+#include "core/common/rng.h"
 #include "core/train/nn/layers.h"
 #include "core/train/nn/losses.h"
-#include "core/common/rng.h"
 #include "core/train/sasrec/sasrec_net.h"
 
 using namespace hearth;

@@ -11,9 +11,9 @@
 #include <iterator>
 
 #include "core/common/error.h"
+#include "core/common/rng.h"
 #include "core/data/readers.h"
 #include "core/train/nn/adamw.h"
-#include "core/common/rng.h"
 #include "core/train/sasrec/sasrec_trainer.h"
 #include "tests/core/fixtures.h"
 

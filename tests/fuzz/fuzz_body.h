@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "core/device/bundle/bundle.h"
 #include "core/common/error.h"
+#include "core/device/bundle/bundle.h"
 #include "core/device/engine/engine.h"
 
 namespace hearth::fuzz {

@@ -3,8 +3,8 @@
 #include <cmath>
 #include <string>
 
-#include "core/device/bundle/bundle.h"
 #include "core/common/error.h"
+#include "core/device/bundle/bundle.h"
 
 namespace hearth {
 

@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "core/device/bundle/bundle.h"
+#include "core/device/sasrec/model.h"
 #include "core/train/export/export.h"
 #include "core/train/mf/trainer.h"
-#include "core/device/sasrec/model.h"
 
 namespace hearth {
 

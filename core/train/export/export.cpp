@@ -4,9 +4,9 @@
 #include <map>
 #include <set>
 
-#include "core/device/bundle/bundle.h"
 #include "core/common/error.h"
 #include "core/common/utf8.h"
+#include "core/device/bundle/bundle.h"
 #include "core/train/export/mood_map.h"
 
 namespace hearth {

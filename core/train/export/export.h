@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "core/device/bundle/bundle.h"
 #include "core/data/interactions.h"
+#include "core/device/bundle/bundle.h"
 #include "core/train/mf/trainer.h"
 
 namespace hearth {

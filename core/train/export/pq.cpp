@@ -12,10 +12,10 @@
 #include <string>
 
 #include "core/common/error.h"
+#include "core/common/rng.h"
 #include "core/data/json.h"
 #include "core/device/kernels/pq.h"
 #include "core/device/kernels/quant.h"
-#include "core/common/rng.h"
 
 namespace hearth {
 

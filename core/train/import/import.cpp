@@ -11,8 +11,8 @@
 #include <set>
 #include <unordered_map>
 
-#include "core/device/bundle/bundle.h"
 #include "core/common/error.h"
+#include "core/device/bundle/bundle.h"
 
 namespace hearth {
 

@@ -4,8 +4,8 @@
 #include <cmath>
 
 #include "core/common/error.h"
-#include "core/train/nn/eigen.h"
 #include "core/common/rng.h"
+#include "core/train/nn/eigen.h"
 
 namespace hearth::train {
 

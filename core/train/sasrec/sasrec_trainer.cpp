@@ -6,14 +6,14 @@
 #include <cstring>
 #include <fstream>
 
-#include "core/device/bundle/bundle.h"
 #include "core/common/error.h"
 #include "core/common/parallel.h"
+#include "core/common/rng.h"
+#include "core/device/bundle/bundle.h"
 #include "core/eval/rank.h"
 #include "core/train/nn/adamw.h"
 #include "core/train/nn/eigen.h"
 #include "core/train/nn/losses.h"
-#include "core/common/rng.h"
 #include "core/train/sasrec/sasrec_net.h"
 
 namespace hearth {
