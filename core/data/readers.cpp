@@ -191,18 +191,18 @@ bool is_metadata_header(const std::vector<std::string>& fields) {
     return is_item_word(fields[0]) || is_one_of(fields[1], {"title", "name"});
 }
 
-}  // namespace
-
-Interactions read_interactions_csv(const std::string& path, ParseReport& report) {
-    reset_report(report, path);
-    const std::string text = read_text_file(path);
-    Interactions out;
+// The row loop of both CSV readers. Every non-blank line is split into fields (a line that
+// does not split is a problem); the first well-formed row fixes the column count, which
+// must lie in [min_columns, max_columns] (`layout` names them in the problem), and is
+// passed to first(fields), which returns true for a header to skip. Every counted row then
+// goes to row(number, fields, columns), which returns a problem or "" for an accepted row.
+template <typename First, typename Row>
+void read_csv_rows(const std::string& text, ParseReport& report, size_t min_columns,
+                   size_t max_columns, const char* layout, First first, Row row) {
     LineCursor cursor(text);
     std::string_view line;
     std::vector<std::string> fields;
-    std::vector<int64_t> positions;
     std::string error;
-    std::string key;
     size_t columns = 0;  // set by the first well-formed row
     while (cursor.next(line)) {
         if (is_blank(line)) continue;
@@ -213,28 +213,46 @@ Interactions read_interactions_csv(const std::string& path, ParseReport& report)
             continue;
         }
         if (columns == 0) {
-            if (fields.size() < 2 || fields.size() > 4) {
+            if (fields.size() < min_columns || fields.size() > max_columns) {
                 ++report.lines;
-                report.add_problem(
-                    number, "expected 2 to 4 fields (user,item[,rating[,timestamp]]), found " +
-                                std::to_string(fields.size()));
+                report.add_problem(number, std::string(layout) + ", found " +
+                                               std::to_string(fields.size()));
                 continue;
             }
             columns = fields.size();
-            out.has_ratings = columns >= 3;
-            out.has_timestamps = columns == 4;
-            if (is_interactions_header(fields)) continue;
+            if (first(fields)) continue;
         }
         ++report.lines;
-        RowEvent row;
-        const std::string problem = parse_interaction_row(fields, columns, row);
+        const std::string problem = row(number, fields, columns);
         if (!problem.empty()) {
             report.add_problem(number, problem);
             continue;
         }
-        add_event(out, key, row, out.has_timestamps, positions);
         ++report.accepted;
     }
+}
+
+}  // namespace
+
+Interactions read_interactions_csv(const std::string& path, ParseReport& report) {
+    reset_report(report, path);
+    const std::string text = read_text_file(path);
+    Interactions out;
+    std::vector<int64_t> positions;
+    std::string key;
+    read_csv_rows(
+        text, report, 2, 4, "expected 2 to 4 fields (user,item[,rating[,timestamp]])",
+        [&](const std::vector<std::string>& fields) {
+            out.has_ratings = fields.size() >= 3;
+            out.has_timestamps = fields.size() == 4;
+            return is_interactions_header(fields);
+        },
+        [&](size_t, const std::vector<std::string>& fields, size_t columns) {
+            RowEvent row;
+            std::string problem = parse_interaction_row(fields, columns, row);
+            if (problem.empty()) add_event(out, key, row, out.has_timestamps, positions);
+            return problem;
+        });
     if (report.accepted == 0) throw_no_rows(report, "interaction rows");
     return out;
 }
@@ -288,57 +306,26 @@ ItemMetadata read_item_metadata(const std::string& path, ParseReport& report) {
     reset_report(report, path);
     const std::string text = read_text_file(path);
     ItemMetadata out;
-    LineCursor cursor(text);
-    std::string_view line;
-    std::vector<std::string> fields;
-    std::string error;
-    size_t columns = 0;  // set by the first well-formed row
-    while (cursor.next(line)) {
-        if (is_blank(line)) continue;
-        const size_t number = cursor.line_number();
-        if (!split_csv_line(line, fields, error)) {
-            ++report.lines;
-            report.add_problem(number, error);
-            continue;
-        }
-        if (columns == 0) {
-            if (fields.size() < 2 || fields.size() > 3) {
-                ++report.lines;
-                report.add_problem(number, "expected 2 or 3 fields (id,title[,tags]), found " +
-                                               std::to_string(fields.size()));
-                continue;
-            }
-            columns = fields.size();
-            if (is_metadata_header(fields)) continue;
-        }
-        ++report.lines;
-        if (fields.size() != columns) {
-            report.add_problem(number, "expected " + std::to_string(columns) + " fields, found " +
-                                           std::to_string(fields.size()));
-            continue;
-        }
-        const std::string id(trim(fields[0]));
-        if (id.empty()) {
-            report.add_problem(number, "empty item id");
-            continue;
-        }
-        std::string problem = nul_problem("item id", id);
-        if (problem.empty()) problem = nul_problem("title", fields[1]);
-        if (problem.empty() && columns == 3) problem = nul_problem("tags", fields[2]);
-        if (!problem.empty()) {
-            report.add_problem(number, problem);
-            continue;
-        }
-        ItemInfo info;
-        info.title = std::string(trim(fields[1]));
-        if (columns == 3) info.tags = split_tags(fields[2]);
-        if (!out.items.emplace(id, std::move(info)).second) {
-            report.add_problem(number,
-                               "duplicate item id " + shown(id) + " (the first row is kept)");
-            continue;
-        }
-        ++report.accepted;
-    }
+    read_csv_rows(
+        text, report, 2, 3, "expected 2 or 3 fields (id,title[,tags])",
+        [](const std::vector<std::string>& fields) { return is_metadata_header(fields); },
+        [&](size_t, const std::vector<std::string>& fields, size_t columns) -> std::string {
+            if (fields.size() != columns)
+                return "expected " + std::to_string(columns) + " fields, found " +
+                       std::to_string(fields.size());
+            const std::string id(trim(fields[0]));
+            if (id.empty()) return "empty item id";
+            std::string problem = nul_problem("item id", id);
+            if (problem.empty()) problem = nul_problem("title", fields[1]);
+            if (problem.empty() && columns == 3) problem = nul_problem("tags", fields[2]);
+            if (!problem.empty()) return problem;
+            ItemInfo info;
+            info.title = std::string(trim(fields[1]));
+            if (columns == 3) info.tags = split_tags(fields[2]);
+            if (!out.items.emplace(id, std::move(info)).second)
+                return "duplicate item id " + shown(id) + " (the first row is kept)";
+            return {};
+        });
     if (report.accepted == 0) throw_no_rows(report, "item rows");
     return out;
 }
