@@ -150,71 +150,74 @@ namespace {
 // alone (shifted down). At the end even = raw - 256 * odd, exact modulo 2^16, and both sums
 // are below 2^16 (at most 255 * kPqMaxSubspaces). Three adds/shifts per lookup, no masks.
 
+// The 128-bit fast scan, written once over a thin layer that is simd128 in wasm and SSSE3
+// natively (pshufb is SSSE3: SSE2 has no byte shuffle). Two registers of 16 items a block.
 #if defined(__wasm_simd128__)
+#define HEARTH_V128_ATTR
+using u8x16 = v128_t;
+inline u8x16 v_load(const uint8_t* p) { return wasm_v128_load(p); }
+inline u8x16 v_bytes(uint8_t v) { return wasm_i8x16_splat(static_cast<int8_t>(v)); }
+inline u8x16 v_zero() { return wasm_i16x8_splat(0); }
+inline u8x16 v_and(u8x16 a, u8x16 b) { return wasm_v128_and(a, b); }
+inline u8x16 v_lookup(u8x16 table, u8x16 idx) { return wasm_i8x16_swizzle(table, idx); }
+inline u8x16 v_add16(u8x16 a, u8x16 b) { return wasm_i16x8_add(a, b); }
+inline u8x16 v_sub16(u8x16 a, u8x16 b) { return wasm_i16x8_sub(a, b); }
+inline u8x16 v_shr16(u8x16 a, int n) { return wasm_u16x8_shr(a, static_cast<uint32_t>(n)); }
+inline u8x16 v_shl16(u8x16 a, int n) { return wasm_i16x8_shl(a, static_cast<uint32_t>(n)); }
+// Items 0-7 and 8-15 of a register: (even, odd) u16 pairs interleaved.
+inline void v_store_pairs(uint16_t* o, u8x16 even, u8x16 odd) {
+    wasm_v128_store(o, wasm_i16x8_shuffle(even, odd, 0, 8, 1, 9, 2, 10, 3, 11));
+    wasm_v128_store(o + 8, wasm_i16x8_shuffle(even, odd, 4, 12, 5, 13, 6, 14, 7, 15));
+}
+#elif defined(HEARTH_X86)
+#define HEARTH_V128_ATTR __attribute__((target("ssse3")))
+using u8x16 = __m128i;
+HEARTH_V128_ATTR inline u8x16 v_load(const uint8_t* p) {
+    return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+}
+HEARTH_V128_ATTR inline u8x16 v_bytes(uint8_t v) { return _mm_set1_epi8(static_cast<char>(v)); }
+HEARTH_V128_ATTR inline u8x16 v_zero() { return _mm_setzero_si128(); }
+HEARTH_V128_ATTR inline u8x16 v_and(u8x16 a, u8x16 b) { return _mm_and_si128(a, b); }
+HEARTH_V128_ATTR inline u8x16 v_lookup(u8x16 table, u8x16 idx) { return _mm_shuffle_epi8(table, idx); }
+HEARTH_V128_ATTR inline u8x16 v_add16(u8x16 a, u8x16 b) { return _mm_add_epi16(a, b); }
+HEARTH_V128_ATTR inline u8x16 v_sub16(u8x16 a, u8x16 b) { return _mm_sub_epi16(a, b); }
+HEARTH_V128_ATTR inline u8x16 v_shr16(u8x16 a, int n) { return _mm_srli_epi16(a, n); }
+HEARTH_V128_ATTR inline u8x16 v_shl16(u8x16 a, int n) { return _mm_slli_epi16(a, n); }
+HEARTH_V128_ATTR inline void v_store_pairs(uint16_t* o, u8x16 even, u8x16 odd) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(o), _mm_unpacklo_epi16(even, odd));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(o + 8), _mm_unpackhi_epi16(even, odd));
+}
+#endif
 
-void pq_scan_simd128(const uint8_t* packed, size_t blocks, size_t pairs, const uint8_t* lut, uint16_t* out) {
-    const v128_t low = wasm_i8x16_splat(0x0F);
+#if defined(__wasm_simd128__) || defined(HEARTH_X86)
+HEARTH_V128_ATTR void pq_scan_v128(const uint8_t* packed, size_t blocks, size_t pairs,
+                                   const uint8_t* lut, uint16_t* out) {
+    const u8x16 low = v_bytes(0x0F);
     for (size_t b = 0; b < blocks; ++b) {
         const uint8_t* block = packed + b * pairs * kPqBlock;
-        v128_t raw0 = wasm_i16x8_splat(0), odd0 = raw0, raw1 = raw0, odd1 = raw0;
+        u8x16 raw0 = v_zero(), odd0 = raw0, raw1 = raw0, odd1 = raw0;
         for (size_t p = 0; p < pairs; ++p) {
-            const v128_t l0 = wasm_v128_load(lut + 2 * p * kPqCentroids);
-            const v128_t l1 = wasm_v128_load(lut + (2 * p + 1) * kPqCentroids);
-            const v128_t c0 = wasm_v128_load(block + p * kPqBlock);
-            const v128_t c1 = wasm_v128_load(block + p * kPqBlock + 16);
-            const v128_t a0 = wasm_i8x16_swizzle(l0, wasm_v128_and(c0, low));
-            const v128_t b0 = wasm_i8x16_swizzle(l1, wasm_v128_and(wasm_u16x8_shr(c0, 4), low));
-            const v128_t a1 = wasm_i8x16_swizzle(l0, wasm_v128_and(c1, low));
-            const v128_t b1 = wasm_i8x16_swizzle(l1, wasm_v128_and(wasm_u16x8_shr(c1, 4), low));
-            raw0 = wasm_i16x8_add(raw0, wasm_i16x8_add(a0, b0));
-            odd0 = wasm_i16x8_add(odd0, wasm_i16x8_add(wasm_u16x8_shr(a0, 8), wasm_u16x8_shr(b0, 8)));
-            raw1 = wasm_i16x8_add(raw1, wasm_i16x8_add(a1, b1));
-            odd1 = wasm_i16x8_add(odd1, wasm_i16x8_add(wasm_u16x8_shr(a1, 8), wasm_u16x8_shr(b1, 8)));
+            const u8x16 l0 = v_load(lut + 2 * p * kPqCentroids);
+            const u8x16 l1 = v_load(lut + (2 * p + 1) * kPqCentroids);
+            const u8x16 c0 = v_load(block + p * kPqBlock);
+            const u8x16 c1 = v_load(block + p * kPqBlock + 16);
+            const u8x16 a0 = v_lookup(l0, v_and(c0, low));
+            const u8x16 b0 = v_lookup(l1, v_and(v_shr16(c0, 4), low));
+            const u8x16 a1 = v_lookup(l0, v_and(c1, low));
+            const u8x16 b1 = v_lookup(l1, v_and(v_shr16(c1, 4), low));
+            raw0 = v_add16(raw0, v_add16(a0, b0));
+            odd0 = v_add16(odd0, v_add16(v_shr16(a0, 8), v_shr16(b0, 8)));
+            raw1 = v_add16(raw1, v_add16(a1, b1));
+            odd1 = v_add16(odd1, v_add16(v_shr16(a1, 8), v_shr16(b1, 8)));
         }
-        const v128_t even0 = wasm_i16x8_sub(raw0, wasm_i16x8_shl(odd0, 8));
-        const v128_t even1 = wasm_i16x8_sub(raw1, wasm_i16x8_shl(odd1, 8));
         uint16_t* o = out + b * kPqBlock;
-        wasm_v128_store(o, wasm_i16x8_shuffle(even0, odd0, 0, 8, 1, 9, 2, 10, 3, 11));
-        wasm_v128_store(o + 8, wasm_i16x8_shuffle(even0, odd0, 4, 12, 5, 13, 6, 14, 7, 15));
-        wasm_v128_store(o + 16, wasm_i16x8_shuffle(even1, odd1, 0, 8, 1, 9, 2, 10, 3, 11));
-        wasm_v128_store(o + 24, wasm_i16x8_shuffle(even1, odd1, 4, 12, 5, 13, 6, 14, 7, 15));
+        v_store_pairs(o, v_sub16(raw0, v_shl16(odd0, 8)), odd0);
+        v_store_pairs(o + 16, v_sub16(raw1, v_shl16(odd1, 8)), odd1);
     }
 }
-
 #endif
 
 #if defined(HEARTH_X86)
-
-// pshufb is SSSE3 (SSE2 has no byte shuffle), so the 128-bit variant needs it.
-__attribute__((target("ssse3"))) void pq_scan_ssse3(const uint8_t* packed, size_t blocks, size_t pairs,
-                                                    const uint8_t* lut, uint16_t* out) {
-    const __m128i low = _mm_set1_epi8(0x0F);
-    for (size_t b = 0; b < blocks; ++b) {
-        const uint8_t* block = packed + b * pairs * kPqBlock;
-        __m128i raw0 = _mm_setzero_si128(), odd0 = raw0, raw1 = raw0, odd1 = raw0;
-        for (size_t p = 0; p < pairs; ++p) {
-            const __m128i l0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(lut + 2 * p * kPqCentroids));
-            const __m128i l1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(lut + (2 * p + 1) * kPqCentroids));
-            const __m128i c0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + p * kPqBlock));
-            const __m128i c1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + p * kPqBlock + 16));
-            const __m128i a0 = _mm_shuffle_epi8(l0, _mm_and_si128(c0, low));
-            const __m128i b0 = _mm_shuffle_epi8(l1, _mm_and_si128(_mm_srli_epi16(c0, 4), low));
-            const __m128i a1 = _mm_shuffle_epi8(l0, _mm_and_si128(c1, low));
-            const __m128i b1 = _mm_shuffle_epi8(l1, _mm_and_si128(_mm_srli_epi16(c1, 4), low));
-            raw0 = _mm_add_epi16(raw0, _mm_add_epi16(a0, b0));
-            odd0 = _mm_add_epi16(odd0, _mm_add_epi16(_mm_srli_epi16(a0, 8), _mm_srli_epi16(b0, 8)));
-            raw1 = _mm_add_epi16(raw1, _mm_add_epi16(a1, b1));
-            odd1 = _mm_add_epi16(odd1, _mm_add_epi16(_mm_srli_epi16(a1, 8), _mm_srli_epi16(b1, 8)));
-        }
-        const __m128i even0 = _mm_sub_epi16(raw0, _mm_slli_epi16(odd0, 8));
-        const __m128i even1 = _mm_sub_epi16(raw1, _mm_slli_epi16(odd1, 8));
-        __m128i* o = reinterpret_cast<__m128i*>(out + b * kPqBlock);
-        _mm_storeu_si128(o, _mm_unpacklo_epi16(even0, odd0));
-        _mm_storeu_si128(o + 1, _mm_unpackhi_epi16(even0, odd0));
-        _mm_storeu_si128(o + 2, _mm_unpacklo_epi16(even1, odd1));
-        _mm_storeu_si128(o + 3, _mm_unpackhi_epi16(even1, odd1));
-    }
-}
 
 // One block of 32 items per register: vpshufb looks up within each 128-bit half, so each
 // table is broadcast to both halves.
@@ -252,10 +255,10 @@ const std::vector<KernelVariant<PqScanFn>>& pq_scan_variants() {
     static const std::vector<KernelVariant<PqScanFn>> variants = {
         {"pq4_scan__ref", pq_scan_ref, true},
 #if defined(__wasm_simd128__)
-        {"pq4_scan__simd128", pq_scan_simd128, true},
+        {"pq4_scan__simd128", pq_scan_v128, true},
 #endif
 #if defined(HEARTH_X86)
-        {"pq4_scan__ssse3", pq_scan_ssse3, cpu_has_ssse3()},
+        {"pq4_scan__ssse3", pq_scan_v128, cpu_has_ssse3()},
         {"pq4_scan__avx2", pq_scan_avx2, cpu_has_avx2()},
 #endif
     };
