@@ -11,11 +11,15 @@ async function run() {
   const { worker = true, wasm } = JSON.parse(params.get('options') || '{}');
   const result = { isolated: globalThis.crossOriginIsolated === true, cores: navigator.hardwareConcurrency, warnings: [] };
   const modes = [['inThread', { threads: false }], ['worker', { worker, threads: false }], ['threads', {}], ['workerThreads', { worker }]];
+  window.hearthProgress = [];  // read by the test when the page does not finish
   for (const [name, options] of modes) {
+    window.hearthProgress.push(`${name}: start`);
     try {
       if (wasm) options.wasm = wasm;
       const rec = await createRecommender({ bundle, storage: 'memory', onWarning: (w) => result.warnings.push(w), ...options });
+      window.hearthProgress.push(`${name}: opened (${rec.threads} thread(s))`);
       const list = await rec.recommend(history, { k: 5 });
+      window.hearthProgress.push(`${name}: recommended`);
       result[name] = { threads: rec.threads, ids: list.map((r) => r.id), scores: list.map((r) => r.score), reasons: list.map((r) => r.because.map((b) => b.id)) };
       await rec.dispose();
     } catch (e) {
