@@ -22,7 +22,7 @@ import { catalogList } from './catalog.js';
  */
 
 const MODEL_NAMES = ['auto', 'mf', 'sasrec', 'hybrid'];
-// The re-ranking controls in the order of their bits (core/rerank/rerank.h, Control).
+// The re-ranking controls in the order of their bits (core/device/rerank/rerank.h, Control).
 const CONTROL_NAMES = ['diversity', 'calibration', 'novelty', 'mood', 'feedback'];
 const DEFAULT_MOOD_STRENGTH = 0.5;
 const DEFAULT_FEEDBACK = 0.5;
