@@ -19,6 +19,19 @@ namespace {
 
 using hearth::Engine;
 
+// The controls of recommend() as the page lays them out in wasm memory: 13 four-byte fields,
+// in this order (web/src/engine.js CONTROLS_BLOCK). Pointers are heap offsets; a mood
+// weights pointer of 0 means the bundle's mood `mood` (-1: none).
+struct ControlsBlock {
+    float diversity, calibration, novelty, mood_strength, feedback;
+    int32_t mood;
+    uint32_t mood_weights;
+    uint32_t avoid_items, avoid_item_count;
+    uint32_t avoid_tags, avoid_tag_count;
+    uint32_t block_tags, block_tag_count;
+};
+static_assert(sizeof(ControlsBlock) == 13 * 4, "the page writes 13 four-byte fields");
+
 class WasmEngine {
 public:
     // Takes ownership of `bytes` (malloc'ed by the caller), even when opening fails.
@@ -114,25 +127,22 @@ public:
             return static_cast<int>(recs_->items.size());
         });
     }
-    // The re-ranking controls of the following recommend() calls. The arrays are copied:
-    // mood_weights (tag_count f32, or null: the bundle's mood `mood`, -1 none), avoided
-    // items, avoided tags and blocked tags (u32 indices).
-    void setControls(float diversity, float calibration, float novelty, float mood_strength,
-                     int32_t mood, uintptr_t mood_weights_ptr, float feedback,
-                     uintptr_t avoid_items_ptr, uint32_t avoid_item_count, uintptr_t avoid_tags_ptr,
-                     uint32_t avoid_tag_count, uintptr_t block_tags_ptr, uint32_t block_tag_count) {
+    // The re-ranking controls of the following recommend() calls, as one ControlsBlock in
+    // wasm memory (web/src/engine.js writes it). The arrays it points at are copied.
+    void setControls(uintptr_t block_ptr) {
+        const auto& block = *reinterpret_cast<const ControlsBlock*>(block_ptr);
         controls_ = hearth::RerankControls();
-        controls_.diversity = diversity;
-        controls_.calibration = calibration;
-        controls_.novelty = novelty;
-        controls_.mood = mood_strength;
-        controls_.feedback = feedback;
-        mood_ = mood;
-        const auto* weights = reinterpret_cast<const float*>(mood_weights_ptr);
+        controls_.diversity = block.diversity;
+        controls_.calibration = block.calibration;
+        controls_.novelty = block.novelty;
+        controls_.mood = block.mood_strength;
+        controls_.feedback = block.feedback;
+        mood_ = block.mood;
+        const auto* weights = reinterpret_cast<const float*>(uintptr_t(block.mood_weights));
         mood_weights_.assign(weights, weights ? weights + engine_->catalog().tag_count() : weights);
-        copy(avoid_items_ptr, avoid_item_count, avoid_items_);
-        copy(avoid_tags_ptr, avoid_tag_count, avoid_tags_);
-        copy(block_tags_ptr, block_tag_count, block_tags_);
+        copy(block.avoid_items, block.avoid_item_count, avoid_items_);
+        copy(block.avoid_tags, block.avoid_tag_count, avoid_tags_);
+        copy(block.block_tags, block.block_tag_count, block_tags_);
     }
     uint32_t contentItemCount() const { return static_cast<uint32_t>(engine_->content_items().items().size); }
     uintptr_t contentItemsPtr() const { return ptr(engine_->content_items().items().data); }  // u32, ascending

@@ -26,6 +26,8 @@ const MODEL_NAMES = ['auto', 'mf', 'sasrec', 'hybrid'];
 const CONTROL_NAMES = ['diversity', 'calibration', 'novelty', 'mood', 'feedback'];
 const DEFAULT_MOOD_STRENGTH = 0.5;
 const DEFAULT_FEEDBACK = 0.5;
+// The recommend() controls as one struct in wasm memory (ControlsBlock in wasm/bindings.cpp).
+const CONTROLS_BLOCK_BYTES = 13 * 4;
 // A history value is a rating or a strength: anything this large is a mistake, and it
 // would overflow the fold-in's float32 solve.
 const MAX_HISTORY_VALUE = 1e6;
@@ -393,8 +395,12 @@ export class EngineRecommender {
       checkMoodWeights(options.mood, this._tagIndex, 'mood', (t, w) => { heapF32[at + t] = w; });
       moodWeights = stage.mood;
     }
-    engine.setControls(diversity, calibration, novelty, moodStrength, moodIndex, moodWeights, feedback,
-      stage.avoid, avoid.length, stage.avoidTags, avoidTags.length, stage.blockTags, blockTags.length);
+    // One ControlsBlock (wasm/bindings.cpp): 13 four-byte fields.
+    const block = stage.controls >>> 2;
+    heapF32.set([diversity, calibration, novelty, moodStrength, feedback], block);
+    this._module.HEAP32[block + 5] = moodIndex;
+    heapU32.set([moodWeights, stage.avoid, avoid.length, stage.avoidTags, avoidTags.length, stage.blockTags, blockTags.length], block + 6);
+    engine.setControls(stage.controls);
     const count = engine.recommend(stage.items, stage.values, entries.length, stage.skip, excluded.length, k, reasons, excludeHistory, model, weight, !!explain);
     if (count < 0) throw new HearthError(engine.errorCode(), engine.error());
     return this._readRecommendations(count, MODEL_NAMES[engine.resultModel()]);
@@ -545,13 +551,13 @@ export class EngineRecommender {
 
   // One reusable heap buffer for inputs, `capacity` entries per list:
   // [items u32 | values f32 | excluded u32 | avoided items u32 | avoided tags u32 |
-  //  blocked tags u32 | mood weights f32 x tag count].
+  //  blocked tags u32 | the controls block (13 x 4 bytes) | mood weights f32 x tag count].
   _stage(n) {
     if (n > this._capacity || !this._buffer) {
       if (this._buffer) this._module._free(this._buffer);
       this._buffer = 0;
       this._capacity = Math.max(64, n * 2);
-      this._buffer = this._module._malloc(this._capacity * 24 + Math.max(1, this._tagNames.length) * 4);
+      this._buffer = this._module._malloc(this._capacity * 24 + CONTROLS_BLOCK_BYTES + Math.max(1, this._tagNames.length) * 4);
       if (!this._buffer) {
         this._capacity = 0;
         throw new HearthError('memory', 'cannot allocate the history buffer');
@@ -559,7 +565,10 @@ export class EngineRecommender {
     }
     const b = this._buffer;
     const c = this._capacity * 4;
-    return { items: b, values: b + c, skip: b + 2 * c, avoid: b + 3 * c, avoidTags: b + 4 * c, blockTags: b + 5 * c, mood: b + 6 * c };
+    return {
+      items: b, values: b + c, skip: b + 2 * c, avoid: b + 3 * c, avoidTags: b + 4 * c, blockTags: b + 5 * c,
+      controls: b + 6 * c, mood: b + 6 * c + CONTROLS_BLOCK_BYTES,
+    };
   }
 
   _tagsOf(i) {
