@@ -113,7 +113,7 @@ TEST_CASE("ranking leaves out the history and counts ties against the target", "
     CHECK(m.ndcg10 == Approx(0.25 / std::log2(11.0)));
 }
 
-// Issue 12: one ranking rule everywhere (core/eval/rank.h): a NaN target is a miss.
+// One ranking rule everywhere (core/eval/rank.h): a NaN target is a miss.
 TEST_CASE("validation ranking: a NaN score is never a hit", "[sasrec][train]") {
     SasrecConfig c;
     c.items = 14;

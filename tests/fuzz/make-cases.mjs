@@ -3,7 +3,7 @@
 // (scripts/fuzz makes such bundles in build/fuzz/seeds). Each is a sound container (valid
 // checksums) with one bad content, named `<expected error code>--<what>.case`.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { editBundle, f32Of, DTYPE } from '../web/bundle-edit.mjs';
+import { editBundle, f32Of, duplicateId, DTYPE } from '../web/bundle-edit.mjs';
 
 const [als, bmf, sasrec] = process.argv.slice(2).map((p) => new Uint8Array(readFileSync(p)));
 if (!sasrec) throw new Error('usage: node tests/fuzz/make-cases.mjs ALS.hearth BMF.hearth SASREC.hearth');
@@ -22,24 +22,5 @@ write('bundle--nan-in-sasrec-tensor.case', editBundle(sasrec, (s) => { f32Of(fin
 write('bundle--meta-of-wrong-dtype.case', editBundle(als, (s) => {
   s[s.findIndex((x) => x.name === 'meta')] = { name: 'meta', dtype: DTYPE.u32, rows: 1, cols: 1, payload: new Uint8Array(4) };
 }));
-write('bundle--duplicate-ids.case', editBundle(als, (s) => {
-  // Items 0 and 1 get the same id; the id order stays sorted.
-  const ids = find(s, 'catalog.ids');
-  const view = new DataView(ids.payload.buffer, ids.payload.byteOffset);
-  const chars = 4 * (ids.rows + 1);
-  const text = (i) => ids.payload.subarray(chars + view.getUint32(4 * i, true), chars + view.getUint32(4 * i + 4, true));
-  const strings = Array.from({ length: ids.rows }, (_, i) => text(i === 1 ? 0 : i).slice());
-  const payload = new Uint8Array(chars + strings.reduce((n, b) => n + b.byteLength, 0));
-  const dv = new DataView(payload.buffer);
-  let at = 0;
-  strings.forEach((b, i) => { dv.setUint32(4 * i, at, true); payload.set(b, chars + at); at += b.byteLength; });
-  dv.setUint32(4 * ids.rows, at, true);
-  ids.payload = payload;
-  const order = s.find((x) => x.name === 'catalog.id_order');
-  if (order) {
-    const decoded = strings.map((b) => Buffer.from(b).toString('latin1'));
-    const sorted = decoded.map((d, i) => [d, i]).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]));
-    order.payload = new Uint8Array(new Uint32Array(sorted.map(([, i]) => i)).buffer);
-  }
-}));
+write('bundle--duplicate-ids.case', editBundle(als, (s) => duplicateId(s)));  // items 0 and 1 share an id
 console.log('wrote 6 cases to tests/fuzz/regressions/');

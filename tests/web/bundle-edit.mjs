@@ -117,3 +117,28 @@ export function jsonSection(name, text) {
   const payload = new TextEncoder().encode(text);
   return { name, dtype: DTYPE.json, rows: 1, cols: payload.byteLength, payload };
 }
+
+/**
+ * Gives item `copy` the id of item `of` in the sections of a bundle, keeping a sound
+ * container and, when there is one, a catalog.id_order that still sorts the ids (compared as
+ * bytes, as the reader does), so that only the duplicate is wrong.
+ */
+export function duplicateId(sections, { of = 0, copy = 1 } = {}) {
+  const ids = sections.find((x) => x.name === 'catalog.ids');
+  const view = new DataView(ids.payload.buffer, ids.payload.byteOffset);
+  const chars = 4 * (ids.rows + 1);
+  const text = (i) => ids.payload.slice(chars + view.getUint32(4 * i, true), chars + view.getUint32(4 * i + 4, true));
+  const strings = Array.from({ length: ids.rows }, (_, i) => text(i === copy ? of : i));
+  const payload = new Uint8Array(chars + strings.reduce((n, b) => n + b.byteLength, 0));
+  const out = new DataView(payload.buffer);
+  let at = 0;
+  strings.forEach((b, i) => { out.setUint32(4 * i, at, true); payload.set(b, chars + at); at += b.byteLength; });
+  out.setUint32(4 * ids.rows, at, true);
+  ids.payload = payload;
+  const order = sections.find((x) => x.name === 'catalog.id_order');
+  if (order) {
+    const bytes = (b) => String.fromCharCode(...b);
+    const sorted = strings.map((b, i) => [bytes(b), i]).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]));
+    order.payload = new Uint8Array(new Uint32Array(sorted.map(([, i]) => i)).buffer);
+  }
+}

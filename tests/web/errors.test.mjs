@@ -8,7 +8,7 @@ import { createRecommender, HearthError, ERROR_CODES } from '../../web/src/index
 import { openEngine } from '../../web/src/engine.js';
 import { loadModule } from '../../web/src/module.js';
 import { trainedBundle } from './helpers.mjs';
-import { xxh64, readSections, writeSections, editBundle, f32Of, jsonSection, DTYPE } from './bundle-edit.mjs';
+import { xxh64, readSections, writeSections, editBundle, f32Of, jsonSection, duplicateId, DTYPE } from './bundle-edit.mjs';
 
 const bytesOf = (model) => new Uint8Array(readFileSync(trainedBundle(model).bundle));
 const section = (sections, name) => {
@@ -62,31 +62,7 @@ test('a bundle with a non-finite weight or a duplicate id is refused at open, na
     await rejects(openEngine({ bundle: bad }), 'bundle', pattern);
   }
   // Two items with the same id: the second becomes a copy of the first.
-  const dup = editBundle(bytesOf('als'), (sections) => {
-    const ids = section(sections, 'catalog.ids');
-    const view = new DataView(ids.payload.buffer, ids.payload.byteOffset);
-    const count = ids.rows;
-    const chars = 4 * (count + 1);
-    const first = new TextDecoder().decode(ids.payload.subarray(chars + view.getUint32(0, true), chars + view.getUint32(4, true)));
-    const strings = [];
-    for (let i = 0; i < count; i++) {
-      strings.push(i === 1 ? first : new TextDecoder().decode(ids.payload.subarray(chars + view.getUint32(4 * i, true), chars + view.getUint32(4 * i + 4, true))));
-    }
-    const encoded = strings.map((x) => new TextEncoder().encode(x));
-    const total = encoded.reduce((n, e) => n + e.byteLength, 0);
-    const payload = new Uint8Array(chars + total);
-    const out = new DataView(payload.buffer);
-    let at = 0;
-    encoded.forEach((e, i) => { out.setUint32(4 * i, at, true); payload.set(e, chars + at); at += e.byteLength; });
-    out.setUint32(4 * count, at, true);
-    ids.payload = payload;
-    // An id order that still sorts the ids (so only the duplicate is wrong).
-    const order = sections.find((x) => x.name === 'catalog.id_order');
-    if (order) {
-      const sorted = strings.map((s, i) => [s, i]).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]));
-      order.payload = new Uint8Array(new Uint32Array(sorted.map(([, i]) => i)).buffer);
-    }
-  });
+  const dup = editBundle(bytesOf('als'), (sections) => duplicateId(sections));
   await rejects(openEngine({ bundle: dup }), 'bundle', /catalog\.id/);
 });
 
