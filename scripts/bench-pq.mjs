@@ -2,20 +2,23 @@
 // (probePqScan) and the candidate selection (probePqSelect) over N items, against the fp32
 // gemv (probeGemv) over N x d floats and the streaming-read floor (probeStreamSum), then
 // whole recommend() calls through the JS API on each bundle given. Each part runs in its
-// own Node process.
+// own Node process. All of it runs in the bench build of the module (build/wasm/bench, made
+// by scripts/build: the product bindings plus the probes, wasm/bench_probes.cpp); the
+// product module (web/dist) has no probes.
 //
 //   node scripts/bench-pq.mjs --items 1000000 --subspaces 32 [--dim 64]
 //        [--bundles fp32.hearth,int8.hearth,pq.hearth] [--history 50] [--requests 30]
+//        [--module DIR]   (the bench module's folder; default build/wasm/bench)
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { median, mulberry32, timeKernel } from './bench-lib.mjs';
+import { BENCH_MODULE_DIR, BENCH_MODULE_NOTE, loadBenchModule, median, mulberry32, openEngineOn, timeKernel } from './bench-lib.mjs';
 
 const self = fileURLToPath(import.meta.url);
 
-async function childKernels({ items, subspaces, dim }) {
-  const { loadModule } = await import('../web/src/module.js');
-  const m = await loadModule();
+async function childKernels({ items, subspaces, dim, module }) {
+  const m = await loadBenchModule(module);
   const rand = mulberry32(1);
   const blocks = Math.ceil(items / 32);
   const codeBytes = blocks * 16 * subspaces;
@@ -46,9 +49,9 @@ async function childKernels({ items, subspaces, dim }) {
   return out;
 }
 
-async function childRecommend({ bundle, history, requests }) {
-  const { openEngine } = await import('../web/src/engine.js');
-  const rec = await openEngine({ bundle: readFileSync(bundle) });
+async function childRecommend({ bundle, history, requests, module }) {
+  const { EngineRecommender } = await import('../web/src/engine.js');
+  const rec = openEngineOn(await loadBenchModule(module), EngineRecommender, readFileSync(bundle));
   // Histories of distinct items drawn from the 10,000 most popular (a padded bundle's
   // trained items come first; a bench bundle's ids are all valid).
   const ids = rec.catalog().slice(0, 10000).map((item) => item.id);
@@ -86,12 +89,12 @@ if (process.argv[2] === '--child') {
   process.exit(0);
 }
 
-const o = { items: 1000000, subspaces: 32, dim: 64, bundles: [], history: 50, requests: 30 };
+const o = { items: 1000000, subspaces: 32, dim: 64, bundles: [], history: 50, requests: 30, module: BENCH_MODULE_DIR };
 for (let i = 2; i < process.argv.length; i += 2) {
   const key = process.argv[i].replace(/^--/, '');
   const value = process.argv[i + 1];
   if (!(key in o)) throw new Error(`unknown option --${key}`);
-  o[key] = key === 'bundles' ? value.split(',') : Number(value);
+  o[key] = key === 'bundles' ? value.split(',') : key === 'module' ? resolve(value) : Number(value);
 }
 
 function child(kind, args) {
@@ -101,7 +104,8 @@ function child(kind, args) {
   return JSON.parse(r.stdout);
 }
 
-const result = { items: o.items, subspaces: o.subspaces, dim: o.dim };
+process.stderr.write(`bench-pq: ${BENCH_MODULE_NOTE}; module: ${o.module}\n`);
+const result = { module: `bench build (product bindings plus probes): ${o.module}`, items: o.items, subspaces: o.subspaces, dim: o.dim };
 result.kernels = child('kernels', o);
-result.recommend = o.bundles.map((bundle) => child('recommend', { bundle, history: o.history, requests: o.requests }));
+result.recommend = o.bundles.map((bundle) => child('recommend', { bundle, history: o.history, requests: o.requests, module: o.module }));
 console.log(JSON.stringify(result, null, 2));

@@ -1,32 +1,46 @@
 // Inference benchmark: recommend() and explain() through the public JS API (openEngine, Node
 // + WebAssembly, one thread) and natively (`hearth bench-native`), cold start, peak memory,
-// wasm size, and the floor they are measured against, all in one run:
+// wasm size, and the floor they are measured against, all in one run.
+//
+// recommend() and explain() are timed in the bench build of the module (build/wasm/bench/
+// hearth-bench.*, made by scripts/build): the product bindings, compiled once for both, plus
+// the probes and an allocation counter (wasm/bench_probes.cpp), so that a probe runs in the
+// same instance right after the timings. The product module (web/dist) carries neither; cold
+// start and the binary's size are measured on it.
 //
 // - the streaming-read probe: a simd128 loop summing floats (probeStreamSum in
-//   wasm/bindings.cpp, sum_f32 in core/kernels), over 256 MB (DRAM) and over a buffer the
+//   wasm/bench_probes.cpp, sum_f32 in core/kernels), over 256 MB (DRAM) and over a buffer the
 //   size of what a variant must read (its item embeddings: cache-resident when they fit,
 //   as they are when scoring them), the latter right after that variant's timings, in the
 //   same process, so that both see the same machine load;
 // - a variant's scoring floor = the bytes it must read / that probe's bandwidth;
-// - the scoring kernel alone (probeGemv) against the probe.
+// - the scoring kernel alone (probeGemv) against the probe;
+// - allocations per warm call: the counter's increase over the timed calls (malloc, calloc,
+//   realloc, the memalign family; operator new ends in malloc, the page's _malloc counts too)
+//   / their number, which must be 0 (else a MISS line), beside the wasm heap's growth.
 //
 // Every configuration runs in its own Node process (clean peak RSS, no shared JIT state);
-// cold start runs in fresh processes. The library, the wasm module and the CLI are copied to
+// cold start runs in fresh processes. The library, the wasm modules and the CLI are copied to
 // out/bench/snapshot/ first and every measurement uses that copy, so that a rebuild during
 // the run (others may be building in the same tree) cannot mix two builds. Bundles come from `hearth bench-bundle` (random
 // weights: timing only). Usage: see scripts/bench.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
+import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { median, percentile, mulberry32, timeKernel } from './bench-lib.mjs';
+import {
+  BENCH_MODULE_DIR, BENCH_MODULE_FILES, BENCH_MODULE_NOTE, loadBenchModule, median, mulberry32, openEngineOn, percentile, timeKernel,
+} from './bench-lib.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const snapshot = `${root}out/bench/snapshot`;
 const hearth = `${snapshot}/hearth`;
 // The library as the children load it: the snapshot's copy of web/.
 const lib = (web, file) => import(pathToFileURL(`${web}/src/${file}`).href);
+// The bench module (build/wasm/bench, made by scripts/build; --bench-module DIR: another).
+const BENCH_NOTE = `${BENCH_MODULE_NOTE}; cold start and size from the product module (web/dist)`;
 const DIM = 64;
 const K = 20;
 const SEED = 1;
@@ -59,7 +73,9 @@ function histories(items, length, count, seed) {
 
 // Warm-up in windows of 10 calls until a window's median is within 5% of the previous one
 // (at least 3 windows; at most 30, or 3 s once there are 3), then `requests` timed calls.
-async function measure(requests, call) {
+// allocations() reads the module's allocation counter: read before and after the timed
+// calls (outside the timings), its increase / requests is the allocations per warm call.
+async function measure(requests, call, allocations) {
   let warmup = 0;
   let previous = -1;
   const started = performance.now();
@@ -76,12 +92,15 @@ async function measure(requests, call) {
     previous = m;
   }
   const ms = new Array(requests);
+  const allocationsBefore = allocations();
   for (let r = 0; r < requests; r++) {
     const t = performance.now();
     await call(warmup + r);
     ms[r] = performance.now() - t;
   }
-  return { p50_ms: percentile(ms, 0.5), p95_ms: percentile(ms, 0.95), p99_ms: percentile(ms, 0.99), requests, warmup };
+  const allocationsPerCall = (allocations() - allocationsBefore) / requests;
+  return { p50_ms: percentile(ms, 0.5), p95_ms: percentile(ms, 0.95), p99_ms: percentile(ms, 0.99), requests, warmup,
+    allocations_per_call: allocationsPerCall };
 }
 
 // Two kernels timed in alternation (a, b, a, b, ...) so that both see the same machine
@@ -141,17 +160,18 @@ function probeIn(m, bytes, items = 0, minMs = 400) {
   return out;
 }
 
-async function childProbe({ web, bytes = PROBE_BYTES }) {
-  const { loadModule } = await lib(web, 'module.js');
-  return probeIn(await loadModule(), bytes, 0, bytes === PROBE_BYTES ? 1500 : 10);
+async function childProbe({ bench, bytes = PROBE_BYTES }) {
+  return probeIn(await loadBenchModule(bench), bytes, 0, bytes === PROBE_BYTES ? 1500 : 10);
 }
 
-async function childRun({ web, bundle, model, lengths, requests, probeBytes, gemv = true }) {
-  const { openEngine } = await lib(web, 'engine.js');
+async function childRun({ web, bench, bundle, model, lengths, requests, probeBytes, gemv = true }) {
+  const { EngineRecommender } = await lib(web, 'engine.js');
   let bytes = readFileSync(bundle);
-  const rec = await openEngine({ bundle: bytes });
+  // The library's recommender over the bench module (openEngine's steps).
+  const rec = openEngineOn(await loadBenchModule(bench), EngineRecommender, bytes);
   bytes = null;
   const heap = () => rec._module.HEAPU8.buffer.byteLength;
+  const allocations = () => rec._module.allocationCount();
   const runs = [];
   for (const length of lengths) {
     const pool = histories(rec.size, length, 64, SEED);
@@ -159,11 +179,11 @@ async function childRun({ web, bundle, model, lengths, requests, probeBytes, gem
     const targets = pool.map(() => String(Math.floor(rand() * rec.size)));
     const heapBefore = heap();
     const run = { history: length };
-    run.recommend = await measure(requests, (r) => rec.recommend(pool[r % pool.length], { k: K, model }));
+    run.recommend = await measure(requests, (r) => rec.recommend(pool[r % pool.length], { k: K, model }), allocations);
     // The same call without reasons (MF contributions, SASRec leave-one-out influences),
     // to see what they cost.
-    run.recommend_no_reasons = await measure(requests, (r) => rec.recommend(pool[r % pool.length], { k: K, model, reasons: 0 }));
-    run.explain = await measure(requests, (r) => rec.explain(pool[r % pool.length], targets[r % targets.length], { model }));
+    run.recommend_no_reasons = await measure(requests, (r) => rec.recommend(pool[r % pool.length], { k: K, model, reasons: 0 }), allocations);
+    run.explain = await measure(requests, (r) => rec.explain(pool[r % pool.length], targets[r % targets.length], { model }), allocations);
     run.heap_growth_bytes = heap() - heapBefore;
     runs.push(run);
   }
@@ -226,26 +246,35 @@ if (process.argv[2] === '--child') {
 
 // ---------------------------------------------------------------- the orchestrator
 
-// Copies web/src, web/dist and the CLI to out/bench/snapshot/, retrying while the copy is
-// not a working pair (a build writing hearth.mjs and hearth.wasm at that moment).
-function takeSnapshot() {
+// Copies web/src, web/dist, the bench module and the CLI to out/bench/snapshot/, retrying
+// while the copy is not a working pair (a build writing a .mjs and its .wasm at that moment).
+function takeSnapshot(benchDir) {
   for (let attempt = 1; ; attempt++) {
     rmSync(snapshot, { recursive: true, force: true });
     cpSync(`${root}web/src`, `${snapshot}/web/src`, { recursive: true });
     cpSync(`${root}web/dist`, `${snapshot}/web/dist`, { recursive: true });
+    for (const file of BENCH_MODULE_FILES) {
+      if (!existsSync(`${benchDir}/${file}`)) throw new Error(`${benchDir}/${file} is missing: scripts/build makes the bench module`);
+      cpSync(`${benchDir}/${file}`, `${snapshot}/bench/${file}`);
+    }
     cpSync(`${root}build/native/bin/hearth`, hearth);
-    const check = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', 'probe',
-      JSON.stringify({ web: `${snapshot}/web`, bytes: 1 << 20 })], { encoding: 'utf8' });
+    const probe = (args) => spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', 'probe',
+      JSON.stringify({ web: `${snapshot}/web`, bench: `${snapshot}/bench`, ...args })], { encoding: 'utf8' });
+    const check = probe({ bytes: 1 << 20 });
+    // The product module loads as well (cold start uses it).
+    const product = spawnSync(process.execPath, ['--input-type=module', '-e',
+      `const { loadModule } = await import(${JSON.stringify(pathToFileURL(`${snapshot}/web/src/module.js`).href)}); await loadModule();`],
+    { encoding: 'utf8' });
     const cli = spawnSync(hearth, ['--help'], { encoding: 'utf8' });
-    if (check.status === 0 && cli.status === 0) return;
-    if (attempt === 5) throw new Error(`the build does not load:\n${check.stderr.slice(-2000)}${cli.stderr}`);
-    log('the wasm module or the CLI does not load (a build in progress?); retrying in 30 s');
+    if (check.status === 0 && product.status === 0 && cli.status === 0) return;
+    if (attempt === 5) throw new Error(`the build does not load:\n${check.stderr.slice(-2000)}${product.stderr.slice(-2000)}${cli.stderr}`);
+    log('a wasm module or the CLI does not load (a build in progress?); retrying in 30 s');
     spawnSync('sleep', ['30']);
   }
 }
 
 function parseArgs(argv) {
-  const o = { quick: false, native: true, fresh: false, readme: false, report: false };
+  const o = { quick: false, native: true, fresh: false, readme: false, report: false, bench: BENCH_MODULE_DIR };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -262,6 +291,7 @@ function parseArgs(argv) {
     else if (a === '--fresh') o.fresh = true;
     else if (a === '--readme') o.readme = true;
     else if (a === '--report') o.report = true;
+    else if (a === '--bench-module') o.bench = resolve(next());
     else if (a === '--sizes') o.sizes = list();
     else if (a === '--lengths') o.lengths = list();
     else if (a === '--requests') [o.requests] = list();
@@ -285,7 +315,8 @@ function parseArgs(argv) {
 }
 
 function child(kind, args) {
-  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', kind, JSON.stringify({ web: `${snapshot}/web`, ...args })],
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', kind,
+    JSON.stringify({ web: `${snapshot}/web`, bench: `${snapshot}/bench`, ...args })],
     { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`bench child '${kind}' failed (${r.status}):\n${r.stderr.slice(-3000)}`);
   return JSON.parse(r.stdout);
@@ -336,7 +367,9 @@ async function measureAll() {
     options: { requests: o.requests, cold: o.cold, native: o.native, sizes: o.sizes, models: o.models, lengths: o.lengths },
   };
   log(`bench: sizes ${o.sizes.join(',')}, models ${o.models.join(',')}, lengths ${o.lengths.join(',')}, ${o.requests} requests`);
-  takeSnapshot();
+  log(`${BENCH_NOTE}; bench module: ${o.bench}`);
+  takeSnapshot(o.bench);
+  env.bench_module = o.bench;
 
   // The wasm binary.
   const wasmBytes = readFileSync(`${snapshot}/web/dist/hearth.wasm`);
@@ -381,6 +414,11 @@ async function measureAll() {
     log(`wasm: ${c.name} N=${c.n}`);
     c.wasm = child('run', { bundle: c.bundle, model: c.model, lengths: o.lengths, requests: o.requests,
       probeBytes: tableBytes(c.model, c.n, c.catalog), gemv: c.catalog === 'fp32' });
+    for (const r of c.wasm.runs) {
+      for (const [call, t] of Object.entries(allocationsOf(r))) {
+        if (t !== 0) log(`MISS: ${c.name} N=${c.n} L=${r.history} ${call}: ${f(t, 2)} allocations per warm call (bench module)`);
+      }
+    }
     log(`cold start: ${c.name} N=${c.n} (${o.cold} fresh processes)`);
     const samples = [];
     for (let s = 0; s < o.cold; s++) samples.push(child('cold', { bundle: c.bundle, model: c.model }));
@@ -417,6 +455,14 @@ async function measureAll() {
 // ---------------------------------------------------------------- targets and tables
 
 const f = (x, digits = 2) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(digits));
+
+// Allocations per warm call of a run's three timed calls (undefined in reports written
+// before the bench module counted them).
+const allocationsOf = (r) => ({
+  recommend: r.recommend.allocations_per_call,
+  'recommend (no reasons)': r.recommend_no_reasons.allocations_per_call,
+  explain: r.explain.allocations_per_call,
+});
 
 // The targets and the Markdown tables of a run's report (also what --report re-renders).
 function render({ env, wasm, probe, configs }) {
@@ -480,6 +526,15 @@ function render({ env, wasm, probe, configs }) {
       target(`cold start ${c.name} N=100k, fast reasons only (explain: false) (median)`, `${f(c.cold.fast_total_ms, 1)} ms`, '≤ 50 ms', c.cold.fast_total_ms <= 50);
     }
   }
+  for (const c of configs) {
+    for (const r of c.wasm.runs) {
+      const a = Object.values(allocationsOf(r));
+      if (a.some((x) => x === undefined)) continue;
+      target(`no allocation per warm call (wasm, bench module) ${c.name} N=${c.n} L=${r.history}`,
+        `${a.map((x) => f(x, 2)).join(' / ')} allocations per warm call (recommend / no reasons / explain); wasm heap growth ${r.heap_growth_bytes} B`,
+        '0', a.every((x) => x === 0));
+    }
+  }
   if (o.native) {
     for (const c of configs) {
       const worst = Math.max(...c.native.runs.flatMap((r) => [r.recommend.allocations_per_call, r.explain.allocations_per_call]));
@@ -496,6 +551,8 @@ function render({ env, wasm, probe, configs }) {
     `${env.date.slice(0, 10)}, ${env.git}; d = ${DIM}, k = ${K}, one thread, ${o.requests} requests after warm-up; ` +
     `bench bundles (random weights), SASRec 2 blocks, 1 head, max_len 200; ${env.minutes} min.`);
   md.push('');
+  md.push(env.bench_module ? `Wasm ${BENCH_NOTE}.` : 'Wasm timings and probes from the product module (a run before the bench build existed).');
+  md.push('');
   md.push(`Streaming-read probe (wasm simd128, \`sum_f32\`): ${f(probe.gbps, 1)} GB/s over 256 MB (DRAM); over the bytes ` +
     'of each variant (cache-resident when they fit), measured right after its timings: ' +
     configs.map((c) => `${c.name} N=${c.n} ${f(c.probe_gbps, 1)} GB/s`).join(', ') + '.');
@@ -505,10 +562,11 @@ function render({ env, wasm, probe, configs }) {
     'it is the same as `explain: false`, the call with the fast reasons only). ' +
     `Catalogs: fp32 rows; int8 (\`hearth export --int8\`: codes and a scale per row); pq (\`--pq ${PQ_BYTES} --int8\`: ` +
     `${PQ_BYTES}-byte codes scanned with lookup tables, then the int8 rows of the best 10·k (at least 500) candidates re-scored). ` +
-    'Floor = bytes read / probe bandwidth at that size; times in ms.');
+    'Floor = bytes read / probe bandwidth at that size; times in ms. Allocations per warm call (recommend / no reasons / ' +
+    'explain) from the bench module\'s counter over the timed calls; heap growth over all three.');
   md.push('');
-  md.push('| model | N | L | recommend p50 / p95 / p99 | no reasons p50 | explain p50 / p95 / p99 | MB read | floor | p50 / floor | GB/s (% of probe) |');
-  md.push('|---|---:|---:|---|---:|---|---:|---:|---:|---:|');
+  md.push('| model | N | L | recommend p50 / p95 / p99 | no reasons p50 | explain p50 / p95 / p99 | MB read | floor | p50 / floor | GB/s (% of probe) | allocations per warm call | heap growth B |');
+  md.push('|---|---:|---:|---|---:|---|---:|---:|---:|---:|---|---:|');
   for (const c of configs) {
     for (const r of c.wasm.runs) {
       const rr = r.recommend;
@@ -516,7 +574,8 @@ function render({ env, wasm, probe, configs }) {
       const achieved = gbps(c.bytes, rr.p50_ms);
       md.push(`| ${c.name} | ${c.n} | ${r.history} | ${f(rr.p50_ms)} / ${f(rr.p95_ms)} / ${f(rr.p99_ms)} | ` +
         `${f(r.recommend_no_reasons.p50_ms)} | ${f(e.p50_ms)} / ${f(e.p95_ms)} / ${f(e.p99_ms)} | ` +
-        `${f(c.bytes / 1e6, 1)} | ${f(c.floor_ms)} | ${f(rr.p50_ms / c.floor_ms, 1)}× | ${f(achieved, 1)} (${f(100 * achieved / c.probe_gbps, 0)}%) |`);
+        `${f(c.bytes / 1e6, 1)} | ${f(c.floor_ms)} | ${f(rr.p50_ms / c.floor_ms, 1)}× | ${f(achieved, 1)} (${f(100 * achieved / c.probe_gbps, 0)}%) | ` +
+        `${Object.values(allocationsOf(r)).map((x) => f(x, 2)).join(' / ')} | ${r.heap_growth_bytes} |`);
     }
   }
   md.push('');

@@ -1,6 +1,7 @@
 // Embind bindings: plain numbers and heap pointers in, pointers to result buffers out.
 // No logic lives here; web/src turns this into the friendly API. Errors never escape
-// as exceptions: a call returns -1 and error() says what went wrong.
+// as exceptions: a call returns -1 and error() says what went wrong. The bench build of the
+// module (build/wasm/bench) links these and wasm/bench_probes.cpp; web/dist has these alone.
 #include <emscripten/bind.h>
 
 #include <malloc.h>
@@ -12,8 +13,6 @@
 #include "core/common/error.h"
 #include "core/common/parallel.h"
 #include "core/device/engine/engine.h"
-#include "core/device/kernels/kernels.h"
-#include "core/device/kernels/pq.h"
 
 namespace {
 
@@ -250,17 +249,6 @@ private:
     mutable std::string error_, code_;
 };
 
-// Benchmark probes for scripts/bench, not part of the library's API: `repeats` streaming
-// reads of `count` floats at `ptr` (the memory-bandwidth floor), and the catalog-scoring
-// kernel alone (out[i] = rows[i] . q over n rows of d floats). Pointers are heap offsets.
-float probeStreamSum(uintptr_t ptr, uint32_t count, uint32_t repeats) {
-    const auto* x = reinterpret_cast<const float*>(ptr);
-    const hearth::SumF32Fn sum = hearth::sum_f32();
-    float total = 0.0f;
-    for (uint32_t r = 0; r < repeats; ++r) total += sum(x, count);
-    return total;
-}
-
 // A 64-byte aligned block for a bundle's bytes (released by the Engine, or by _free).
 // Sections are 64-aligned within the file; copied here they stay aligned in memory, as the
 // format intends, rather than at malloc's 8-byte alignment.
@@ -273,30 +261,6 @@ uintptr_t allocateAligned(size_t size) {
 // and repeated calls leave it where it was (heap size alone hides reuse of freed blocks).
 size_t heapBytesInUse() { return mallinfo().uordblks; }
 
-void probeGemv(uintptr_t rows, uint32_t n, uint32_t d, uintptr_t q, uintptr_t out, uint32_t repeats) {
-    const hearth::GemvF32Fn gemv = hearth::gemv_f32();
-    for (uint32_t r = 0; r < repeats; ++r)
-        gemv(reinterpret_cast<const float*>(rows), n, d, reinterpret_cast<const float*>(q),
-             reinterpret_cast<float*>(out));
-}
-
-// The PQ fast scan alone (core/device/kernels/pq.h): `blocks` packed blocks of 32 items with
-// 2 * pairs subspaces, u8 tables at `lut`, u16 sums to `out`; and the candidate selection
-// over those sums (the best `k`).
-void probePqScan(uintptr_t codes, uint32_t blocks, uint32_t pairs, uintptr_t lut, uintptr_t out, uint32_t repeats) {
-    const hearth::PqScanFn scan = hearth::pq_scan();
-    for (uint32_t r = 0; r < repeats; ++r)
-        scan(reinterpret_cast<const uint8_t*>(codes), blocks, pairs, reinterpret_cast<const uint8_t*>(lut),
-             reinterpret_cast<uint16_t*>(out));
-}
-
-void probePqSelect(uintptr_t sums, uint32_t n, uint32_t k, uint32_t repeats) {
-    static std::vector<uint64_t> heap;
-    static std::vector<uint32_t> top;
-    for (uint32_t r = 0; r < repeats; ++r)
-        hearth::pq_top_k_u16(reinterpret_cast<const uint16_t*>(sums), n, k, nullptr, heap, top);
-}
-
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(hearth) {
@@ -307,10 +271,6 @@ EMSCRIPTEN_BINDINGS(hearth) {
     emscripten::function("setScoringThreads", &hearth::set_scoring_threads);
     emscripten::function("scoringThreads", &hearth::scoring_threads);
     emscripten::function("heapBytesInUse", &heapBytesInUse);
-    emscripten::function("probeStreamSum", &probeStreamSum);
-    emscripten::function("probeGemv", &probeGemv);
-    emscripten::function("probePqScan", &probePqScan);
-    emscripten::function("probePqSelect", &probePqSelect);
 
     emscripten::class_<WasmEngine>("Engine")
         .constructor<uintptr_t, size_t>()
