@@ -45,6 +45,7 @@ public:
             engine->bundle().u32("catalog.tag_offsets");
             engine->bundle().u32("catalog.tag_ids");
             engine->bundle().f32("catalog.popularity");
+            ws_ = std::make_unique<hearth::Workspace>(*engine);
             engine_ = std::move(engine);
         });
         // The only JSON an open parses is the bundle's: its errors are the bundle's.
@@ -122,8 +123,8 @@ public:
             options.controls.block_tags = block_tags_.data();
             options.controls.block_tag_count = block_tags_.size();
             options.mood = mood_;
-            recs_ = &engine_->recommend(history_.data(), history_.size(), options);
-            return static_cast<int>(recs_->items.size());
+            engine_->recommend(history_.data(), history_.size(), options, *ws_, recs_);
+            return static_cast<int>(recs_.items.size());
         });
     }
     // The re-ranking controls of the following recommend() calls, as one ControlsBlock in
@@ -154,43 +155,44 @@ public:
         return ptr(mood_scratch_.data());
     }
 
-    // Result buffers of the last recommend(), valid until the next call.
-    uint32_t resultModel() const { return static_cast<uint32_t>(recs_->model); }
-    uintptr_t resultsPtr() const { return ptr(recs_->items.data()); }       // {u32 item, f32 score}
-    uintptr_t basePtr() const { return ptr(recs_->base.data()); }           // f32
-    uintptr_t reasonStartPtr() const { return ptr(recs_->reason_start.data()); }  // u32
-    uintptr_t reasonsPtr() const { return ptr(recs_->reasons.data()); }     // {u32 item, f32 weight}
-    uintptr_t controlsPtr() const { return ptr(recs_->controls.data()); }   // u32 Control bits
-    uintptr_t modelRankPtr() const { return ptr(recs_->model_rank.data()); }  // u32
-    uintptr_t popularInPtr() const { return ptr(recs_->popular_in.data()); }  // i32 tag or -1
-    bool onboarding() const { return recs_->onboarding; }
+    // Result buffers of the last recommend(), valid until the next one (the page copies
+    // what it keeps).
+    uint32_t resultModel() const { return static_cast<uint32_t>(recs_.model); }
+    uintptr_t resultsPtr() const { return ptr(recs_.items.data()); }       // {u32 item, f32 score}
+    uintptr_t basePtr() const { return ptr(recs_.base.data()); }           // f32
+    uintptr_t reasonStartPtr() const { return ptr(recs_.reason_start.data()); }  // u32
+    uintptr_t reasonsPtr() const { return ptr(recs_.reasons.data()); }     // {u32 item, f32 weight}
+    uintptr_t controlsPtr() const { return ptr(recs_.controls.data()); }   // u32 Control bits
+    uintptr_t modelRankPtr() const { return ptr(recs_.model_rank.data()); }  // u32
+    uintptr_t popularInPtr() const { return ptr(recs_.popular_in.data()); }  // i32 tag or -1
+    bool onboarding() const { return recs_.onboarding; }
 
     // Returns the number of similar items (written at similarPtr()), or -1.
     int similar(uint32_t item, uint32_t k) {
         return guard([&] {
-            similar_ = &engine_->similar(item, k);
-            return static_cast<int>(similar_->size());
+            engine_->similar(item, k, *ws_, similar_);
+            return static_cast<int>(similar_.size());
         });
     }
-    uintptr_t similarPtr() const { return ptr(similar_->data()); }  // {u32 item, f32 cosine}
+    uintptr_t similarPtr() const { return ptr(similar_.data()); }  // {u32 item, f32 cosine}
 
     // Returns the number of contributions, or -1.
     int explain(uintptr_t items_ptr, uintptr_t values_ptr, uint32_t n, uint32_t item,
                 uint32_t model, float hybrid_weight) {
         return guard([&] {
             load_history(items_ptr, values_ptr, n);
-            explanation_ = &engine_->explain(history_.data(), history_.size(), item,
-                                             model_choice(model), hybrid_weight);
-            return static_cast<int>(explanation_->contributions.size());
+            engine_->explain(history_.data(), history_.size(), item, *ws_, explanation_,
+                             model_choice(model), hybrid_weight);
+            return static_cast<int>(explanation_.contributions.size());
         });
     }
-    float explainedScore() const { return explanation_->score; }
-    float explainedBase() const { return explanation_->base; }
-    uintptr_t contributionsPtr() const { return ptr(explanation_->contributions.data()); }
-    uint32_t explainedModel() const { return static_cast<uint32_t>(explanation_->model); }
-    bool explainedAdditive() const { return explanation_->additive; }
-    uint32_t attentionCount() const { return static_cast<uint32_t>(explanation_->attention.size()); }
-    uintptr_t attentionPtr() const { return ptr(explanation_->attention.data()); }
+    float explainedScore() const { return explanation_.score; }
+    float explainedBase() const { return explanation_.base; }
+    uintptr_t contributionsPtr() const { return ptr(explanation_.contributions.data()); }
+    uint32_t explainedModel() const { return static_cast<uint32_t>(explanation_.model); }
+    bool explainedAdditive() const { return explanation_.additive; }
+    uint32_t attentionCount() const { return static_cast<uint32_t>(explanation_.attention.size()); }
+    uintptr_t attentionPtr() const { return ptr(explanation_.attention.data()); }
 
 private:
     static hearth::ModelChoice model_choice(uint32_t m) {
@@ -237,15 +239,17 @@ private:
         for (uint32_t i = 0; i < n; ++i) history_[i] = {items[i], values[i]};
     }
 
+    // The page is one caller: one workspace, and the results it reads after each call.
     std::unique_ptr<Engine> engine_;
+    std::unique_ptr<hearth::Workspace> ws_;
     std::vector<hearth::HistoryEntry> history_;
     hearth::RerankControls controls_;
     int32_t mood_ = -1;
     std::vector<float> mood_weights_, mood_scratch_;
     std::vector<uint32_t> avoid_items_, avoid_tags_, block_tags_;
-    const hearth::Recommendations* recs_ = nullptr;
-    const hearth::Explanation* explanation_ = nullptr;
-    const std::vector<hearth::Scored>* similar_ = nullptr;
+    hearth::Recommendations recs_;
+    hearth::Explanation explanation_;
+    std::vector<hearth::Scored> similar_;
     mutable std::string error_, code_;
 };
 

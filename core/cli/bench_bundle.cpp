@@ -207,8 +207,11 @@ int run_bench_bundle(const std::vector<std::string>& argv) {
     const auto histories = make_histories(spec.items, std::min<uint32_t>(spec.items, 5), 1, spec.seed);
     RecommendOptions options;
     options.k = std::min<uint32_t>(10, spec.items);
-    const Recommendations& recs = engine->recommend(histories[0].data(), histories[0].size(), options);
-    if (!recs.items.empty()) engine->explain(histories[0].data(), histories[0].size(), recs.items[0].index);
+    Workspace ws(*engine);
+    Recommendations recs;
+    engine->recommend(histories[0].data(), histories[0].size(), options, ws, recs);
+    Explanation why;
+    if (!recs.items.empty()) engine->explain(histories[0].data(), histories[0].size(), recs.items[0].index, ws, why);
     std::printf("wrote %s (%llu bytes; %s, %u items, dim %u, seed %llu; timing only) in %.1f s; "
                 "loads and recommends\n",
                 out.c_str(), static_cast<unsigned long long>(std::filesystem::file_size(out)),
@@ -256,34 +259,40 @@ int run_bench_native(const std::vector<std::string>& argv) {
     j.field("items", items).field("dim", dim).field("embedding_bytes", table_bytes);
 
     j.key("runs").begin_array();
-    for (uint32_t length : lengths) {
-        const auto histories = make_histories(items, length, 64, seed);
-        SplitMix64 pick(mix_seed(seed, 0x6578706cull + length));
-        std::vector<uint32_t> targets;
-        for (size_t i = 0; i < histories.size(); ++i) targets.push_back(pick.below(items));
-        const Timing rec = measure(requests, [&](size_t r) {
-            const auto& h = histories[r % histories.size()];
-            engine->recommend(h.data(), h.size(), options);
-        });
-        RecommendOptions bare = options;
-        bare.reasons = 0;  // no MF contributions, no SASRec leave-one-out: what reasons cost
-        const Timing plain = measure(requests, [&](size_t r) {
-            const auto& h = histories[r % histories.size()];
-            engine->recommend(h.data(), h.size(), bare);
-        });
-        const Timing why = measure(requests, [&](size_t r) {
-            const auto& h = histories[r % histories.size()];
-            engine->explain(h.data(), h.size(), targets[r % targets.size()], options.model);
-        });
-        j.begin_object().field("history", length);
-        j.field("model", model_choice_name(engine->recommend(histories[0].data(), length, options).model));
-        j.key("recommend");
-        timing_json(j, rec);
-        j.key("recommend_no_reasons");
-        timing_json(j, plain);
-        j.key("explain");
-        timing_json(j, why);
-        j.end_object();
+    {  // the workspace and results go before the engine they belong to
+        Workspace ws(*engine);
+        Recommendations recs;
+        Explanation explanation;
+        for (uint32_t length : lengths) {
+            const auto histories = make_histories(items, length, 64, seed);
+            SplitMix64 pick(mix_seed(seed, 0x6578706cull + length));
+            std::vector<uint32_t> targets;
+            for (size_t i = 0; i < histories.size(); ++i) targets.push_back(pick.below(items));
+            const Timing rec = measure(requests, [&](size_t r) {
+                const auto& h = histories[r % histories.size()];
+                engine->recommend(h.data(), h.size(), options, ws, recs);
+            });
+            RecommendOptions bare = options;
+            bare.reasons = 0;  // no MF contributions, no SASRec leave-one-out: what reasons cost
+            const Timing plain = measure(requests, [&](size_t r) {
+                const auto& h = histories[r % histories.size()];
+                engine->recommend(h.data(), h.size(), bare, ws, recs);
+            });
+            const Timing why = measure(requests, [&](size_t r) {
+                const auto& h = histories[r % histories.size()];
+                engine->explain(h.data(), h.size(), targets[r % targets.size()], ws, explanation, options.model);
+            });
+            j.begin_object().field("history", length);
+            engine->recommend(histories[0].data(), length, options, ws, recs);
+            j.field("model", model_choice_name(recs.model));
+            j.key("recommend");
+            timing_json(j, rec);
+            j.key("recommend_no_reasons");
+            timing_json(j, plain);
+            j.key("explain");
+            timing_json(j, why);
+            j.end_object();
+        }
     }
     j.end_array();
     j.field("peak_rss_bytes", peak_rss_bytes());
@@ -295,7 +304,9 @@ int run_bench_native(const std::vector<std::string>& argv) {
     for (uint32_t s = 0; s < cold_samples; ++s) {
         const auto start = Clock::now();
         std::unique_ptr<Engine> e = Engine::from_file(path);
-        e->recommend(history.data(), history.size(), options);
+        Workspace cold_ws(*e);
+        Recommendations first;
+        e->recommend(history.data(), history.size(), options, cold_ws, first);
         cold.push_back(ms_since(start));
     }
     j.key("cold_start_ms").begin_object().field("median", median(cold));

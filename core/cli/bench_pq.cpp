@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <set>
 
 #include "core/cli/args.h"
@@ -96,37 +97,42 @@ int run_bench_pq(const std::vector<std::string>& argv) {
             if (seen.insert(item).second) h.push_back({item, static_cast<float>(1 + rng.below(5))});
         }
     }
-    const auto p50 = [&](Engine& e, uint32_t r) {
+    Workspace pq_ws(*pq);
+    std::optional<Workspace> ref_ws;
+    if (ref) ref_ws.emplace(*ref);
+    Recommendations recs;
+    const auto p50 = [&](const Engine& e, Workspace& ws, uint32_t r) {
         o.pq_candidates = r;
         size_t q = 0;
         return median_ms(500.0, [&] {
             const auto& h = histories[q++ % histories.size()];
-            e.recommend(h.data(), h.size(), o);
+            e.recommend(h.data(), h.size(), o, ws, recs);
         }, 2000);
     };
     j.key("recommend").begin_object();
-    j.field("pq_default_ms", p50(*pq, 0));
-    if (ref) j.field("reference_ms", p50(*ref, 0));
+    j.field("pq_default_ms", p50(*pq, pq_ws, 0));
+    if (ref) j.field("reference_ms", p50(*ref, *ref_ws, 0));
     j.end_object();
 
     if (ref) {
         std::vector<std::vector<uint32_t>> want(queries);
         o.pq_candidates = 0;
-        for (uint32_t q = 0; q < queries; ++q)
-            for (const Scored& s : ref->recommend(histories[q].data(), histories[q].size(), o).items)
-                want[q].push_back(s.index);
+        for (uint32_t q = 0; q < queries; ++q) {
+            ref->recommend(histories[q].data(), histories[q].size(), o, *ref_ws, recs);
+            for (const Scored& s : recs.items) want[q].push_back(s.index);
+        }
         j.key("recall").begin_array();
         for (uint32_t r : candidates) {
             o.pq_candidates = r;
             double hit = 0.0, total = 0.0;
             for (uint32_t q = 0; q < queries; ++q) {
-                const Recommendations& got = pq->recommend(histories[q].data(), histories[q].size(), o);
-                for (const Scored& s : got.items)
+                pq->recommend(histories[q].data(), histories[q].size(), o, pq_ws, recs);
+                for (const Scored& s : recs.items)
                     hit += std::find(want[q].begin(), want[q].end(), s.index) != want[q].end();
                 total += static_cast<double>(want[q].size());
             }
             j.begin_object().field("candidates", r).field("recall_at_k", total > 0 ? hit / total : 0.0);
-            j.field("recommend_ms", p50(*pq, r)).end_object();
+            j.field("recommend_ms", p50(*pq, pq_ws, r)).end_object();
         }
         j.end_array();
     }

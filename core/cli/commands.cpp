@@ -346,7 +346,9 @@ int run_recommend(const std::vector<std::string>& argv) {
     controls.avoid_tag_count = avoid_tags.size();
     controls.block_tags = block_tags.data();
     controls.block_tag_count = block_tags.size();
-    const Recommendations& recs = engine->recommend(history.data(), history.size(), options);
+    Workspace ws(*engine);
+    Recommendations recs;
+    engine->recommend(history.data(), history.size(), options, ws, recs);
     const Catalog& c = engine->catalog();
     if (a.has("json")) {
         Json j;
@@ -405,9 +407,10 @@ int run_explain(const std::vector<std::string>& argv) {
     const std::string id = a.require("item");
     const int64_t item = engine->catalog().find(id);
     if (item < 0) throw Error("argument", "item '" + id + "' is not in the catalog");
-    const Explanation& e =
-        engine->explain(history.data(), history.size(), static_cast<uint32_t>(item),
-                        parse_model_choice(a.get("model", "auto")), a.get_float("hybrid-weight", -1.0f));
+    Workspace ws(*engine);
+    Explanation e;
+    engine->explain(history.data(), history.size(), static_cast<uint32_t>(item), ws, e,
+                    parse_model_choice(a.get("model", "auto")), a.get_float("hybrid-weight", -1.0f));
     const Catalog& c = engine->catalog();
     if (a.has("json")) {
         Json j;

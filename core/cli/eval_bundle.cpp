@@ -104,6 +104,8 @@ int run_eval_bundle(const std::vector<std::string>& argv) {
         BundleResult r;
         r.path = path;
         std::vector<HistoryEntry> history;
+        Workspace ws(*engine);
+        Recommendations recs;
         const bool first = reference.empty() && results.empty();
         double ms = 0.0;
         for (size_t t = 0; t < max_users; ++t) {
@@ -118,7 +120,7 @@ int run_eval_bundle(const std::vector<std::string>& argv) {
                 history.push_back({static_cast<uint32_t>(item), split.train[e].rating});
             }
             const auto start = std::chrono::steady_clock::now();
-            const Recommendations& recs = engine->recommend(history.data(), history.size(), o);
+            engine->recommend(history.data(), history.size(), o, ws, recs);
             ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
             r.model = model_choice_name(recs.model);
             std::vector<std::string> list;

@@ -57,11 +57,61 @@ inline SasrecWeights random_sasrec(const SasrecConfig& c, uint32_t seed) {
     return w;
 }
 
+// One caller of an engine as the wasm binding is one: the engine, a workspace, and the
+// results of its last calls. Tests that check what a call returned read them here.
+class Caller {
+public:
+    explicit Caller(std::unique_ptr<Engine> engine) : engine_(std::move(engine)), ws_(*engine_) {}
+
+    const Engine& engine() const { return *engine_; }
+    const Catalog& catalog() const { return engine_->catalog(); }
+    const BundleReader& bundle() const { return engine_->bundle(); }
+    std::string_view meta_json() const { return engine_->meta_json(); }
+    bool has_mf() const { return engine_->has_mf(); }
+    bool has_sasrec() const { return engine_->has_sasrec(); }
+    const MfModelView& mf_model() const { return engine_->mf_model(); }
+    const SasrecView& sasrec_model() const { return engine_->sasrec_model(); }
+    float hybrid_weight() const { return engine_->hybrid_weight(); }
+    const MoodTable& moods() const { return engine_->moods(); }
+    const ItemSpace& item_space() const { return engine_->item_space(); }
+    const PqIndex* mf_pq() const { return engine_->mf_pq(); }
+    const PqIndex* sasrec_pq() const { return engine_->sasrec_pq(); }
+
+    const Recommendations& recommend(const HistoryEntry* history, size_t n, const RecommendOptions& o) {
+        engine_->recommend(history, n, o, ws_, recs_);
+        return recs_;
+    }
+    const Explanation& explain(const HistoryEntry* history, size_t n, uint32_t item,
+                               ModelChoice model = ModelChoice::Auto, float hybrid_weight = -1.0f) {
+        engine_->explain(history, n, item, ws_, why_, model, hybrid_weight);
+        return why_;
+    }
+    const std::vector<Scored>& similar(uint32_t item, uint32_t k) {
+        engine_->similar(item, k, ws_, similar_);
+        return similar_;
+    }
+    // Of the last recommend().
+    const std::vector<float>& scores() const { return recs_.scores; }
+    const std::vector<uint32_t>& pq_candidates() const { return recs_.pq_candidates; }
+    const std::vector<float>& user_vector() const { return recs_.user_vector; }
+
+private:
+    std::unique_ptr<Engine> engine_;
+    Workspace ws_;
+    Recommendations recs_;
+    Explanation why_;
+    std::vector<Scored> similar_;
+};
+
 // An engine over a private copy of the bytes (as the wasm binding hands it one).
-inline std::unique_ptr<Engine> open_engine(const std::vector<uint8_t>& bytes) {
+inline std::unique_ptr<Engine> open_bundle(const std::vector<uint8_t>& bytes) {
     Engine::Bytes owned(static_cast<uint8_t*>(std::malloc(bytes.size())), &std::free);
     std::memcpy(owned.get(), bytes.data(), bytes.size());
     return std::make_unique<Engine>(std::move(owned), bytes.size());
+}
+
+inline std::unique_ptr<Caller> open_engine(const std::vector<uint8_t>& bytes) {
+    return std::make_unique<Caller>(open_bundle(bytes));
 }
 
 }  // namespace hearth::test

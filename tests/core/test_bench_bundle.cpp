@@ -24,7 +24,7 @@ TEST_CASE("bench bundles load and recommend with every model", "[bench]") {
     spec.max_len = 20;
     INFO(model);
     const std::vector<uint8_t> bytes = bench_bundle_writer(spec).finish();
-    const std::unique_ptr<Engine> engine = open_engine(bytes);
+    const std::unique_ptr<test::Caller> engine = open_engine(bytes);
     CHECK(engine->catalog().size() == 300);
     CHECK(engine->has_mf() == (model != "sasrec"));
     CHECK(engine->has_sasrec() == (model != "mf"));

@@ -24,7 +24,7 @@ namespace {
 struct Fixture {
     Interactions data;
     MfModel model;
-    std::unique_ptr<Engine> engine;
+    std::unique_ptr<test::Caller> engine;
 };
 
 Fixture make_fixture(MfKind kind, uint32_t users = 60, uint32_t items = 40) {
@@ -72,7 +72,7 @@ std::vector<HistoryEntry> history_of(const Fixture& f, uint32_t user) {
 TEST_CASE("engine reproduces training users and ranks by brute force", "[engine]") {
     const MfKind kind = GENERATE(MfKind::Implicit, MfKind::Explicit);
     Fixture f = make_fixture(kind);
-    Engine& e = *f.engine;
+    test::Caller& e = *f.engine;
     const uint32_t ud = f.model.view().user_dim();
     for (uint32_t u = 0; u < 10; ++u) {
         const auto h = history_of(f, u);

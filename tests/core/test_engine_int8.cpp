@@ -24,7 +24,7 @@ namespace {
 
 constexpr uint32_t kItems = 60;
 
-std::unique_ptr<Engine> open(const std::vector<uint8_t>& bytes) { return hearth::test::open_engine(bytes); }
+std::unique_ptr<test::Caller> open(const std::vector<uint8_t>& bytes) { return hearth::test::open_engine(bytes); }
 
 // The fp32 bundle of an int8 bundle's dequantized rows (and its Gram matrix as stored).
 std::vector<uint8_t> dequantized(const std::vector<uint8_t>& int8_bytes) {

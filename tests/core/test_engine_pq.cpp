@@ -30,7 +30,7 @@ namespace {
 
 constexpr uint32_t kItems = 150;
 
-std::unique_ptr<Engine> open(const std::vector<uint8_t>& bytes) { return hearth::test::open_engine(bytes); }
+std::unique_ptr<test::Caller> open(const std::vector<uint8_t>& bytes) { return hearth::test::open_engine(bytes); }
 
 std::vector<uint8_t> fp32_bundle(MfKind kind) { return hearth::test::mf_sasrec_bundle(kind, hearth::test::FixtureShape{kItems, 120, 10, 0.4f}); }
 
@@ -57,7 +57,7 @@ struct Sections {
     uint32_t dim = 0, subspaces = 0;
 };
 
-Sections sections(const Engine& e, const std::string& prefix) {
+Sections sections(const test::Caller& e, const std::string& prefix) {
     const BundleReader& b = e.bundle();
     Sections s;
     const Span<uint32_t> bounds = b.u32(prefix + ".pq_bounds");
@@ -391,7 +391,7 @@ TEST_CASE("PQ recall of the int8 top 10 on a trained synthetic model", "[engine]
         for (uint32_t k = matrix.by_user.start[u]; k < matrix.by_user.start[u + 1]; ++k)
             h.push_back({matrix.by_user.index[k], matrix.by_user.value[k]});
         const std::vector<uint32_t> want = indices(exact->recommend(h.data(), h.size(), o));
-        const auto hits = [&](Engine& e, uint32_t r) {
+        const auto hits = [&](test::Caller& e, uint32_t r) {
             o.pq_candidates = r;
             size_t same = 0;
             for (uint32_t i : indices(e.recommend(h.data(), h.size(), o)))

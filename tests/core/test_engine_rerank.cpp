@@ -21,7 +21,7 @@ namespace {
 
 struct World {
     SynthWorld synth;
-    std::unique_ptr<Engine> engine;
+    std::unique_ptr<test::Caller> engine;
 };
 
 World& world() {
@@ -56,7 +56,7 @@ std::vector<HistoryEntry> history_of(uint32_t user) {
     return h;
 }
 
-std::set<uint32_t> tags_of(const Engine& e, const std::vector<Scored>& items) {
+std::set<uint32_t> tags_of(const test::Caller& e, const std::vector<Scored>& items) {
     std::set<uint32_t> tags;
     for (const Scored& s : items)
         for (uint32_t t : e.catalog().item_tags(s.index)) tags.insert(t);
@@ -66,7 +66,7 @@ std::set<uint32_t> tags_of(const Engine& e, const std::vector<Scored>& items) {
 }  // namespace
 
 TEST_CASE("engine re-ranking is the re-ranker over the engine's scores and exclusions", "[engine][rerank]") {
-    Engine& e = *world().engine;
+    test::Caller& e = *world().engine;
     const std::vector<HistoryEntry> history = history_of(3);
     const std::vector<uint32_t> avoid = {5, 17};
     const std::vector<uint32_t> extra_exclude = {40, 41};
@@ -113,7 +113,7 @@ TEST_CASE("engine re-ranking is the re-ranker over the engine's scores and exclu
 }
 
 TEST_CASE("a new user's onboarding set is popular and spans the catalog's tags", "[engine][rerank][coldstart]") {
-    Engine& e = *world().engine;
+    test::Caller& e = *world().engine;
     RecommendOptions o;
     o.k = 12;
     const Recommendations recs = e.recommend(nullptr, 0, o);
@@ -138,7 +138,7 @@ TEST_CASE("a new user's onboarding set is popular and spans the catalog's tags",
 }
 
 TEST_CASE("moods come from the bundle and lift items with their tags", "[engine][rerank][mood]") {
-    Engine& e = *world().engine;
+    test::Caller& e = *world().engine;
     REQUIRE(e.moods().size() > 0);
     const int64_t cozy = e.moods().find("cozy");
     REQUIRE(cozy >= 0);

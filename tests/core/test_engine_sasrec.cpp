@@ -33,7 +33,7 @@ SasrecWeights random_sasrec(uint32_t seed) {
 struct Bundle {
     SasrecWeights seq;
     MfModel mf;
-    std::unique_ptr<Engine> engine;
+    std::unique_ptr<test::Caller> engine;
 };
 
 Bundle make_bundle(bool with_mf, float hybrid_weight) {

@@ -140,7 +140,7 @@ TEST_CASE("two engines scoring at once on two threads give the one-thread result
     auto b = test::open_engine(explicit_);
     constexpr int kRounds = 200;
     std::atomic<int> bad_a{0}, bad_b{0};
-    auto loop = [&o](Engine& e, const std::vector<HistoryEntry>& h, const std::vector<float>& want,
+    auto loop = [&o](test::Caller& e, const std::vector<HistoryEntry>& h, const std::vector<float>& want,
                      std::atomic<int>& bad) {
         for (int r = 0; r < kRounds; ++r) {
             e.recommend(h.data(), h.size(), o);

@@ -30,14 +30,18 @@ inline std::string open_and_use(const uint8_t* data, size_t size) {
         for (uint32_t i = 0; i < n && i < 4; ++i) history.push_back({i, 1.0f + static_cast<float>(i)});
         RecommendOptions options;
         options.k = 5;
-        engine.recommend(history.data(), history.size(), options);
+        Workspace ws(engine);
+        Recommendations recs;
+        engine.recommend(history.data(), history.size(), options, ws, recs);
         options.controls.diversity = 0.5f;
         options.controls.novelty = 0.3f;
-        engine.recommend(history.data(), history.size(), options);
-        engine.recommend(nullptr, 0, options);  // a new visitor's onboarding list
+        engine.recommend(history.data(), history.size(), options, ws, recs);
+        engine.recommend(nullptr, 0, options, ws, recs);  // a new visitor's onboarding list
         if (n > 0) {
-            engine.explain(history.data(), history.size(), n - 1, ModelChoice::Auto, -1.0f);
-            engine.similar(0, 5);
+            Explanation why;
+            engine.explain(history.data(), history.size(), n - 1, ws, why, ModelChoice::Auto, -1.0f);
+            std::vector<Scored> near;
+            engine.similar(0, 5, ws, near);
         }
         return "";
     } catch (const Error& e) {

@@ -65,53 +65,57 @@ PqIndex::PqIndex(const BundleReader& b, const std::string& prefix, uint32_t item
     const Span<float> cov = b.f32(cov_name, dim, dim);
     check_values(cov_name, cov, cov_limit);
     cov_ = cov.data;
+}
 
-    lut_.assign(size_t(subspaces_) * kPqCentroids, 0.0f);
-    lut8_.assign(size_t(subspaces_) * kPqCentroids, 0);
+PqIndex::Tables PqIndex::tables() const {
+    Tables t;
+    t.lut.assign(size_t(subspaces_) * kPqCentroids, 0.0f);
+    t.lut8.assign(size_t(subspaces_) * kPqCentroids, 0);
+    return t;
 }
 
 size_t PqIndex::scan_size() const { return pq_blocks(items_) * kPqBlock; }
 
-void PqIndex::scan(const float* query, uint16_t* raw) {
-    pq_build_lut(codebook_, bounds_, subspaces_, dim_, query, lut_.data());
-    step_ = pq_quantize_lut(lut_.data(), subspaces_, lut8_.data(), offset_);
-    scan_prepared(raw);
+void PqIndex::scan(const float* query, Tables& t, uint16_t* raw) const {
+    pq_build_lut(codebook_, bounds_, subspaces_, dim_, query, t.lut.data());
+    t.step = pq_quantize_lut(t.lut.data(), subspaces_, t.lut8.data(), t.offset);
+    scan_prepared(t, raw);
 }
 
-void PqIndex::prepare(const float* query, float scale) {
-    pq_build_lut(codebook_, bounds_, subspaces_, dim_, query, lut_.data());
-    for (float& v : lut_) v *= scale;
+void PqIndex::prepare(const float* query, float scale, Tables& t) const {
+    pq_build_lut(codebook_, bounds_, subspaces_, dim_, query, t.lut.data());
+    for (float& v : t.lut) v *= scale;
 }
 
-float PqIndex::lut_range() const {
+float PqIndex::lut_range(const Tables& tables) const {
     float range = 0.0f;
     for (uint32_t m = 0; m < subspaces_; ++m) {
-        const float* t = &lut_[size_t(m) * kPqCentroids];
+        const float* t = &tables.lut[size_t(m) * kPqCentroids];
         range = std::max(range, *std::max_element(t, t + kPqCentroids) - *std::min_element(t, t + kPqCentroids));
     }
     return range;
 }
 
-void PqIndex::quantize(float step) {
-    step_ = step;
-    offset_ = 0.0f;
+void PqIndex::quantize(float step, Tables& tables) const {
+    tables.step = step;
+    tables.offset = 0.0f;
     for (uint32_t m = 0; m < subspaces_; ++m) {
-        const float* t = &lut_[size_t(m) * kPqCentroids];
+        const float* t = &tables.lut[size_t(m) * kPqCentroids];
         const float lo = *std::min_element(t, t + kPqCentroids);
-        offset_ += lo;
+        tables.offset += lo;
         for (uint32_t c = 0; c < kPqCentroids; ++c) {
             const long v = step > 0.0f ? std::lrint((t[c] - lo) / step) : 0L;
-            lut8_[size_t(m) * kPqCentroids + c] = static_cast<uint8_t>(std::clamp(v, 0L, 255L));
+            tables.lut8[size_t(m) * kPqCentroids + c] = static_cast<uint8_t>(std::clamp(v, 0L, 255L));
         }
     }
 }
 
-void PqIndex::scan_prepared(uint16_t* raw) const {
+void PqIndex::scan_prepared(const Tables& t, uint16_t* raw) const {
     // Blocks of 32 items are independent: split across the scoring threads (one range when
     // there are none).
     const size_t pairs = subspaces_ / 2;
     parallel_rows(pq_blocks(items_), 1, [&](size_t begin, size_t end) {
-        pq_scan()(codes_ + begin * pairs * kPqBlock, end - begin, pairs, lut8_.data(), raw + begin * kPqBlock);
+        pq_scan()(codes_ + begin * pairs * kPqBlock, end - begin, pairs, t.lut8.data(), raw + begin * kPqBlock);
     });
 }
 

@@ -28,22 +28,28 @@ public:
     // Entries of a scan's output: the catalog rounded up to whole blocks of 32.
     size_t scan_size() const;
 
-    // Builds the lookup tables for `query` (dim floats), quantizes them to u8 and scans
-    // every item: raw[i] for i < scan_size(). The approximate score of item i is then
-    // offset() + step() * raw[i], the dot of the query with item i's reconstruction
+    // A query's tables: float lookup tables, their u8 rounding, and the rounding's step and
+    // offset. Made by tables(), filled by scan() or prepare()/quantize(); one per caller.
+    struct Tables {
+        std::vector<float> lut;
+        std::vector<uint8_t> lut8;
+        float step = 0.0f, offset = 0.0f;
+    };
+    Tables tables() const;
+
+    // Builds the lookup tables for `query` (dim floats) in `t`, quantizes them to u8 and
+    // scans every item: raw[i] for i < scan_size(). The approximate score of item i is then
+    // t.offset + t.step * raw[i], the dot of the query with item i's reconstruction
     // (codebook centroids) up to the tables' rounding (at most subspaces * step / 2).
-    void scan(const float* query, uint16_t* raw);
+    void scan(const float* query, Tables& t, uint16_t* raw) const;
     // The same in steps, so that two indexes can share one quantization (the hybrid sums
     // two models' tables): prepare() builds the float tables of `scale` * query,
     // lut_range() is their largest per-subspace range, quantize() rounds them to u8 with
     // the given step (at most 255 steps per range), scan_prepared() scans.
-    void prepare(const float* query, float scale);
-    float lut_range() const;
-    void quantize(float step);
-    void scan_prepared(uint16_t* raw) const;
-    float step() const { return step_; }
-    float offset() const { return offset_; }
-    const std::vector<float>& lut() const { return lut_; }  // the last query's float tables
+    void prepare(const float* query, float scale, Tables& t) const;
+    float lut_range(const Tables& t) const;
+    void quantize(float step, Tables& t) const;
+    void scan_prepared(const Tables& t, uint16_t* raw) const;
 
     // Moments of query . row over the catalog's exact rows (stored at export):
     // the mean query . mean and the population variance query^T cov query, in double.
@@ -60,9 +66,6 @@ private:
     const uint8_t* codes_ = nullptr;
     const float* mean_ = nullptr;
     const float* cov_ = nullptr;
-    std::vector<float> lut_;
-    std::vector<uint8_t> lut8_;
-    float step_ = 0.0f, offset_ = 0.0f;
 };
 
 }  // namespace hearth

@@ -60,6 +60,25 @@ void tag_mix(const ItemSpace& space, const uint32_t* items, size_t count, std::v
     }
 }
 
+const std::vector<float>& Reranker::inverse_norms(const ItemSpace& space) {
+    const void* table = space.embeddings ? static_cast<const void*>(space.embeddings) : space.codes;
+    if (norms_for_ == table) return inverse_norms_;
+    inverse_norms_.resize(space.items);
+    for (uint32_t i = 0; i < space.items; ++i) {
+        float norm = 0.0f;
+        if (space.embeddings) {
+            const float* row = space.embeddings + static_cast<size_t>(i) * space.dim;
+            norm = std::sqrt(dot_f32()(row, row, space.dim));
+        } else {
+            const int8_t* row = space.codes + static_cast<size_t>(i) * space.dim;
+            norm = std::sqrt(static_cast<float>(dot_i8_ref(row, row, space.dim)));
+        }
+        inverse_norms_[i] = norm > 0.0f ? 1.0f / norm : 0.0f;
+    }
+    norms_for_ = table;
+    return inverse_norms_;
+}
+
 double calibration_kl(const float* p, const float* q, size_t n, double alpha) {
     double sum_p = 0.0, sum_q = 0.0;
     for (size_t g = 0; g < n; ++g) {
@@ -317,22 +336,7 @@ const Reranked& Reranker::rerank(const ItemSpace& space, const float* scores,
     if (pool_.empty()) return r;
     const bool compares_embeddings =
         c.similarity == Similarity::Embedding && (on & (kControlDiversity | kControlFeedback));
-    const void* table = space.embeddings ? static_cast<const void*>(space.embeddings) : space.codes;
-    if (compares_embeddings && norms_for_ != table) {
-        inverse_norms_.resize(space.items);
-        for (uint32_t i = 0; i < space.items; ++i) {
-            float norm = 0.0f;
-            if (space.embeddings) {
-                const float* row = space.embeddings + static_cast<size_t>(i) * space.dim;
-                norm = std::sqrt(dot_f32()(row, row, space.dim));
-            } else {
-                const int8_t* row = space.codes + static_cast<size_t>(i) * space.dim;
-                norm = std::sqrt(static_cast<float>(dot_i8_ref(row, row, space.dim)));
-            }
-            inverse_norms_[i] = norm > 0.0f ? 1.0f / norm : 0.0f;
-        }
-        norms_for_ = table;
-    }
+    if (compares_embeddings) inverse_norms(space);
     prepare(space, history, history_count, c, on);
     select(space, c, on, k, picked_);
 

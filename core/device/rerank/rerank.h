@@ -97,6 +97,10 @@ public:
                            const RerankControls& controls, uint32_t k,
                            const uint32_t* only = nullptr, size_t only_count = 0);
 
+    // 1 / |row| of every row of the space's embeddings (or int8 codes; 0 for a zero row),
+    // computed on first use and kept for later calls with the same table.
+    const std::vector<float>& inverse_norms(const ItemSpace& space);
+
 private:
     struct TagShare {
         uint32_t tag;
