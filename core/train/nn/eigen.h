@@ -27,6 +27,20 @@ using ConstRowMap = Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>;
 
 inline Eigen::Index idx(size_t n) { return static_cast<Eigen::Index>(n); }
 
+// Eigen splits a GEMM's inner dimension into blocks sized from the CPU's cache sizes, which
+// it reads at run time (CPUID), and adds the blocks' partial sums: left alone, the bits of a
+// product with a long inner dimension (the weight gradients sum over every row of a batch)
+// would depend on the L1 size of the machine. The trainer's entry points call this first,
+// so a seed gives the same bits on every machine with the same instruction set. The sizes
+// are typical ones (32 KiB L1, 512 KiB L2, 8 MiB L3); they only steer the blocking.
+inline void fix_eigen_blocking() {
+    static const bool fixed = [] {
+        Eigen::setCpuCacheSizes(32 * 1024, 512 * 1024, 8 * 1024 * 1024);
+        return true;
+    }();
+    (void)fixed;
+}
+
 template <typename T>
 MatrixMap<T> mat(Tensor<T>& t) {
     return MatrixMap<T>(t.data(), idx(t.rows), idx(t.cols));

@@ -499,6 +499,7 @@ void Trainer::load_checkpoint() {
 
 SasrecWeights train_sasrec(const SasrecTrainData& data, const SasrecTrainConfig& config,
                            const std::function<void(const SasrecEpochReport&)>& progress) {
+    fix_eigen_blocking();
     Trainer trainer(data, config);
     return trainer.run(progress);
 }
@@ -506,6 +507,7 @@ SasrecWeights train_sasrec(const SasrecTrainData& data, const SasrecTrainConfig&
 SasrecRankMetrics evaluate_sasrec(const SasrecWeights& weights,
                                   const std::vector<std::vector<uint32_t>>& histories,
                                   const std::vector<uint32_t>& targets, uint32_t threads) {
+    fix_eigen_blocking();
     weights.config.validate();
     check_items(histories, targets, weights.config.items);
     return rank_targets(params_from_weights<float>(weights), histories, targets, threads);
@@ -514,6 +516,7 @@ SasrecRankMetrics evaluate_sasrec(const SasrecWeights& weights,
 std::vector<float> sasrec_encode_last(const SasrecWeights& weights,
                                       const std::vector<std::vector<uint32_t>>& histories,
                                       uint32_t threads) {
+    fix_eigen_blocking();
     const SasrecConfig& c = weights.config;
     c.validate();
     check_items(histories, {}, c.items);
