@@ -1,9 +1,12 @@
 // Eigen for the trainer's .cpp files only (see Tensor in layers.h for why no header that
-// code outside hearth_train includes may pull it in).
+// code outside hearth_train includes may pull it in). These files are compiled once per
+// instruction-set variant (core/train/sasrec/sasrec_isa.h); in the x86-64-v3 copy the
+// namespace Eigen is renamed by a macro (Eigen=Eigen_x86_64_v3), so its symbols cannot be
+// mistaken for the baseline copy's either.
 //
 // GCC 12 warns (-Wmaybe-uninitialized) inside its own AVX-512 intrinsics
 // (_mm512_undefined_*, self-initialised on purpose) when Eigen's GEMM kernels inline them
-// under -march=native: a known false positive, silenced for Eigen alone.
+// under -march flags with AVX-512: a known false positive, silenced for Eigen alone.
 #pragma once
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"

@@ -41,9 +41,10 @@ struct AlignedAllocator {
 template <typename T>
 using AlignedVector = std::vector<T, AlignedAllocator<T>>;
 
-// A row-major matrix. Eigen stays inside the trainer's .cpp files (compiled with
-// -march=native): an Eigen object crossing into code compiled for another instruction
-// set would be freed with another alignment scheme, and its inline kernels would clash.
+// A row-major matrix. Eigen stays inside the trainer's .cpp files (compiled once per
+// instruction-set variant, core/train/sasrec/sasrec_isa.h): an Eigen object crossing into
+// code compiled for another instruction set would be freed with another alignment scheme,
+// and its inline kernels would clash.
 template <typename T>
 struct Tensor {
     size_t rows = 0, cols = 0;

@@ -14,7 +14,14 @@
 #include "core/train/nn/adamw.h"
 #include "core/train/nn/eigen.h"
 #include "core/train/nn/losses.h"
+#include "core/train/sasrec/sasrec_isa.h"
 #include "core/train/sasrec/sasrec_net.h"
+
+// Which copy this is (sasrec_isa.h): the build compiles this file and the nn/ layers once
+// as they are and, on x86-64, once more with -march=x86-64-v3 and HEARTH_SASREC_ISA=x86_64_v3.
+#ifndef HEARTH_SASREC_ISA
+#define HEARTH_SASREC_ISA generic
+#endif
 
 namespace hearth {
 
@@ -497,6 +504,8 @@ void Trainer::load_checkpoint() {
 
 }  // namespace
 
+namespace sasrec_isa::HEARTH_SASREC_ISA {
+
 SasrecWeights train_sasrec(const SasrecTrainData& data, const SasrecTrainConfig& config,
                            const std::function<void(const SasrecEpochReport&)>& progress) {
     fix_eigen_blocking();
@@ -542,5 +551,7 @@ std::vector<float> sasrec_encode_last(const SasrecWeights& weights,
     });
     return out;
 }
+
+}  // namespace sasrec_isa::HEARTH_SASREC_ISA
 
 }  // namespace hearth

@@ -11,7 +11,8 @@
 // derives from `seed` and the epoch/user it belongs to, and per-thread gradients are added
 // in a fixed order, so a run depends on `seed` and `threads`, never on thread scheduling.
 // A checkpoint written after each epoch makes a resumed run identical to an uninterrupted
-// one.
+// one. The bits also depend on the instruction-set variant of the trainer that runs
+// (sasrec_trainer_isa() below): the same on every machine that runs the same variant.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -60,6 +61,12 @@ struct SasrecTrainData {
     // Per user: the item after sequences[u], or UINT32_MAX for none.
     std::vector<uint32_t> validation_target;
 };
+
+// The variant of the trainer the functions below run: "x86-64-v3" (AVX2 + FMA) when the
+// build has it and the CPU supports it, "generic" otherwise. The environment variable
+// HEARTH_ISA=generic|x86-64-v3 forces one (an unknown value, or a variant this build or CPU
+// lacks, is an "argument" Error). Read on every call.
+const char* sasrec_trainer_isa();
 
 SasrecWeights train_sasrec(const SasrecTrainData& data, const SasrecTrainConfig& config,
                            const std::function<void(const SasrecEpochReport&)>& progress = {});
