@@ -9,14 +9,7 @@
 #include <cstring>
 
 #include "core/device/kernels/dispatch.h"
-
-#if defined(__wasm_simd128__)
-#define HEARTH_V4 1
-#define HEARTH_V4_ISA "simd128"
-#elif defined(HEARTH_X86)
-#define HEARTH_V4 1
-#define HEARTH_V4_ISA "sse2"
-#endif
+#include "core/device/kernels/vec.h"
 
 namespace hearth {
 
@@ -94,8 +87,9 @@ namespace {
 // product is exact), e^r by a degree-6 polynomial on [-ln2/2, ln2/2] (Cephes' expf
 // coefficients, ~1 ulp), times 2^n built in the exponent bits. Inputs are clamped to
 // [-87, 88] so 2^n stays a normal float; below -87 the result is 0 (e^-87 ~ 1.6e-38,
-// nothing next to the 1 that a softmax sum always holds). The scalar twin below runs the
-// same operations so SIMD tails and lanes agree bit for bit.
+// nothing next to the 1 that a softmax sum always holds). The vector version (v_exp in
+// nn_simd.inc) and the scalar twin below run the same operations, so SIMD tails and lanes
+// agree bit for bit.
 constexpr float kExpHi = 88.0f, kExpLo = -87.0f;
 constexpr float kLog2e = 1.44269504088896341f;
 constexpr float kLn2Hi = 0.693359375f, kLn2Lo = -2.12194440e-4f;
@@ -130,111 +124,7 @@ float gelu_poly(float v) {
 
 #if defined(HEARTH_V4)
 // ---------------------------------------------------------------------------------------
-// 4-lane kernels, written once over a thin layer that is SSE2 natively and simd128 in
-// wasm (a build has one or the other, never both).
-
-#if defined(__wasm_simd128__)
-using f4 = v128_t;
-inline f4 f4_zero() { return wasm_f32x4_splat(0.0f); }
-inline f4 f4_splat(float v) { return wasm_f32x4_splat(v); }
-inline f4 f4_load(const float* p) { return wasm_v128_load(p); }
-inline void f4_store(float* p, f4 v) { wasm_v128_store(p, v); }
-inline f4 f4_set(float a, float b, float c, float d) { return wasm_f32x4_make(a, b, c, d); }
-inline f4 f4_add(f4 a, f4 b) { return wasm_f32x4_add(a, b); }
-inline f4 f4_sub(f4 a, f4 b) { return wasm_f32x4_sub(a, b); }
-inline f4 f4_mul(f4 a, f4 b) { return wasm_f32x4_mul(a, b); }
-inline f4 f4_div(f4 a, f4 b) { return wasm_f32x4_div(a, b); }
-// pmax(a, b) = a < b ? b : a (pmin alike) is one x86 instruction, unlike max/min with their
-// NaN rules; the argument order decides what a NaN lane gives, as in the scalar code.
-inline f4 f4_relu(f4 a) { return wasm_f32x4_pmax(wasm_f32x4_splat(0.0f), a); }
-inline f4 f4_max(f4 a, f4 b) { return wasm_f32x4_pmax(a, b); }
-inline float f4_lane(f4 v, int i) {
-    switch (i) {
-        case 0:
-            return wasm_f32x4_extract_lane(v, 0);
-        case 1:
-            return wasm_f32x4_extract_lane(v, 1);
-        case 2:
-            return wasm_f32x4_extract_lane(v, 2);
-        default:
-            return wasm_f32x4_extract_lane(v, 3);
-    }
-}
-// Lane i of the result sums the lanes of the i-th argument, as (x0 + x2) + (x1 + x3).
-inline f4 f4_sum4(f4 a, f4 b, f4 c, f4 d) {
-    const f4 ab =
-        wasm_f32x4_add(wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), wasm_i32x4_shuffle(a, b, 2, 6, 3, 7));
-    const f4 cd =
-        wasm_f32x4_add(wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), wasm_i32x4_shuffle(c, d, 2, 6, 3, 7));
-    return wasm_f32x4_add(wasm_i32x4_shuffle(ab, cd, 0, 1, 4, 5),
-                          wasm_i32x4_shuffle(ab, cd, 2, 3, 6, 7));
-}
-inline f4 f4_exp(f4 x) {
-    const f4 below = wasm_f32x4_lt(x, wasm_f32x4_splat(kExpLo));
-    x = wasm_f32x4_pmin(x, wasm_f32x4_splat(kExpHi));
-    x = wasm_f32x4_pmax(x, wasm_f32x4_splat(kExpLo));
-    const f4 n = wasm_f32x4_nearest(wasm_f32x4_mul(x, wasm_f32x4_splat(kLog2e)));
-    const f4 r = wasm_f32x4_sub(wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(kLn2Hi))),
-                                wasm_f32x4_mul(n, wasm_f32x4_splat(kLn2Lo)));
-    f4 p = wasm_f32x4_splat(kP0);
-    p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(kP1));
-    p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(kP2));
-    p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(kP3));
-    p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(kP4));
-    p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(kP5));
-    const f4 e = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(p, wasm_f32x4_mul(r, r)), r),
-                                wasm_f32x4_splat(1.0f));
-    const v128_t bits =
-        wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
-    return wasm_v128_andnot(wasm_f32x4_mul(e, bits), below);
-}
-#else
-using f4 = __m128;
-inline f4 f4_zero() { return _mm_setzero_ps(); }
-inline f4 f4_splat(float v) { return _mm_set1_ps(v); }
-inline f4 f4_load(const float* p) { return _mm_loadu_ps(p); }
-inline void f4_store(float* p, f4 v) { _mm_storeu_ps(p, v); }
-inline f4 f4_set(float a, float b, float c, float d) { return _mm_setr_ps(a, b, c, d); }
-inline f4 f4_add(f4 a, f4 b) { return _mm_add_ps(a, b); }
-inline f4 f4_sub(f4 a, f4 b) { return _mm_sub_ps(a, b); }
-inline f4 f4_mul(f4 a, f4 b) { return _mm_mul_ps(a, b); }
-inline f4 f4_div(f4 a, f4 b) { return _mm_div_ps(a, b); }
-// maxps returns its second operand when either is NaN.
-inline f4 f4_relu(f4 a) { return _mm_max_ps(a, _mm_setzero_ps()); }
-inline f4 f4_max(f4 a, f4 b) { return _mm_max_ps(b, a); }
-inline float f4_lane(f4 v, int i) {
-    alignas(16) float lanes[4];
-    _mm_store_ps(lanes, v);
-    return lanes[i];
-}
-inline f4 f4_sum4(f4 a, f4 b, f4 c, f4 d) {
-    const f4 ab = _mm_add_ps(_mm_unpacklo_ps(a, b), _mm_unpackhi_ps(a, b));
-    const f4 cd = _mm_add_ps(_mm_unpacklo_ps(c, d), _mm_unpackhi_ps(c, d));
-    return _mm_add_ps(_mm_movelh_ps(ab, cd), _mm_movehl_ps(cd, ab));
-}
-inline f4 f4_exp(f4 x) {
-    const f4 below = _mm_cmplt_ps(x, _mm_set1_ps(kExpLo));
-    x = _mm_min_ps(_mm_set1_ps(kExpHi), x);  // NaN passes through (second operand)
-    x = _mm_max_ps(_mm_set1_ps(kExpLo), x);
-    const __m128i ni = _mm_cvtps_epi32(_mm_mul_ps(x, _mm_set1_ps(kLog2e)));  // nearest-even
-    const f4 n = _mm_cvtepi32_ps(ni);
-    const f4 r = _mm_sub_ps(_mm_sub_ps(x, _mm_mul_ps(n, _mm_set1_ps(kLn2Hi))),
-                            _mm_mul_ps(n, _mm_set1_ps(kLn2Lo)));
-    f4 p = _mm_set1_ps(kP0);
-    p = _mm_add_ps(_mm_mul_ps(p, r), _mm_set1_ps(kP1));
-    p = _mm_add_ps(_mm_mul_ps(p, r), _mm_set1_ps(kP2));
-    p = _mm_add_ps(_mm_mul_ps(p, r), _mm_set1_ps(kP3));
-    p = _mm_add_ps(_mm_mul_ps(p, r), _mm_set1_ps(kP4));
-    p = _mm_add_ps(_mm_mul_ps(p, r), _mm_set1_ps(kP5));
-    const f4 e = _mm_add_ps(_mm_add_ps(_mm_mul_ps(p, _mm_mul_ps(r, r)), r), _mm_set1_ps(1.0f));
-    const __m128i bits = _mm_slli_epi32(_mm_add_epi32(ni, _mm_set1_epi32(127)), 23);
-    return _mm_andnot_ps(below, _mm_mul_ps(e, _mm_castsi128_ps(bits)));
-}
-#endif
-
-inline float f4_hsum(f4 v) {
-    return (f4_lane(v, 0) + f4_lane(v, 2)) + (f4_lane(v, 1) + f4_lane(v, 3));
-}
+// 4-lane kernels: SSE2 natively, simd128 in wasm.
 
 // Adds the bias and the residual to four finished sums and stores them, in the reference's
 // order (dot, + b, + add).
@@ -252,6 +142,7 @@ inline float linear_finish1(float s, const float* b, const float* add, size_t o)
 
 namespace v4 {
 using V = f4;
+using VI = i4;
 constexpr size_t kW = 4;
 inline V v_zero() { return f4_zero(); }
 inline V v_splat(float v) { return f4_splat(v); }
@@ -262,8 +153,12 @@ inline V v_sub(V a, V b) { return f4_sub(a, b); }
 inline V v_mul(V a, V b) { return f4_mul(a, b); }
 inline V v_div(V a, V b) { return f4_div(a, b); }
 inline V v_max(V a, V b) { return f4_max(a, b); }
+inline V v_min(V a, V b) { return f4_min(a, b); }
+inline V v_lt(V a, V b) { return f4_lt(a, b); }
+inline V v_andnot(V a, V mask) { return f4_andnot(a, mask); }
+inline V v_nearest(V x, VI* n) { return f4_nearest(x, n); }
+inline V v_pow2(VI n) { return f4_pow2(n); }
 inline V v_relu(V a) { return f4_relu(a); }
-inline V v_exp(V x) { return f4_exp(x); }
 inline float v_hsum(V v) { return f4_hsum(v); }
 inline float v_hmax(V m, float mx) {
     for (int l = 0; l < 4; ++l) mx = f4_lane(m, l) > mx ? f4_lane(m, l) : mx;
@@ -279,39 +174,10 @@ inline f4 v_sum4(V a, V b, V c, V d) { return f4_sum4(a, b, c, d); }
 
 #if defined(HEARTH_X86)
 // ---------------------------------------------------------------------------------------
-// AVX2 (8 lanes, still no FMA: -ffp-contract=off keeps native and wasm results aligned, and
-// fused products would break that). Compiled with a target attribute and chosen at run
-// time, so the library still runs on CPUs without AVX2.
-#define HEARTH_AVX2 __attribute__((target("avx2")))
-
-HEARTH_AVX2 inline __m128 half_sum(__m256 v) {
-    return _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-}
-
-HEARTH_AVX2 inline float hsum8(__m256 v) { return f4_hsum(half_sum(v)); }
-
-HEARTH_AVX2 inline __m256 exp8(__m256 x) {
-    const __m256 below = _mm256_cmp_ps(x, _mm256_set1_ps(kExpLo), _CMP_LT_OQ);
-    x = _mm256_min_ps(_mm256_set1_ps(kExpHi), x);
-    x = _mm256_max_ps(_mm256_set1_ps(kExpLo), x);
-    const __m256i ni = _mm256_cvtps_epi32(_mm256_mul_ps(x, _mm256_set1_ps(kLog2e)));
-    const __m256 n = _mm256_cvtepi32_ps(ni);
-    const __m256 r = _mm256_sub_ps(_mm256_sub_ps(x, _mm256_mul_ps(n, _mm256_set1_ps(kLn2Hi))),
-                                   _mm256_mul_ps(n, _mm256_set1_ps(kLn2Lo)));
-    __m256 p = _mm256_set1_ps(kP0);
-    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(kP1));
-    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(kP2));
-    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(kP3));
-    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(kP4));
-    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(kP5));
-    const __m256 e = _mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(p, _mm256_mul_ps(r, r)), r),
-                                   _mm256_set1_ps(1.0f));
-    const __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(ni, _mm256_set1_epi32(127)), 23);
-    return _mm256_andnot_ps(below, _mm256_mul_ps(e, _mm256_castsi256_ps(bits)));
-}
-
+// AVX2: 8 lanes, chosen at run time.
 namespace avx2 {
 using V = __m256;
+using VI = __m256i;
 constexpr size_t kW = 8;
 HEARTH_AVX2 inline V v_zero() { return _mm256_setzero_ps(); }
 HEARTH_AVX2 inline V v_splat(float v) { return _mm256_set1_ps(v); }
@@ -323,9 +189,18 @@ HEARTH_AVX2 inline V v_mul(V a, V b) { return _mm256_mul_ps(a, b); }
 HEARTH_AVX2 inline V v_div(V a, V b) { return _mm256_div_ps(a, b); }
 // maxps returns its second operand when either is NaN, as f4_max.
 HEARTH_AVX2 inline V v_max(V a, V b) { return _mm256_max_ps(b, a); }
+HEARTH_AVX2 inline V v_min(V a, V b) { return _mm256_min_ps(b, a); }
+HEARTH_AVX2 inline V v_lt(V a, V b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
+HEARTH_AVX2 inline V v_andnot(V a, V mask) { return _mm256_andnot_ps(mask, a); }
+HEARTH_AVX2 inline V v_nearest(V x, VI* n) {
+    *n = _mm256_cvtps_epi32(x);
+    return _mm256_cvtepi32_ps(*n);
+}
+HEARTH_AVX2 inline V v_pow2(VI n) {
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n, _mm256_set1_epi32(127)), 23));
+}
 HEARTH_AVX2 inline V v_relu(V a) { return _mm256_max_ps(a, _mm256_setzero_ps()); }
-HEARTH_AVX2 inline V v_exp(V x) { return exp8(x); }
-HEARTH_AVX2 inline float v_hsum(V v) { return hsum8(v); }
+HEARTH_AVX2 inline float v_hsum(V v) { return f4_hsum(f8_half_sum(v)); }
 HEARTH_AVX2 inline float v_hmax(V m, float mx) {
     alignas(32) float lanes[8];
     _mm256_store_ps(lanes, m);
@@ -333,7 +208,7 @@ HEARTH_AVX2 inline float v_hmax(V m, float mx) {
     return mx;
 }
 HEARTH_AVX2 inline __m128 v_sum4(__m256 a, __m256 b, __m256 c, __m256 d) {
-    return f4_sum4(half_sum(a), half_sum(b), half_sum(c), half_sum(d));
+    return f4_sum4(f8_half_sum(a), f8_half_sum(b), f8_half_sum(c), f8_half_sum(d));
 }
 #define HEARTH_NN_ATTR HEARTH_AVX2
 #include "core/device/kernels/nn_simd.inc"
@@ -344,33 +219,9 @@ HEARTH_AVX2 inline __m128 v_sum4(__m256 a, __m256 b, __m256 c, __m256 d) {
 
 }  // namespace
 
-// One list per family; the reference comes first and the lists run slowest to fastest.
-#if defined(HEARTH_X86)
-#define HEARTH_NN_VARIANTS(op, ref, v4, avx2)          \
-    {{"f32_" op "__ref", ref, true},                   \
-     {"f32_" op "__" HEARTH_V4_ISA, v4, true},         \
-     {"f32_" op "__avx2", avx2, cpu_has_avx2()}}
-#elif defined(HEARTH_V4)
-#define HEARTH_NN_VARIANTS(op, ref, v4, avx2) \
-    {{"f32_" op "__ref", ref, true}, {"f32_" op "__" HEARTH_V4_ISA, v4, true}}
-#else
-#define HEARTH_NN_VARIANTS(op, ref, v4, avx2) {{"f32_" op "__ref", ref, true}}
-#endif
-
-#define HEARTH_NN_FAMILY(Fn, family, op, ref, v4, avx2)         \
-    const std::vector<KernelVariant<Fn>>& family##_variants() { \
-        static const std::vector<KernelVariant<Fn>> variants =  \
-            HEARTH_NN_VARIANTS(op, ref, v4, avx2);              \
-        return variants;                                        \
-    }                                                           \
-    Fn family() {                                               \
-        static const Fn fn = fastest_variant(family##_variants());      \
-        return fn;                                              \
-    }
-
-HEARTH_NN_FAMILY(LayerNormF32Fn, layernorm_f32, "layernorm", layernorm_f32_ref, v4::layernorm,
+HEARTH_KERNEL_FAMILY(LayerNormF32Fn, layernorm_f32, "f32_layernorm", layernorm_f32_ref, v4::layernorm,
                  avx2::layernorm)
-HEARTH_NN_FAMILY(SoftmaxF32Fn, softmax_f32, "softmax", softmax_f32_ref, v4::softmax,
+HEARTH_KERNEL_FAMILY(SoftmaxF32Fn, softmax_f32, "f32_softmax", softmax_f32_ref, v4::softmax,
                  avx2::softmax)
 // Linear, natively with XNNPACK: its fully-connected operator is one more variant, tested
 // like the others (and in tests/core/test_xnn_linear.cpp on the encoder's shapes). From 8
@@ -385,7 +236,7 @@ constexpr size_t kXnnpackMinRows = 8;
 
 const std::vector<KernelVariant<LinearF32Fn>>& own_linear_f32_variants() {
     static const std::vector<KernelVariant<LinearF32Fn>> variants =
-        HEARTH_NN_VARIANTS("linear", linear_f32_ref, v4::linear, avx2::linear);
+        HEARTH_KERNEL_VARIANTS("f32_linear", linear_f32_ref, v4::linear, avx2::linear);
     return variants;
 }
 
@@ -417,13 +268,13 @@ LinearF32Fn linear_f32() {
     return fn;
 }
 #else
-HEARTH_NN_FAMILY(LinearF32Fn, linear_f32, "linear", linear_f32_ref, v4::linear, avx2::linear)
+HEARTH_KERNEL_FAMILY(LinearF32Fn, linear_f32, "f32_linear", linear_f32_ref, v4::linear, avx2::linear)
 #endif
-HEARTH_NN_FAMILY(AttnScoresF32Fn, attn_scores_f32, "attn_scores", attn_scores_f32_ref,
+HEARTH_KERNEL_FAMILY(AttnScoresF32Fn, attn_scores_f32, "f32_attn_scores", attn_scores_f32_ref,
                  v4::attn_scores, avx2::attn_scores)
-HEARTH_NN_FAMILY(AttnWeightedSumF32Fn, attn_weighted_sum_f32, "attn_wsum",
+HEARTH_KERNEL_FAMILY(AttnWeightedSumF32Fn, attn_weighted_sum_f32, "f32_attn_wsum",
                  attn_weighted_sum_f32_ref, v4::attn_weighted_sum, avx2::attn_weighted_sum)
-HEARTH_NN_FAMILY(ActivationF32Fn, relu_f32, "relu", relu_f32_ref, v4::relu, avx2::relu)
-HEARTH_NN_FAMILY(ActivationF32Fn, gelu_f32, "gelu", gelu_f32_ref, v4::gelu, avx2::gelu)
+HEARTH_KERNEL_FAMILY(ActivationF32Fn, relu_f32, "f32_relu", relu_f32_ref, v4::relu, avx2::relu)
+HEARTH_KERNEL_FAMILY(ActivationF32Fn, gelu_f32, "f32_gelu", gelu_f32_ref, v4::gelu, avx2::gelu)
 
 }  // namespace hearth
