@@ -59,7 +59,7 @@ namespace {
 #if defined(__wasm_simd128__)
 // Eight codes widened to i16, multiplied with eight query codes and summed in pairs by
 // i32x4.dot_i16x8_s.
-namespace simd128 {
+namespace v4 {
 using VI = v128_t;
 constexpr size_t kW = 8;
 inline VI vi_zero() { return wasm_i32x4_splat(0); }
@@ -73,11 +73,11 @@ inline int32_t vi_hsum(VI v) {
 #define HEARTH_I8_ATTR
 #include "core/device/kernels/quant_simd.inc"
 #undef HEARTH_I8_ATTR
-}  // namespace simd128
+}  // namespace v4
 #endif
 
 #if defined(HEARTH_X86)
-namespace sse2 {
+namespace v4 {
 using VI = __m128i;
 constexpr size_t kW = 8;
 inline VI vi_zero() { return _mm_setzero_si128(); }
@@ -97,7 +97,7 @@ inline int32_t vi_hsum(VI v) {
 #define HEARTH_I8_ATTR
 #include "core/device/kernels/quant_simd.inc"
 #undef HEARTH_I8_ATTR
-}  // namespace sse2
+}  // namespace v4
 
 namespace avx2 {
 #define HEARTH_I8_ATTR __attribute__((target("avx2")))
@@ -114,7 +114,7 @@ HEARTH_I8_ATTR inline VI vi_dot_add(VI a, VI c, VI q) {
     return _mm256_add_epi32(a, _mm256_madd_epi16(c, q));
 }
 HEARTH_I8_ATTR inline int32_t vi_hsum(VI v) {
-    return sse2::vi_hsum(_mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1)));
+    return v4::vi_hsum(_mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1)));
 }
 #include "core/device/kernels/quant_simd.inc"
 #undef HEARTH_I8_ATTR
@@ -123,23 +123,6 @@ HEARTH_I8_ATTR inline int32_t vi_hsum(VI v) {
 
 }  // namespace
 
-const std::vector<KernelVariant<GemvI8Fn>>& gemv_i8_variants() {
-    static const std::vector<KernelVariant<GemvI8Fn>> variants = {
-        {"i8_gemv__ref", gemv_i8_ref, true},
-#if defined(__wasm_simd128__)
-        {"i8_gemv__simd128", simd128::gemv_i8, true},
-#endif
-#if defined(HEARTH_X86)
-        {"i8_gemv__sse2", sse2::gemv_i8, true},
-        {"i8_gemv__avx2", avx2::gemv_i8, cpu_has_avx2()},
-#endif
-    };
-    return variants;
-}
-
-GemvI8Fn gemv_i8() {
-    static const GemvI8Fn fn = fastest_variant(gemv_i8_variants());
-    return fn;
-}
+HEARTH_KERNEL_FAMILY(GemvI8Fn, gemv_i8, "i8_gemv", gemv_i8_ref, v4::gemv_i8, avx2::gemv_i8)
 
 }  // namespace hearth
