@@ -162,31 +162,30 @@ std::vector<double> sasrec_reference_encode(const SasrecView& m, const uint32_t*
                       m.pos_emb[pos * c.dim + i];
     }
     if (len == 0) return std::vector<double>(c.dim, 0.0);
+    // h += FFN(x): both variants end a block so. x may be h itself; the FFN is finished
+    // before h changes.
+    const auto add_feed_forward = [&](const Rows& x, const SasrecBlockView& bl) {
+        Rows mid = linear(x, bl.w1, bl.b1, c.ffn_dim);
+        for (auto& row : mid)
+            for (double& v : row) v = activate(v, c.activation);
+        const Rows ff = linear(mid, bl.w2, bl.b2, c.dim);
+        for (size_t t = 0; t < len; ++t)
+            for (uint32_t i = 0; i < c.dim; ++i) h[t][i] += ff[t][i];
+    };
     for (const SasrecBlockView& bl : m.blocks) {
         if (c.variant == SasrecVariant::PreNorm) {
             const Rows a = layer_norm(h, bl.ln1_g, bl.ln1_b, c.ln_eps);
             const Rows att = attention(a, a, bl, c);
             for (size_t t = 0; t < len; ++t)
                 for (uint32_t i = 0; i < c.dim; ++i) h[t][i] += att[t][i];
-            const Rows f = layer_norm(h, bl.ln2_g, bl.ln2_b, c.ln_eps);
-            Rows mid = linear(f, bl.w1, bl.b1, c.ffn_dim);
-            for (auto& row : mid)
-                for (double& v : row) v = activate(v, c.activation);
-            const Rows ff = linear(mid, bl.w2, bl.b2, c.dim);
-            for (size_t t = 0; t < len; ++t)
-                for (uint32_t i = 0; i < c.dim; ++i) h[t][i] += ff[t][i];
+            add_feed_forward(layer_norm(h, bl.ln2_g, bl.ln2_b, c.ln_eps), bl);
         } else {
             const Rows q = layer_norm(h, bl.ln1_g, bl.ln1_b, c.ln_eps);
             const Rows att = attention(q, h, bl, c);
             for (size_t t = 0; t < len; ++t)
                 for (uint32_t i = 0; i < c.dim; ++i) h[t][i] = q[t][i] + att[t][i];
             h = layer_norm(h, bl.ln2_g, bl.ln2_b, c.ln_eps);
-            Rows mid = linear(h, bl.w1, bl.b1, c.ffn_dim);
-            for (auto& row : mid)
-                for (double& v : row) v = activate(v, c.activation);
-            const Rows ff = linear(mid, bl.w2, bl.b2, c.dim);
-            for (size_t t = 0; t < len; ++t)
-                for (uint32_t i = 0; i < c.dim; ++i) h[t][i] += ff[t][i];
+            add_feed_forward(h, bl);
         }
     }
     const Rows last = layer_norm(Rows{h[len - 1]}, m.lnf_g, m.lnf_b, c.ln_eps);
