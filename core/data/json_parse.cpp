@@ -158,26 +158,33 @@ private:
             fail("nesting deeper than " + std::to_string(max_depth_) + " levels");
     }
 
+    // The members of an array or object, its opening bracket already read: element() for
+    // each, separated by commas, up to and including `close`.
+    template <typename Element>
+    void elements(char close, const char* context, Element element) {
+        skip_space();
+        if (pos_ < s_.size() && s_[pos_] == close) {
+            ++pos_;
+            return;
+        }
+        while (true) {
+            element();
+            skip_space();
+            if (pos_ < s_.size() && s_[pos_] == ',') {
+                ++pos_;
+                continue;
+            }
+            expect(close, context);
+            return;
+        }
+    }
+
     JsonValue array() {
         enter();
         ++pos_;  // '['
         JsonValue v;
         v.type_ = JsonValue::Type::Array;
-        skip_space();
-        if (pos_ < s_.size() && s_[pos_] == ']') {
-            ++pos_;
-        } else {
-            while (true) {
-                v.array_.push_back(value());
-                skip_space();
-                if (pos_ < s_.size() && s_[pos_] == ',') {
-                    ++pos_;
-                    continue;
-                }
-                expect(']', "or ',' in an array");
-                break;
-            }
-        }
+        elements(']', "or ',' in an array", [&] { v.array_.push_back(value()); });
         --depth_;
         return v;
     }
@@ -188,29 +195,17 @@ private:
         JsonValue v;
         v.type_ = JsonValue::Type::Object;
         std::vector<std::pair<std::string_view, size_t>> keys;  // for the duplicate check
-        skip_space();
-        if (pos_ < s_.size() && s_[pos_] == '}') {
-            ++pos_;
-        } else {
-            while (true) {
-                skip_space();
-                if (pos_ >= s_.size() || s_[pos_] != '"')
-                    fail("expected a string key in an object, found " + describe(pos_));
-                const size_t key_at = pos_;
-                std::string key = string();
-                skip_space();
-                expect(':', "after an object key");
-                v.object_.emplace_back(std::move(key), value());
-                keys.emplace_back(std::string_view(), key_at);
-                skip_space();
-                if (pos_ < s_.size() && s_[pos_] == ',') {
-                    ++pos_;
-                    continue;
-                }
-                expect('}', "or ',' in an object");
-                break;
-            }
-        }
+        elements('}', "or ',' in an object", [&] {
+            skip_space();
+            if (pos_ >= s_.size() || s_[pos_] != '"')
+                fail("expected a string key in an object, found " + describe(pos_));
+            const size_t key_at = pos_;
+            std::string key = string();
+            skip_space();
+            expect(':', "after an object key");
+            v.object_.emplace_back(std::move(key), value());
+            keys.emplace_back(std::string_view(), key_at);
+        });
         // Keys are views into the finished member list (it no longer reallocates).
         for (size_t i = 0; i < keys.size(); ++i) keys[i].first = v.object_[i].first;
         std::sort(keys.begin(), keys.end());
