@@ -43,12 +43,21 @@ std::vector<uint32_t> parse_u32_list(const std::string& text, const char* flag, 
     return out;
 }
 
+std::string or_list(const std::vector<const char*>& names) {
+    std::string text;
+    for (size_t i = 0; i < names.size(); ++i) {
+        if (i > 0) text += i + 1 == names.size() ? " or " : ", ";
+        text += names[i];
+    }
+    return text;
+}
+
 ModelChoice parse_model_choice(const std::string& name) {
-    if (name == "auto") return ModelChoice::Auto;
-    if (name == "mf") return ModelChoice::Mf;
-    if (name == "sasrec") return ModelChoice::Sasrec;
-    if (name == "hybrid") return ModelChoice::Hybrid;
-    throw Error("argument", "--model must be auto, mf, sasrec or hybrid, got '" + name + "'");
+    return pick_option<ModelChoice>(name, "model",
+                                    {{"auto", ModelChoice::Auto},
+                                     {"mf", ModelChoice::Mf},
+                                     {"sasrec", ModelChoice::Sasrec},
+                                     {"hybrid", ModelChoice::Hybrid}});
 }
 
 const std::set<std::string> kDataOptions = {"data", "format", "items"};

@@ -1,11 +1,14 @@
 // Pieces the CLI commands share: option sets, help texts, data loading, model options
 // and metric output.
 #pragma once
+#include <initializer_list>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/cli/args.h"
+#include "core/common/error.h"
 #include "core/data/json.h"
 #include "core/data/readers.h"
 #include "core/device/engine/engine.h"
@@ -23,6 +26,23 @@ bool wants_help(const std::vector<std::string>& args, const char* text);
 std::vector<std::string> split_list(const std::string& text);
 // Comma-separated whole numbers in 1..max; an error names `flag` and the bad entry.
 std::vector<uint32_t> parse_u32_list(const std::string& text, const char* flag, uint32_t max);
+// "a, b or c".
+std::string or_list(const std::vector<const char*>& names);
+
+// What `text`, the value of --flag, names among `choices`; anything else is an error that
+// lists them.
+template <typename T>
+T pick_option(const std::string& text, const char* flag,
+              std::initializer_list<std::pair<const char*, T>> choices) {
+    std::vector<const char*> names;
+    for (const auto& [name, value] : choices) {
+        if (text == name) return value;
+        names.push_back(name);
+    }
+    throw Error("argument", std::string("--") + flag + " must be " + or_list(names) + ", got '" +
+                                text + "'");
+}
+
 // --model auto|mf|sasrec|hybrid for the commands that use a bundle.
 ModelChoice parse_model_choice(const std::string& name);
 

@@ -58,19 +58,16 @@ SasrecTrainConfig sasrec_config(const Args& a, uint32_t items) {
     c.model.max_len = a.get_u32("max-len", 50);
     c.model.ffn_dim = a.get_u32("ffn-dim", c.model.dim);
     c.model.emb_scale = std::sqrt(static_cast<float>(c.model.dim));
-    const std::string variant = a.get("variant", "prenorm");
-    if (variant == "prenorm") c.model.variant = SasrecVariant::PreNorm;
-    else if (variant == "original") c.model.variant = SasrecVariant::Original;
-    else throw Error("argument", "--variant must be prenorm or original, got '" + variant + "'");
-    const std::string act = a.get("activation", "relu");
-    if (act == "relu") c.model.activation = Activation::Relu;
-    else if (act == "gelu") c.model.activation = Activation::Gelu;
-    else throw Error("argument", "--activation must be relu or gelu, got '" + act + "'");
-    const std::string loss = a.get("loss", "ce");
-    if (loss == "ce") c.loss = SasrecLoss::FullSoftmax;
-    else if (loss == "sampled") c.loss = SasrecLoss::SampledSoftmax;
-    else if (loss == "bce") c.loss = SasrecLoss::Bce;
-    else throw Error("argument", "--loss must be ce, sampled or bce, got '" + loss + "'");
+    c.model.variant = pick_option<SasrecVariant>(
+        a.get("variant", "prenorm"), "variant",
+        {{"prenorm", SasrecVariant::PreNorm}, {"original", SasrecVariant::Original}});
+    c.model.activation = pick_option<Activation>(
+        a.get("activation", "relu"), "activation",
+        {{"relu", Activation::Relu}, {"gelu", Activation::Gelu}});
+    c.loss = pick_option<SasrecLoss>(a.get("loss", "ce"), "loss",
+                                     {{"ce", SasrecLoss::FullSoftmax},
+                                      {"sampled", SasrecLoss::SampledSoftmax},
+                                      {"bce", SasrecLoss::Bce}});
     c.negatives = a.get_u32("negatives", c.negatives);
     c.dropout = a.get_float("dropout", c.dropout);
     c.lr = a.get_float("lr", c.lr);
