@@ -1,10 +1,11 @@
 // Portable training: the CLI is built without -march=native, and the SASRec trainer runs in
-// one of two compiled variants (core/train/sasrec/sasrec_isa.h), picked at run time.
+// one of its compiled variants (core/train/sasrec/sasrec_isa.h), picked at run time.
 //
 // A seed fixes a SASRec model bit for bit on every machine that runs the same variant: the
-// checksums below are of what each variant trains today, one per variant, because x86-64-v3
-// fuses multiply-adds in Eigen's kernels and sums in 8-wide vectors. Both variants run here
-// (HEARTH_ISA forces one), so a build on an x86-64-v3 machine checks both promises. A change
+// checksums below are of what each variant trains today, one per variant, because the x86-64
+// levels fuse multiply-adds in Eigen's kernels and sum in 8- or 16-wide vectors. Every
+// variant the CPU can run runs here (HEARTH_ISA forces one), so a build on an x86-64-v4
+// machine checks all three promises. A change
 // that moves a checksum changes every trained model and must say so. (ALS, which has no
 // variants, has its own checksum: "ALS trains the same bits on every build", test_mf.cpp.)
 #include <catch2/catch.hpp>
@@ -41,10 +42,10 @@ private:
     std::optional<std::string> old_;
 };
 
-bool have_x86_64_v3() {
-    IsaOverride isa("x86-64-v3");
+bool have(const char* variant) {
+    IsaOverride isa(variant);
     try {
-        return std::string(sasrec_trainer_isa()) == "x86-64-v3";
+        return std::string(sasrec_trainer_isa()) == variant;
     } catch (const Error&) {
         return false;
     }
@@ -117,7 +118,7 @@ TEST_CASE("SASRec trains the same bits on every machine: generic trainer", "[sas
 }
 
 TEST_CASE("SASRec trains the same bits on every machine: x86-64-v3 trainer", "[sasrec][determinism]") {
-    if (!have_x86_64_v3()) {
+    if (!have("x86-64-v3")) {
         WARN("the x86-64-v3 trainer is missing: skipping (not built, or the CPU lacks AVX2/FMA)");
         return;
     }
@@ -127,18 +128,31 @@ TEST_CASE("SASRec trains the same bits on every machine: x86-64-v3 trainer", "[s
     CHECK(h == 0xf6d35e9d1895d1ffull);
 }
 
-TEST_CASE("HEARTH_ISA picks the trainer, and the two variants agree to rounding", "[sasrec][determinism]") {
+TEST_CASE("SASRec trains the same bits on every machine: x86-64-v4 trainer", "[sasrec][determinism]") {
+    if (!have("x86-64-v4")) {
+        WARN("the x86-64-v4 trainer is missing: skipping (not built, or the CPU lacks AVX-512)");
+        return;
+    }
+    IsaOverride isa("x86-64-v4");
+    const uint64_t h = train_hash();
+    CAPTURE(h);
+    CHECK(h == 0x7387bcce10292a5full);
+}
+
+TEST_CASE("HEARTH_ISA picks the trainer, and the variants agree to rounding", "[sasrec][determinism]") {
     {
         IsaOverride isa("avx512");
         CHECK_THROWS_AS(sasrec_trainer_isa(), Error);
     }
-    if (!have_x86_64_v3()) {
+    // The fastest variant this machine runs, compared with the baseline.
+    const char* fastest = have("x86-64-v4") ? "x86-64-v4" : have("x86-64-v3") ? "x86-64-v3" : nullptr;
+    if (!fastest) {
         WARN("the x86-64-v3 trainer is missing: skipping (not built, or the CPU lacks AVX2/FMA)");
         return;
     }
     {
-        IsaOverride isa("");  // unset: the CPU decides
-        CHECK(std::string(sasrec_trainer_isa()) == "x86-64-v3");
+        IsaOverride isa("");  // unset: the CPU decides, the best it runs
+        CHECK(std::string(sasrec_trainer_isa()) == fastest);
     }
     SasrecWeights generic, fast;
     uint64_t hg, hf;
@@ -147,7 +161,7 @@ TEST_CASE("HEARTH_ISA picks the trainer, and the two variants agree to rounding"
         hg = train_hash(&generic);
     }
     {
-        IsaOverride isa("x86-64-v3");
+        IsaOverride isa(fastest);
         hf = train_hash(&fast);
         // An Error thrown inside the isolated copy is caught as the one type it is.
         SasrecTrainData bad = walks(90, 10, 4);
@@ -171,7 +185,7 @@ TEST_CASE("HEARTH_ISA picks the trainer, and the two variants agree to rounding"
         zg = sasrec_encode_last(generic, data.sequences);
     }
     {
-        IsaOverride isa("x86-64-v3");
+        IsaOverride isa(fastest);
         zf = sasrec_encode_last(generic, data.sequences);
     }
     REQUIRE(zg.size() == zf.size());

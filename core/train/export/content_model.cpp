@@ -4,7 +4,8 @@
 #include <cmath>
 #include <string>
 
-// See core/train/nn/eigen.h: a false positive inside GCC's AVX-512 intrinsics under -march=native.
+// See core/train/nn/eigen.h: a false positive inside GCC's AVX-512 intrinsics (kept for
+// builds that add AVX-512 flags).
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <Eigen/Dense>

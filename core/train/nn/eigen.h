@@ -1,8 +1,8 @@
 // Eigen for the trainer's .cpp files only (see Tensor in layers.h for why no header that
 // code outside hearth_train includes may pull it in). These files are compiled once per
-// instruction-set variant (core/train/sasrec/sasrec_isa.h); in the x86-64-v3 copy the
-// namespace Eigen is renamed by a macro (Eigen=Eigen_x86_64_v3), so its symbols cannot be
-// mistaken for the baseline copy's either.
+// instruction-set variant (core/train/sasrec/sasrec_isa.h); in each x86-64 copy the
+// namespace Eigen is renamed by a macro (e.g. Eigen=Eigen_x86_64_v3), so its symbols cannot
+// be mistaken for another copy's either.
 //
 // GCC 12 warns (-Wmaybe-uninitialized) inside its own AVX-512 intrinsics
 // (_mm512_undefined_*, self-initialised on purpose) when Eigen's GEMM kernels inline them

@@ -1,4 +1,4 @@
-# Checks the isolated x86-64-v3 trainer object (see the top-level CMakeLists.txt):
+# Checks an isolated SASRec trainer variant object (see the top-level CMakeLists.txt):
 #   cmake -DOBJ=... -DNM=... -DREADELF=... -DKEEP=<symbol prefix> -P check_isolated.cmake
 # Fails the build when the object defines a global symbol other than the entry points
 # (it could stand in for, or be replaced by, the baseline copy at link time), keeps a

@@ -12,63 +12,81 @@ namespace hearth {
 
 namespace {
 
-enum class Isa { Generic, X86_64_V3 };
+enum class Isa { Generic, X86_64_V3, X86_64_V4 };
 
-bool cpu_has_x86_64_v3() {
-#if defined(HEARTH_HAVE_SASREC_X86_64_V3)
+// The best x86-64 level this CPU runs, among the variants this build has.
+Isa cpu_isa() {
+#if defined(HEARTH_HAVE_SASREC_VARIANTS)
+    __builtin_cpu_init();
 #if defined(__clang__)
-    // Older clang does not know the level name; these imply the rest of x86-64-v3 (LZCNT,
-    // MOVBE) on every CPU made.
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-           __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2") &&
-           __builtin_cpu_supports("f16c");
+    // Older clang does not know the level names; these features imply the rest of each
+    // level on every CPU made.
+    const bool v3 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                    __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2") &&
+                    __builtin_cpu_supports("f16c");
+    const bool v4 = v3 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                    __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512dq") &&
+                    __builtin_cpu_supports("avx512vl");
 #else
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("x86-64-v3");
+    const bool v3 = __builtin_cpu_supports("x86-64-v3");
+    const bool v4 = __builtin_cpu_supports("x86-64-v4");
 #endif
+    return v4 ? Isa::X86_64_V4 : v3 ? Isa::X86_64_V3 : Isa::Generic;
 #else
-    return false;
+    return Isa::Generic;
 #endif
 }
 
+const char* isa_name(Isa isa) {
+    return isa == Isa::X86_64_V4 ? "x86-64-v4" : isa == Isa::X86_64_V3 ? "x86-64-v3" : "generic";
+}
+
 Isa pick() {
-    static const bool has_v3 = cpu_has_x86_64_v3();
+    static const Isa best = cpu_isa();
     const char* forced = std::getenv("HEARTH_ISA");
-    if (!forced || !*forced) return has_v3 ? Isa::X86_64_V3 : Isa::Generic;
-    if (!std::strcmp(forced, "generic")) return Isa::Generic;
-    if (!std::strcmp(forced, "x86-64-v3")) {
-        if (!has_v3)
-            throw Error("argument", "HEARTH_ISA=x86-64-v3, but this build or CPU has no x86-64-v3 trainer");
-        return Isa::X86_64_V3;
+    if (!forced || !*forced) return best;
+    for (Isa isa : {Isa::Generic, Isa::X86_64_V3, Isa::X86_64_V4}) {
+        if (std::strcmp(forced, isa_name(isa)) != 0) continue;
+        if (isa > best)
+            throw Error("argument", std::string("HEARTH_ISA=") + forced + ", but this build or CPU has no " +
+                                        forced + " trainer (the best here is " + isa_name(best) + ")");
+        return isa;
     }
-    throw Error("argument", std::string("HEARTH_ISA=") + forced + ": expected generic or x86-64-v3");
+    throw Error("argument", std::string("HEARTH_ISA=") + forced + ": expected generic, x86-64-v3 or x86-64-v4");
 }
 
 }  // namespace
 
-const char* sasrec_trainer_isa() { return pick() == Isa::X86_64_V3 ? "x86-64-v3" : "generic"; }
+const char* sasrec_trainer_isa() { return isa_name(pick()); }
+
+#if defined(HEARTH_HAVE_SASREC_VARIANTS)
+#define HEARTH_SASREC_DISPATCH(call)                                        \
+    switch (pick()) {                                                      \
+        case Isa::X86_64_V4: return sasrec_isa::x86_64_v4::call;           \
+        case Isa::X86_64_V3: return sasrec_isa::x86_64_v3::call;           \
+        default: return sasrec_isa::generic::call;                          \
+    }
+#else
+#define HEARTH_SASREC_DISPATCH(call) \
+    pick();                          \
+    return sasrec_isa::generic::call;
+#endif
 
 SasrecWeights train_sasrec(const SasrecTrainData& data, const SasrecTrainConfig& config,
                            const std::function<void(const SasrecEpochReport&)>& progress) {
-    if (pick() == Isa::X86_64_V3) return sasrec_isa::x86_64_v3::train_sasrec(data, config, progress);
-    return sasrec_isa::generic::train_sasrec(data, config, progress);
+    HEARTH_SASREC_DISPATCH(train_sasrec(data, config, progress))
 }
 
 SasrecRankMetrics evaluate_sasrec(const SasrecWeights& weights,
                                   const std::vector<std::vector<uint32_t>>& histories,
                                   const std::vector<uint32_t>& targets, uint32_t threads) {
-    if (pick() == Isa::X86_64_V3)
-        return sasrec_isa::x86_64_v3::evaluate_sasrec(weights, histories, targets, threads);
-    return sasrec_isa::generic::evaluate_sasrec(weights, histories, targets, threads);
+    HEARTH_SASREC_DISPATCH(evaluate_sasrec(weights, histories, targets, threads))
 }
 
 std::vector<float> sasrec_encode_last(const SasrecWeights& weights,
                                       const std::vector<std::vector<uint32_t>>& histories,
                                       uint32_t threads) {
-    if (pick() == Isa::X86_64_V3)
-        return sasrec_isa::x86_64_v3::sasrec_encode_last(weights, histories, threads);
-    return sasrec_isa::generic::sasrec_encode_last(weights, histories, threads);
+    HEARTH_SASREC_DISPATCH(sasrec_encode_last(weights, histories, threads))
 }
 
 }  // namespace hearth

@@ -3,12 +3,13 @@
 //
 //   generic    the baseline of the build (x86-64, or whatever the target's baseline is)
 //   x86_64_v3  x86-64-v3 (AVX2, FMA, BMI2, ...): Eigen's GEMMs with 8-wide FMA kernels
+//   x86_64_v4  x86-64-v4 (AVX-512 F/BW/CD/DQ/VL): 16-wide FMA kernels
 //
 // sasrec_trainer.cpp defines its entry points in namespace sasrec_isa::HEARTH_SASREC_ISA.
-// The x86-64-v3 copy lives in an object whose every other symbol is local (see the top-level
-// CMakeLists.txt), so none of its code can stand in for the baseline copy or the reverse.
-// A variant computes the same bits on every machine that runs it; the two variants differ
-// in the last bits (FMA rounds once, and the vector width changes the order of sums).
+// Each x86-64 copy lives in an object whose every other symbol is local (see the top-level
+// CMakeLists.txt), so none of its code can stand in for another copy or the reverse.
+// A variant computes the same bits on every machine that runs it; variants differ in the
+// last bits (FMA rounds once, and the vector width changes the order of sums).
 #pragma once
 #include <functional>
 #include <vector>
@@ -30,6 +31,9 @@ namespace generic {
 HEARTH_SASREC_ENTRY_POINTS
 }
 namespace x86_64_v3 {
+HEARTH_SASREC_ENTRY_POINTS
+}
+namespace x86_64_v4 {
 HEARTH_SASREC_ENTRY_POINTS
 }
 }  // namespace hearth::sasrec_isa

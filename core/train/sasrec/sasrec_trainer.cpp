@@ -18,7 +18,8 @@
 #include "core/train/sasrec/sasrec_net.h"
 
 // Which copy this is (sasrec_isa.h): the build compiles this file and the nn/ layers once
-// as they are and, on x86-64, once more with -march=x86-64-v3 and HEARTH_SASREC_ISA=x86_64_v3.
+// as they are and, on x86-64, once more per level (-march=x86-64-v3 with
+// HEARTH_SASREC_ISA=x86_64_v3, and the same for x86-64-v4).
 #ifndef HEARTH_SASREC_ISA
 #define HEARTH_SASREC_ISA generic
 #endif

@@ -62,9 +62,9 @@ struct SasrecTrainData {
     std::vector<uint32_t> validation_target;
 };
 
-// The variant of the trainer the functions below run: "x86-64-v3" (AVX2 + FMA) when the
-// build has it and the CPU supports it, "generic" otherwise. The environment variable
-// HEARTH_ISA=generic|x86-64-v3 forces one (an unknown value, or a variant this build or CPU
+// The variant of the trainer the functions below run: the best of "x86-64-v4" (AVX-512),
+// "x86-64-v3" (AVX2 + FMA) and "generic" that the build has and the CPU supports. The
+// environment variable HEARTH_ISA=generic|x86-64-v3|x86-64-v4 forces one (an unknown value, or a variant this build or CPU
 // lacks, is an "argument" Error). Read on every call.
 const char* sasrec_trainer_isa();
 
