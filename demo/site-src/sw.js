@@ -1,9 +1,16 @@
-// Keeps the demo working offline: every file of the site (pages, library, wasm, bundle) is
-// precached at install, and served from that cache first. demo/build.mjs fills in the
-// version (a digest of all files, so a rebuilt site installs a fresh cache) and the list.
+// Keeps the demo working offline without standing in for anything else on its origin.
+// Every file of the site (pages, library, wasm, bundle) is precached at install into a cache
+// named by the site's version; demo/build.mjs fills in the version (a digest of all files,
+// so a new deploy installs a fresh cache and drops the old one) and the file list.
+//
+// Network first: while a server answers, its answer is what the page gets, whatever it is
+// (a rebuilt demo, or another site now served on the same host and port). The cache answers
+// only when the network cannot, and only for the demo's own files: any other URL in the
+// worker's scope is never intercepted.
 const VERSION = '__VERSION__';
 const FILES = ['__FILES__'];
 const CACHE = `hearth-site-${VERSION}`;
+const OWN = new Set(FILES.map((f) => new URL(f, self.registration.scope).href));
 
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
@@ -23,13 +30,26 @@ self.addEventListener('activate', (event) => {
   })());
 });
 
+// The demo's own URL for a request (its query left out), or null.
+function ownUrl(request) {
+  const url = new URL(request.url);
+  url.search = '';
+  url.hash = '';
+  return OWN.has(url.href) ? url.href : null;
+}
+
 self.addEventListener('fetch', (event) => {
   const { request } = event;
-  if (request.method !== 'GET' || new URL(request.url).origin !== self.location.origin) return;
+  if (request.method !== 'GET') return;
+  const own = ownUrl(request);
+  if (!own) return;  // not ours: straight to the network, as if there were no worker
   event.respondWith((async () => {
-    const cache = await caches.open(CACHE);
-    const hit = await cache.match(request, { ignoreSearch: true })
-      || (request.mode === 'navigate' ? await cache.match('./') : undefined);
-    return hit || fetch(request);
+    try {
+      return await fetch(request);
+    } catch (networkError) {
+      const hit = await (await caches.open(CACHE)).match(own);
+      if (hit) return hit;
+      throw networkError;
+    }
   })());
 });

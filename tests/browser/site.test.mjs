@@ -4,6 +4,10 @@
 // text, the CSP holds with no violations, and the site works offline after one visit.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer } from '../../demo/serve.mjs';
 import { serveSite, launch, open, afterRender, screenshot } from './helpers.mjs';
 import { storedHistory, storedEntries } from './storage-read.mjs';
 
@@ -270,5 +274,49 @@ test('works offline after the first visit, and fits a phone screen', async () =>
   } finally {
     await context.setOffline(false).catch(() => {});
     await b.close();
+  }
+});
+
+test('the offline copy never stands in for another site on the same host and port', async () => {
+  const demo = await serveSite();
+  const port = Number(new URL(demo.url).port);
+  // Another site, with a page and files at the same paths as the demo's.
+  const other = mkdtempSync(join(tmpdir(), 'hearth-other-site-'));
+  mkdirSync(join(other, 'js'));
+  writeFileSync(join(other, 'index.html'), '<!doctype html><title>Other</title><h1 id="other">Another app</h1>');
+  writeFileSync(join(other, 'style.css'), '/* another app */');
+  writeFileSync(join(other, 'js/app.js'), '// another app');
+  const b = await launch();
+  const { page, context } = b;
+  let otherServer = null;
+  try {
+    await open(page, demo.url);
+    await page.evaluate(async () => { await navigator.serviceWorker.ready; });
+    await page.waitForFunction(() => !!navigator.serviceWorker.controller);
+    const scope = await page.evaluate(async () => (await navigator.serviceWorker.ready).scope);
+    assert.equal(scope, demo.url, 'the worker is scoped to the demo\'s folder');
+    await demo.close();  // the demo stops; another app takes its port
+    otherServer = (await startServer({ root: other, port, quiet: true })).server;
+    await page.goto(demo.url, { waitUntil: 'domcontentloaded' });
+    assert.equal(await page.locator('#other').textContent(), 'Another app', 'the page is the other app\'s');
+    const files = await page.evaluate(async () => Promise.all(['style.css', 'js/app.js', 'js/config.js']
+      .map(async (f) => { const r = await fetch(f); return [f, r.status, await r.text()]; })));
+    assert.deepEqual(files, [['style.css', 200, '/* another app */'], ['js/app.js', 200, '// another app'],
+      ['js/config.js', 404, 'not found\n']], 'its files, and its 404s, are what the server says');
+    // With no server at all, the demo's own files come from its cache again.
+    otherServer.closeAllConnections?.();
+    await new Promise((r) => otherServer.close(r));
+    otherServer = null;
+    await page.goto(demo.url, { waitUntil: 'domcontentloaded' });
+    await page.waitForFunction(() => document.documentElement.dataset.ready === 'true' && document.getElementById('main').dataset.renders);
+    assert.equal(await page.locator('#recs > li').count(), 10);
+  } finally {
+    if (otherServer) {
+      otherServer.closeAllConnections?.();
+      await new Promise((r) => otherServer.close(r));
+    }
+    await context.setOffline(false).catch(() => {});
+    await b.close();
+    rmSync(other, { recursive: true, force: true });
   }
 });

@@ -27,7 +27,8 @@ function fail(error) {
 
 async function boot() {
   if ('serviceWorker' in navigator) {
-    navigator.serviceWorker.register('sw.js').catch((e) => console.warn('offline copy unavailable:', e.message));
+    // Scoped to the demo's folder: the worker sees nothing of the origin outside it.
+    navigator.serviceWorker.register('sw.js', { scope: './' }).catch((e) => console.warn('offline copy unavailable:', e.message));
   }
   const rec = await createRecommender({
     bundle: BUNDLE.url,
