@@ -141,6 +141,20 @@ test('a new visitor\'s onboarding cards each say what they are popular in', asyn
       tags: [...e.querySelectorAll('.tags .tag')].map((t) => t.textContent),
     })));
     for (const { popular, tags } of tagged) assert.ok(tags.includes(popular), `${popular} is one of ${tags}`);
+    // One onboarding set: no item twice on the page, no "Next up" without a history, and a
+    // line that says why the list is what it is.
+    const onPage = () => page.locator('.onboarding article, #recs article, #next article')
+      .evaluateAll((els) => els.map((e) => e.dataset.item));
+    const first = await onPage();
+    assert.equal(first.length, 8 + 10);
+    assert.equal(new Set(first).size, first.length, 'no item twice');
+    assert.equal(await page.locator('#next').count(), 0);
+    assert.match(await page.locator('#recs-why').textContent(), /have not rated anything yet/);
+    // After a first like, still no repeats (the sequence model now adds its own).
+    await afterRender(page, () => page.locator('.onboarding article').first().getByRole('button', { name: 'Like', exact: true }).click());
+    const after = await onPage();
+    assert.equal(new Set(after).size, after.length, 'no item twice after a like');
+    assert.equal(await page.locator('#recs-why').count(), 0);
     assert.deepEqual(b.errors, []);
   } finally {
     await b.close();

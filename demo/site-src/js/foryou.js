@@ -92,12 +92,18 @@ export async function renderForYou(ctx, view) {
   const { rec } = ctx;
   const options = ctx.recommendOptions();
   const onboarding = ctx.events.length < 5;
-  // The list gets the controls; "Next up" is the sequence model alone (with the filters).
-  const [recs, next, picks] = await Promise.all([
-    rec.recommend({ k: 10, ...options, ...ctx.controlOptions() }),
-    rec.models.sasrec ? rec.recommend({ k: 5, reasons: 2, ...options, model: 'sasrec' }) : [],
-    onboarding ? rec.onboarding({ k: ONBOARDING, exclude: ctx.events.map((e) => e.item) }) : [],
-  ]);
+  const empty = ctx.historyIds.length === 0;
+  // One onboarding set, and no item twice on the page: the lists below leave out what the
+  // sections above them show.
+  const picks = onboarding ? await rec.onboarding({ k: ONBOARDING, exclude: ctx.events.map((e) => e.item) }) : [];
+  const shown = picks.map((it) => it.id);
+  const withShown = (o) => ({ ...o, exclude: [...(o.exclude || []), ...shown] });
+  // The list gets the controls; "Next up" is the sequence model alone (with the filters),
+  // and only once there is a history for it to continue.
+  const recs = await rec.recommend(withShown({ k: 10, ...options, ...ctx.controlOptions() }));
+  const next = rec.models.sasrec && !empty
+    ? await rec.recommend({ k: 5, reasons: 2, ...options, model: 'sasrec', exclude: [...(options.exclude || []), ...shown, ...recs.map((r) => r.id)] })
+    : [];
   ctx.lastRecs = recs;
 
   const parts = [];
@@ -112,11 +118,14 @@ export async function renderForYou(ctx, view) {
   }
   parts.push(controlsPanel(ctx));
   parts.push(h('section', { 'aria-labelledby': 'recs-h' },
-    h('h2', { id: 'recs-h' }, ctx.historyIds.length ? 'Top picks for you' : 'Popular right now'),
+    h('h2', { id: 'recs-h' }, empty ? 'More popular picks' : 'Top picks for you'),
+    empty ? h('p', { class: 'note', id: 'recs-why' },
+      'Shown because you have not rated anything yet: the most popular items, spread across the genres. ' +
+      'Your first ratings turn this into picks for you.') : null,
     recs.length
       ? h('ol', { class: 'grid recs', id: 'recs' }, recs.map((r, i) => recCard(ctx, r, i, 'rec')))
       : h('p', {}, 'Nothing left to recommend with these filters.')));
-  if (rec.models.sasrec) {
+  if (next.length) {
     parts.push(h('section', { 'aria-labelledby': 'next-h' },
       h('h2', { id: 'next-h' }, 'Next up'),
       h('p', { class: 'note' }, 'What the sequence model (SASRec) expects you to pick next, from the order of your history.'),
