@@ -8,6 +8,7 @@
 
 #include "core/cli/args.h"
 #include "core/cli/common.h"
+#include "core/cli/eval_folds.h"
 #include "core/cli/eval_lists.h"
 #include "core/common/error.h"
 #include "core/data/json.h"
@@ -213,13 +214,21 @@ int run_train(const std::vector<std::string>& argv) {
 int run_eval(const std::vector<std::string>& argv) {
     if (is_sequence_model(argv)) return run_sequence(argv, false);
     const std::string help = std::string("usage: hearth eval --data PATH [options]\n") +
-                             kDataHelp + kModelHelp + kListHelp + "  --json                print JSON\n";
+                             kDataHelp + kModelHelp + kListHelp +
+                             "  --split temporal|random  temporal: each user's latest event held out (default);\n"
+                             "                        random: K-fold over all ratings (bmf)\n"
+                             "  --folds K             folds of --split random (default 5); --seed also seeds\n"
+                             "                        the shuffle\n"
+                             "  --json                print JSON\n";
     if (wants_help(argv, help.c_str())) return 0;
-    const Args a(argv, join(join(kDataOptions, kModelOptions), kListOptions), {"json"});
+    const Args a(argv, join(join(join(kDataOptions, kModelOptions), kListOptions), {"split", "folds"}),
+                 {"json"});
     const std::string model = a.get("model", "als");
     if (model != "pop") model_config(a);  // validate options before loading data
+    const bool random = random_split(a);
     const ListOptions lists = list_options(a);
     const Dataset d = load(a);
+    if (random) return run_eval_folds(d, a, model);
     const EvalResult r = evaluate_model(d, a, model, &lists);
     if (a.has("json")) {
         Json j;

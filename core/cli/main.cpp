@@ -8,6 +8,7 @@
 #include "core/cli/commands.h"
 #include "core/cli/eval_bundle.h"
 #include "core/cli/pad_bundle.h"
+#include "core/cli/predict.h"
 #include "core/common/error.h"
 
 namespace {
@@ -48,6 +49,7 @@ int main(int argc, char** argv) {
         if (command == "inspect") return hearth::cli::run_inspect(args);
         if (command == "recommend") return hearth::cli::run_recommend(args);
         if (command == "explain") return hearth::cli::run_explain(args);
+        if (command == "predict") return hearth::cli::run_predict(args);
         if (command == "import") return hearth::cli::run_import(args);
         if (command == "export") return hearth::cli::run_export(args);
         if (command == "eval-bundle") return hearth::cli::run_eval_bundle(args);
