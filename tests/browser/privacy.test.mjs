@@ -31,8 +31,8 @@ test('a full session sends nothing but GETs of static files, and never a history
   try {
     await open(page, site.url);
     const first = page.locator('.onboarding article').first();
-    await afterRender(page, () => first.locator('select').selectOption('5'));
-    await afterRender(page, () => page.locator('.onboarding article').first().locator('select').selectOption('4'));
+    await afterRender(page, () => first.getByRole('button', { name: '5 stars', exact: true }).click());
+    await afterRender(page, () => page.locator('.onboarding article').first().getByRole('button', { name: '4 stars', exact: true }).click());
     await afterRender(page, () => page.locator('.onboarding article').first().getByRole('button', { name: 'Like', exact: true }).click());
     await afterRender(page, () => page.locator('.onboarding article').first().getByRole('button', { name: 'Dislike', exact: true }).click());
     await afterRender(page, () => page.locator('#recs article').first().getByRole('button', { name: 'Not interested' }).click());
@@ -47,7 +47,7 @@ test('a full session sends nothing but GETs of static files, and never a history
     await tab(page, 'Browse');
     await afterRender(page, () => page.getByLabel('Search titles and tags').fill('the'));
     // An item not acted on yet (cards of those say "You rated it ..."), so the history grows.
-    await afterRender(page, () => page.locator('#catalog article:not(:has(.mine))').first().locator('select').selectOption('3'));
+    await afterRender(page, () => page.locator('#catalog article:not(:has(.mine))').first().getByRole('button', { name: '3 stars', exact: true }).click());
     await tab(page, 'About this model');
     await tab(page, 'Your data');
     const download = page.waitForEvent('download');

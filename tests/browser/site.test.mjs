@@ -47,7 +47,7 @@ test('rate, see recommendations change, ask why, delete, reload, clear', async (
     for (let i = 0; i < 3; i++) {
       const card = page.locator('.onboarding article').first();
       acted.push(await card.getAttribute('data-item'));
-      await afterRender(page, () => card.locator('select').selectOption('5'));
+      await afterRender(page, () => card.getByRole('button', { name: '5 stars', exact: true }).click());
     }
     const likeCard = page.locator('.onboarding article').first();
     acted.push(await likeCard.getAttribute('data-item'));
@@ -168,7 +168,7 @@ test('the controls re-rank the list: diversity moves items and Why? says so; a m
     await open(page, site.url);
     for (let i = 0; i < 4; i++) {
       const card = page.locator('.onboarding article').first();
-      await afterRender(page, () => card.locator('select').selectOption('5'));
+      await afterRender(page, () => card.getByRole('button', { name: '5 stars', exact: true }).click());
     }
     const before = await recIds(page);
     assert.equal(await page.locator('#recs > li[data-controls~="diversity"]').count(), 0, 'no control acts before one is set');
@@ -332,5 +332,89 @@ test('the offline copy never stands in for another site on the same host and por
     await context.setOffline(false).catch(() => {});
     await b.close();
     rmSync(other, { recursive: true, force: true });
+  }
+});
+
+test('keyboard only: skip to the list, Why?, rate with the stars, delete and clear; focus is never lost', async () => {
+  const b = await launch();
+  const { page } = b;
+  // What has focus: enough to say where it is on the page.
+  const focused = () => page.evaluate(() => {
+    const a = document.activeElement;
+    const li = a.closest('li');
+    return {
+      tag: a.tagName.toLowerCase(), id: a.id, key: a.dataset.key ?? null, text: a.textContent.trim(),
+      expanded: a.getAttribute('aria-expanded'),
+      list: li?.parentElement?.id || (li?.closest('.onboarding') ? 'onboarding' : null),
+      index: li ? [...li.parentElement.children].indexOf(li) : -1,
+    };
+  });
+  const tabUntil = async (want, max = 80, key = 'Tab') => {
+    for (let i = 0; i < max; ++i) {
+      await page.keyboard.press(key);
+      const f = await focused();
+      if (want(f)) return f;
+    }
+    throw new Error(`not reached in ${max} Tab presses: ${JSON.stringify(await focused())}`);
+  };
+  const press = (key) => afterRender(page, () => page.keyboard.press(key));
+  const history = () => page.evaluate(() => document.querySelectorAll('.mine').length);
+  try {
+    await open(page, site.url);
+    // The skip link takes focus to the recommendations: one more Tab is the first Why?.
+    let f = await tabUntil(() => true, 1);
+    assert.equal(f.text, 'Skip to recommendations');
+    await page.keyboard.press('Enter');
+    assert.equal((await focused()).id, 'recs-h');
+    f = await tabUntil(() => true, 1);
+    assert.deepEqual([f.list, f.index, f.text], ['recs', 0, 'Why?']);
+    await page.keyboard.press('Enter');
+    await page.locator('#recs li:first-child .why h5').first().waitFor();
+    f = await focused();
+    assert.deepEqual([f.text, f.expanded], ['Why?', 'true']);
+
+    // Rating: the arrow keys move between the stars and record nothing; Enter records.
+    f = await tabUntil((x) => x.list === 'onboarding' && x.index === 0 && x.key?.startsWith('rate:'));
+    assert.equal(f.text, '★');
+    const rated = f.key.split(':')[1];
+    for (let i = 0; i < 3; ++i) await page.keyboard.press('ArrowRight');
+    f = await focused();
+    assert.equal(f.key, `rate:${rated}:4`);
+    assert.equal(await history(), 0, 'moving between the stars records nothing');
+    await press('Enter');
+    f = await focused();
+    assert.equal(f.list, 'onboarding', 'focus stays in the onboarding set');
+    assert.equal(f.index, 0, 'on the card that took the rated one\'s place');
+    assert.match(f.key, /^rate:/);
+    assert.notEqual(f.key.split(':')[1], rated);
+    await press('Enter');  // rate the next two cards as well
+    await press('Enter');
+    assert.match((await focused()).key, /^rate:/);
+
+    // Your data: the tabs by arrow keys, then Delete twice and Clear.
+    await tabUntil((x) => x.id === 'tab-foryou', 120, 'Shift+Tab');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    assert.equal((await focused()).id, 'tab-data');
+    await page.locator('#history').waitFor();
+    f = await tabUntil((x) => x.key?.startsWith('forget:'));
+    assert.deepEqual([f.list, f.index], ['history', 0]);
+    for (let left = 2; left >= 1; --left) {
+      await press('Enter');
+      f = await focused();
+      assert.deepEqual([f.list, f.index, f.key?.split(':')[0]], ['history', 0, 'forget'], 'on the next row\'s Delete');
+      assert.equal(await page.locator('#history > li').count(), left);
+    }
+    // Clear asks first; once it is done, focus is on the view's heading, not the body.
+    f = await tabUntil((x) => x.id === 'clear');
+    await page.keyboard.press('Enter');
+    assert.equal((await focused()).id, 'clear-confirm');
+    await press('Enter');
+    assert.equal(await page.locator('#history-empty').count(), 1);
+    f = await focused();
+    assert.deepEqual([f.tag, f.text], ['h2', 'Your data']);
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
   }
 });

@@ -123,13 +123,13 @@ async function boot() {
     ctx.hidden = not;
     ctx.paused = report.paused;
     const view = document.getElementById(`view-${ctx.view}`);
-    const focusKey = document.activeElement?.dataset?.key;
+    const focus = focusPlace(view);
     // Render off-screen first so a slow render never shows half a view.
     const scratch = document.createElement('div');
     await RENDER[ctx.view](ctx, scratch);
     if (mine !== generation) return;
     view.replaceChildren(...scratch.childNodes);
-    if (focusKey) restoreFocus(view, focusKey);
+    if (focus) restoreFocus(view, focus);
     main.dataset.renders = String(++renders);
   }
 
@@ -146,8 +146,48 @@ async function boot() {
   document.documentElement.dataset.ready = 'true';
 }
 
-function restoreFocus(view, key) {
-  const el = [...view.querySelectorAll('[data-key]')].find((e) => e.dataset.key === key);
+// Where focus is before a re-render: the focused control's key, and the place of its card in
+// its list (the card may leave the list: rated, deleted, hidden).
+function focusPlace(view) {
+  const el = document.activeElement;
+  const key = el?.dataset?.key;
+  if (!key || !view.contains(el)) return null;
+  const card = el.closest('li');
+  const list = card?.parentElement;
+  const section = list?.closest('section[aria-labelledby]');
+  return {
+    key,
+    action: key.split(':')[0],
+    listId: list?.id || null,
+    section: section?.getAttribute('aria-labelledby') || null,
+    listIndex: section ? [...section.querySelectorAll('ul, ol')].indexOf(list) : -1,
+    index: list ? [...list.children].indexOf(card) : -1,
+  };
+}
+
+function listAt(view, place) {
+  if (place.listId) return view.querySelector(`#${CSS.escape(place.listId)}`);
+  if (!place.section) return null;
+  return view.querySelector(`section[aria-labelledby="${CSS.escape(place.section)}"]`)
+    ?.querySelectorAll('ul, ol')[place.listIndex] ?? null;
+}
+
+// Focus back on the same control; if it is gone, on the same action of the card now at that
+// place in the same list (or its last card), else on a heading of the view, so that focus
+// never drops to the page.
+function restoreFocus(view, place) {
+  let el = [...view.querySelectorAll('[data-key]')].find((e) => e.dataset.key === place.key && e.getClientRects().length);
+  const list = el || place.index < 0 ? null : listAt(view, place);
+  if (!el && list && list.children.length) {
+    const card = list.children[Math.min(place.index, list.children.length - 1)];
+    const keyed = [...card.querySelectorAll('[data-key]')];
+    el = keyed.find((e) => e.dataset.key.split(':')[0] === place.action && e.tabIndex >= 0) ||
+      keyed.find((e) => e.tabIndex >= 0);
+  }
+  if (!el) {
+    el = (list && list.closest('section')?.querySelector('h2, h3')) || view.querySelector('#recs-h, h2, h3');
+    if (el) el.tabIndex = -1;
+  }
   if (!el) return;
   el.focus();
   if (el.tagName === 'INPUT' && (el.type === 'search' || el.type === 'text')) el.setSelectionRange(el.value.length, el.value.length);

@@ -118,7 +118,7 @@ export async function renderForYou(ctx, view) {
   }
   parts.push(controlsPanel(ctx));
   parts.push(h('section', { 'aria-labelledby': 'recs-h' },
-    h('h2', { id: 'recs-h' }, empty ? 'More popular picks' : 'Top picks for you'),
+    h('h2', { id: 'recs-h', tabindex: '-1' }, empty ? 'More popular picks' : 'Top picks for you'),
     empty ? h('p', { class: 'note', id: 'recs-why' },
       'Shown because you have not rated anything yet: the most popular items, spread across the genres. ' +
       'Your first ratings turn this into picks for you.') : null,

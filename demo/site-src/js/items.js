@@ -1,5 +1,6 @@
 // One catalog item as a card with the actions a user can take on it. Every button carries
-// a data-key so that focus can be put back on it after the view re-renders.
+// a data-key (`action:item`) so that focus can be put back on it, or on the same action of
+// the card that takes its place, after the view re-renders.
 import { h } from './dom.js';
 
 const RATINGS = [1, 2, 3, 4, 5];
@@ -28,14 +29,29 @@ export function itemCard(ctx, item, options = {}) {
   const headingId = `t-${options.prefix || 'i'}-${item.id}`;
   const last = ctx.last.get(item.id);
   const title = item.title;
-  const rate = h('select', {
-    'aria-label': `Rate ${title}`,
-    dataset: { key: `rate:${item.id}` },
-    onchange: (e) => {
-      const value = Number(e.target.value);
-      if (value) ctx.act({ type: 'rate', item: item.id, value }, `Rated ${title}: ${value}`);
+  // Stars as buttons in one toolbar: a single tab stop, the arrow keys move between the stars
+  // without recording anything, and only Enter, Space or a click records a rating.
+  const rated = last?.type === 'rate' ? last.value : 0;
+  const stars = RATINGS.map((r) => h('button', {
+    type: 'button', class: 'star',
+    'aria-label': `${r} star${r > 1 ? 's' : ''}`,
+    'aria-pressed': String(rated === r),
+    tabindex: r === (rated || 1) ? '0' : '-1',
+    dataset: { key: `rate:${item.id}:${r}` },
+    onclick: () => ctx.act({ type: 'rate', item: item.id, value: r }, `Rated ${title}: ${r} of 5`),
+  }, '★'));
+  const rate = h('div', {
+    class: 'stars', role: 'toolbar', 'aria-label': `Rate ${title}`,
+    onkeydown: (e) => {
+      const at = stars.indexOf(document.activeElement);
+      const to = { ArrowRight: at + 1, ArrowUp: at + 1, ArrowLeft: at - 1, ArrowDown: at - 1, Home: 0, End: stars.length - 1 }[e.key];
+      if (at < 0 || to === undefined) return;
+      e.preventDefault();
+      const next = stars[Math.max(0, Math.min(stars.length - 1, to))];
+      for (const star of stars) star.tabIndex = star === next ? 0 : -1;
+      next.focus();
     },
-  }, h('option', { value: '' }, 'Rate…'), RATINGS.map((r) => h('option', { value: String(r) }, `${r} ★`)));
+  }, stars);
   // Not into a tag: hide every item with it, or just show them less (down-weighted).
   const tagChoices = item.tags.map((tag) => h('div', { class: 'tag-choice', role: 'group', 'aria-label': `Not into ${tag}` },
     h('span', { class: 'tag' }, tag),
