@@ -53,6 +53,12 @@ struct SasrecEpochReport {
     double loss;       // mean training loss per position
     double val_ndcg10, val_hr10;
     double seconds;    // this epoch, validation included
+    // Early stopping after this epoch (the state a checkpoint keeps).
+    uint32_t best_epoch = 0;    // 0: no validation
+    double best_val_ndcg10 = 0;
+    uint32_t bad_epochs = 0;    // epochs since the best
+    float lr_scale = 1.0f;      // the learning rate's multiplier (cut on plateaus)
+    bool stopped = false;       // patience ran out: this was the last epoch
 };
 
 struct SasrecTrainData {
