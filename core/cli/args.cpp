@@ -4,12 +4,22 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "core/cli/options.h"
 #include "core/common/error.h"
 
 namespace hearth::cli {
 
 Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& options,
            const std::set<std::string>& flags) {
+    parse(argv, options, flags, "");
+}
+
+Args::Args(const std::vector<std::string>& argv, const Command& command) {
+    parse(argv, command.valued(), command.flags(), command.name);
+}
+
+void Args::parse(const std::vector<std::string>& argv, const std::set<std::string>& options,
+                 const std::set<std::string>& flags, const std::string& command) {
     for (size_t i = 0; i < argv.size(); ++i) {
         const std::string& a = argv[i];
         if (a.rfind("--", 0) != 0) {
@@ -23,6 +33,8 @@ Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& op
             name = name.substr(0, eq);
         }
         if (flags.count(name)) {
+            if (eq != std::string::npos)
+                throw Error("argument", "--" + name + " takes no value");
             values_[name] = "1";
         } else if (options.count(name)) {
             if (eq == std::string::npos) {
@@ -31,7 +43,12 @@ Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& op
             }
             values_[name] = value;
         } else {
-            throw Error("argument", "unknown option --" + name);
+            std::vector<std::string> known(options.begin(), options.end());
+            known.insert(known.end(), flags.begin(), flags.end());
+            const std::string near = nearest(name, known);
+            throw Error("argument", "unknown flag --" + name +
+                                        (command.empty() ? "" : " for hearth " + command) +
+                                        (near.empty() ? "" : "; did you mean --" + near + "?"));
         }
     }
 }

@@ -9,11 +9,16 @@
 
 namespace hearth::cli {
 
+struct Command;
+
 class Args {
 public:
     // `flags` take no value; `options` take one.
     Args(const std::vector<std::string>& argv, const std::set<std::string>& options,
          const std::set<std::string>& flags);
+    // The options and flags of `command`'s table (core/cli/options.h). An unknown one is an
+    // "argument" Error naming the command and the nearest known option.
+    Args(const std::vector<std::string>& argv, const Command& command);
 
     bool has(const std::string& name) const;
     std::string get(const std::string& name, const std::string& fallback = "") const;
@@ -24,6 +29,8 @@ public:
     const std::vector<std::string>& positional() const { return positional_; }
 
 private:
+    void parse(const std::vector<std::string>& argv, const std::set<std::string>& options,
+               const std::set<std::string>& flags, const std::string& command);
     std::map<std::string, std::string> values_;
     std::vector<std::string> positional_;
 };

@@ -21,6 +21,7 @@
 #include "core/cli/bench.h"
 #include "core/cli/bench_bundle.h"
 #include "core/cli/common.h"
+#include "core/cli/options.h"
 #include "core/cli/timing.h"
 #include "core/common/error.h"
 #include "core/common/rng.h"
@@ -180,15 +181,9 @@ const char* chosen_name(const Variants& variants, Fn fn) {
 }  // namespace
 
 int run_bench_bundle(const std::vector<std::string>& argv) {
-    if (wants_help(argv, "usage: hearth bench-bundle --items N --out FILE [--dim 64]\n"
-                         "                          [--model mf|sasrec|hybrid] [--seed 1]\n"
-                         "                          [--max-len 200] [--blocks 2] [--heads 1]\n"
-                         "  a valid bundle of random weights over a synthetic catalog (tags,\n"
-                         "  popularity), for timing only: its recommendations mean nothing.\n"
-                         "  After writing, the bundle is loaded and asked for one recommendation\n"
-                         "  and one explanation, so a bundle it writes is one the engine takes.\n"))
-        return 0;
-    const Args a(argv, {"items", "out", "dim", "model", "seed", "max-len", "blocks", "heads"}, {});
+    if (wants_help(argv, command("bench-bundle"))) return 0;
+    const Args a(argv, command("bench-bundle"));
+    check_output_path(a.require("out"), "out");
     BenchBundleSpec spec;
     spec.items = a.get_u32("items", 0);
     if (!a.has("items")) throw Error("argument", "--items is required");
@@ -221,17 +216,8 @@ int run_bench_bundle(const std::vector<std::string>& argv) {
 }
 
 int run_bench_native(const std::vector<std::string>& argv) {
-    if (wants_help(argv, "usage: hearth bench-native --bundle FILE [--history 50,200] [--requests 200]\n"
-                         "                          [--k 20] [--model auto|mf|sasrec|hybrid] [--seed 1]\n"
-                         "                          [--cold 5] [--probe-mb 256]\n"
-                         "  prints JSON: p50/p95/p99 (ms) of recommend() (with and without\n"
-                         "  reasons) and explain() per history length after a warm-up, heap\n"
-                         "  allocations per warm call, cold start\n"
-                         "  (read + parse + first recommendation), peak RSS, the streaming-read\n"
-                         "  probe (GB/s) at --probe-mb and at the size of the item embeddings,\n"
-                         "  and the scoring kernel alone over the bundle's embeddings\n"))
-        return 0;
-    const Args a(argv, {"bundle", "history", "requests", "k", "model", "seed", "cold", "probe-mb"}, {});
+    if (wants_help(argv, command("bench-native"))) return 0;
+    const Args a(argv, command("bench-native"));
     const std::string path = a.require("bundle");
     const std::vector<uint32_t> lengths = parse_u32_list(a.get("history", "50,200"), "--history", 100000);
     const size_t requests = a.get_u32("requests", 200);

@@ -12,6 +12,7 @@
 
 #include "core/cli/args.h"
 #include "core/cli/common.h"
+#include "core/cli/options.h"
 #include "core/cli/timing.h"
 #include "core/common/error.h"
 #include "core/common/rng.h"
@@ -24,15 +25,8 @@
 namespace hearth::cli {
 
 int run_bench_pq(const std::vector<std::string>& argv) {
-    if (wants_help(argv, "usage: hearth bench-pq --bundle PQ.hearth [--reference REF.hearth]\n"
-                         "                      [--queries 100] [--history 50] [--k 10]\n"
-                         "                      [--candidates 100,250,500,1000,2000] [--model auto]\n"
-                         "  prints JSON: the PQ scan (each kernel variant) vs the fp32 and int8\n"
-                         "  gemv over as many items, recommend() p50 on both bundles, and the\n"
-                         "  recall of the reference's top k in the PQ bundle's top k per\n"
-                         "  candidate count (random histories, like bench-native's)\n"))
-        return 0;
-    const Args a(argv, {"bundle", "reference", "queries", "history", "k", "candidates", "model", "seed"}, {});
+    if (wants_help(argv, command("bench-pq"))) return 0;
+    const Args a(argv, command("bench-pq"));
     std::unique_ptr<Engine> pq = Engine::from_file(a.require("bundle"));
     std::unique_ptr<Engine> ref = a.has("reference") ? Engine::from_file(a.get("reference")) : nullptr;
     const uint32_t queries = a.get_u32("queries", 100), length = a.get_u32("history", 50), k = a.get_u32("k", 10);

@@ -10,6 +10,8 @@
 #include "core/cli/common.h"
 #include "core/cli/eval_folds.h"
 #include "core/cli/eval_lists.h"
+#include "core/cli/options.h"
+#include "core/cli/progress.h"
 #include "core/common/error.h"
 #include "core/data/json.h"
 #include "core/data/readers.h"
@@ -64,7 +66,7 @@ EvalResult evaluate_model(const Dataset& d, const Args& a, const std::string& mo
     const RatingMatrix train = matrix_of(d.interactions, split.train, config.params.kind);
     std::fprintf(stderr, "training %s on %zu events, %zu held out\n", model.c_str(),
                  split.train.size(), split.test.size());
-    const MfModel m = train_mf(train, config, print_progress);
+    const MfModel m = train_mf(train, config, mf_progress(config));
     const UserScorer scorer = mf_scorer(m);
     r.ranking = evaluate_ranking(items, train.by_user, split.test, scorer, threads);
     if (config.params.kind == MfKind::Explicit) {
@@ -108,11 +110,9 @@ std::unique_ptr<Engine> open_engine(const Args& a) { return Engine::from_file(a.
 }  // namespace
 
 int run_synth(const std::vector<std::string>& argv) {
-    if (wants_help(argv, "usage: hearth synth --out DIR [--items N] [--users N] [--seed N]\n"
-                         "                    [--mean-history X] [--new-releases N]\n"
-                         "  new releases: items in items.csv that no one has rated yet (40)\n"))
-        return 0;
-    const Args a(argv, {"out", "items", "users", "seed", "mean-history", "new-releases"}, {});
+    if (wants_help(argv, command("synth"))) return 0;
+    const Args a(argv, command("synth"));
+    check_output_dir(a.require("out"), "out");
     SynthConfig c;
     c.items = a.get_u32("items", c.items);
     c.users = a.get_u32("users", c.users);
@@ -131,26 +131,20 @@ int run_synth(const std::vector<std::string>& argv) {
 
 namespace {
 
-bool is_sequence_model(const std::vector<std::string>& argv) {
-    for (size_t i = 0; i + 1 < argv.size(); ++i)
-        if (argv[i] == "--model" && (argv[i + 1] == "sasrec" || argv[i + 1] == "hybrid")) return true;
-    for (const std::string& s : argv)
-        if (s == "--model=sasrec" || s == "--model=hybrid") return true;
-    return false;
+bool is_sequence_model(const Args& a) {
+    const std::string model = a.get("model", "als");
+    return model == "sasrec" || model == "hybrid";
 }
 
 }  // namespace
 
 int run_train(const std::vector<std::string>& argv) {
-    if (is_sequence_model(argv)) return run_sequence(argv, true);
-    const std::string help = std::string("usage: hearth train --data PATH --out FILE [options]\n") +
-                             kDataHelp + kModelHelp +
-                             "  --out FILE            the .hearth bundle to write\n"
-                             "  --eval                also evaluate (leave-last-out) and store the\n"
-                             "                        metrics in the bundle's metadata\n";
-    if (wants_help(argv, help.c_str())) return 0;
-    const Args a(argv, join(join(kDataOptions, kModelOptions), {"out"}), {"eval"});
+    if (wants_help(argv, command("train"))) return 0;
+    const Args a(argv, command("train"));
+    check_model_options(a, command("train"));
     const std::string out = a.require("out");
+    check_output_path(out, "out");  // before any work: a bad path fails now, not after training
+    if (is_sequence_model(a)) return run_sequence(argv, true);
     const MfConfig config = model_config(a);
     const Dataset d = load(a);
     const std::string model_name = a.get("model", "als");
@@ -165,7 +159,7 @@ int run_train(const std::vector<std::string>& argv) {
                  model_name.c_str(), d.interactions.events.size(), all.users, all.items,
                  config.factors);
     const auto t0 = std::chrono::steady_clock::now();
-    MfModel model = train_mf(all, config, print_progress);
+    MfModel model = train_mf(all, config, mf_progress(config));
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
@@ -212,17 +206,11 @@ int run_train(const std::vector<std::string>& argv) {
 }
 
 int run_eval(const std::vector<std::string>& argv) {
-    if (is_sequence_model(argv)) return run_sequence(argv, false);
-    const std::string help = std::string("usage: hearth eval --data PATH [options]\n") +
-                             kDataHelp + kModelHelp + kListHelp +
-                             "  --split temporal|random  temporal: each user's latest event held out (default);\n"
-                             "                        random: K-fold over all ratings (bmf)\n"
-                             "  --folds K             folds of --split random (default 5); --seed also seeds\n"
-                             "                        the shuffle\n"
-                             "  --json                print JSON\n";
-    if (wants_help(argv, help.c_str())) return 0;
-    const Args a(argv, join(join(join(kDataOptions, kModelOptions), kListOptions), {"split", "folds"}),
-                 {"json"});
+    if (wants_help(argv, command("eval"))) return 0;
+    const Args a(argv, command("eval"));
+    check_model_options(a, command("eval"));
+    if (a.has("sweep-out")) check_output_path(a.get("sweep-out") + ".svg", "sweep-out");
+    if (is_sequence_model(a)) return run_sequence(argv, false);
     const std::string model = a.get("model", "als");
     if (model != "pop") model_config(a);  // validate options before loading data
     const bool random = random_split(a);
@@ -248,8 +236,8 @@ int run_eval(const std::vector<std::string>& argv) {
 }
 
 int run_inspect(const std::vector<std::string>& argv) {
-    if (wants_help(argv, "usage: hearth inspect BUNDLE\n")) return 0;
-    const Args a(argv, {}, {});
+    if (wants_help(argv, command("inspect"))) return 0;
+    const Args a(argv, command("inspect"));
     if (a.positional().size() != 1) throw Error("argument", "inspect takes one bundle path");
     const std::unique_ptr<Engine> engine = Engine::from_file(a.positional()[0]);
     const BundleReader& b = engine->bundle();
@@ -314,20 +302,8 @@ std::vector<uint32_t> parse_tag_list(const Engine& engine, const std::string& li
 }  // namespace
 
 int run_recommend(const std::vector<std::string>& argv) {
-    if (wants_help(argv, "usage: hearth recommend --bundle FILE --history ID[:VALUE],...\n"
-                         "                        [--k 10] [--reasons 3] [--model auto|mf|sasrec|hybrid]\n"
-                         "                        [--hybrid-weight W] [--json]\n"
-                         "                        [--diversity X] [--calibration X] [--novelty X]\n"
-                         "                        [--mood NAME [--mood-strength X]] [--feedback X]\n"
-                         "                        [--avoid ID,...] [--avoid-tag TAG,...] [--block-tag TAG,...]\n"
-                         "  the history is oldest first (it may be empty: a new user's onboarding set);\n"
-                         "  control strengths are in [0, 1]; --avoid: not interested in these items\n"
-                         "  (never shown, their neighbours down-weighted by --feedback, 0.5)\n"))
-        return 0;
-    const Args a(argv, {"bundle", "history", "k", "reasons", "model", "hybrid-weight", "diversity",
-                        "calibration", "novelty", "mood", "mood-strength", "feedback", "avoid",
-                        "avoid-tag", "block-tag"},
-                 {"json"});
+    if (wants_help(argv, command("recommend"))) return 0;
+    const Args a(argv, command("recommend"));
     const std::unique_ptr<Engine> engine = open_engine(a);
     const std::vector<HistoryEntry> history = parse_history(*engine, a.get("history"));
     RecommendOptions options;
@@ -407,10 +383,8 @@ int run_recommend(const std::vector<std::string>& argv) {
 }
 
 int run_explain(const std::vector<std::string>& argv) {
-    if (wants_help(argv, "usage: hearth explain --bundle FILE --history ID[:VALUE],... --item ID\n"
-                         "                      [--model auto|mf|sasrec|hybrid] [--hybrid-weight W] [--json]\n"))
-        return 0;
-    const Args a(argv, {"bundle", "history", "item", "model", "hybrid-weight"}, {"json"});
+    if (wants_help(argv, command("explain"))) return 0;
+    const Args a(argv, command("explain"));
     const std::unique_ptr<Engine> engine = open_engine(a);
     const std::vector<HistoryEntry> history = parse_history(*engine, a.get("history"));
     const std::string id = a.require("item");

@@ -61,24 +61,6 @@ ModelChoice parse_model_choice(const std::string& name) {
 }
 
 const std::set<std::string> kDataOptions = {"data", "format", "items"};
-const std::set<std::string> kModelOptions = {"model", "factors", "reg", "alpha",
-                                             "iterations", "threads", "seed"};
-
-std::set<std::string> join(std::set<std::string> a, const std::set<std::string>& b) {
-    a.insert(b.begin(), b.end());
-    return a;
-}
-
-const char* const kModelHelp =
-    "  --model als|bmf|pop   implicit ALS (ranking, default), biased MF (explicit ratings),\n"
-    "                        or popularity (eval only, the baseline)\n"
-    "  --factors N           latent factors (default 64 for als, 32 for bmf)\n"
-    "  --reg X               ridge regularization (default 0.1 for als, 0.1 per rating for bmf)\n"
-    "  --alpha X             als confidence: 1 + alpha * value (default 1)\n"
-    "  --iterations N        alternating steps (default 15)\n"
-    "  --threads N           training threads (default 2)\n"
-    "  --seed N              initialization seed (default 42)\n";
-
 const char* const kDataHelp =
     "  --data PATH           ratings CSV (user,item,rating[,timestamp]), a sequence file\n"
     "                        (user item item ...), or a MovieLens folder (ratings.csv)\n"
@@ -118,10 +100,6 @@ MfConfig model_config(const Args& a) {
     c.threads = a.get_u32("threads", 2);
     c.seed = a.get_u64("seed", 42);
     return c;
-}
-
-void print_progress(const IterationReport& r) {
-    std::fprintf(stderr, "  iteration %2u  loss %.6f  %.2fs\n", r.iteration, r.loss, r.seconds);
 }
 
 void metrics_json(Json& j, const EvalResult& r) {

@@ -47,16 +47,12 @@ T pick_option(const std::string& text, const char* flag,
 ModelChoice parse_model_choice(const std::string& name);
 
 extern const std::set<std::string> kDataOptions;
-extern const std::set<std::string> kModelOptions;
-extern const char* const kModelHelp;
 extern const char* const kDataHelp;
-std::set<std::string> join(std::set<std::string> a, const std::set<std::string>& b);
 
 // Loads --data/--format/--items and prints what each reader accepted and skipped.
 Dataset load(const Args& a);
 // The MF configuration of --model (als, bmf; hybrid uses als) and its options.
 MfConfig model_config(const Args& a);
-void print_progress(const IterationReport& r);
 
 // The top-k lists after re-ranking (core/eval/beyond.h) and what produced them.
 struct ListSummary {

@@ -14,6 +14,7 @@
 
 #include "core/cli/args.h"
 #include "core/cli/common.h"
+#include "core/cli/options.h"
 #include "core/common/error.h"
 #include "core/data/json.h"
 #include "core/device/engine/engine.h"
@@ -44,22 +45,9 @@ struct BundleResult {
 }  // namespace
 
 int run_eval_bundle(const std::vector<std::string>& argv) {
-    const std::string help = std::string(
-        "usage: hearth eval-bundle --data PATH --write-train OUT.csv\n"
-        "       hearth eval-bundle --data PATH --bundles A.hearth[,B.hearth,...] [options]\n"
-        "  the leave-last-out split of `hearth eval`: --write-train writes its training\n"
-        "  events (user,item,rating,timestamp) for `hearth train`; --bundles ranks every\n"
-        "  held-out event through the engine (Engine::recommend, history excluded) with\n"
-        "  each bundle and prints HR@10, NDCG@10 and the top-10 overlap with the first\n"
-        "  bundle (the reference)\n") +
-        kDataHelp +
-        "  --model M             auto (default), mf, sasrec or hybrid\n"
-        "  --pq-candidates N     PQ bundles: candidates re-scored exactly (default max(10 k, 500))\n"
-        "  --max-users N         evaluate the first N held-out users only (default all)\n"
-        "  --json                print JSON\n";
-    if (wants_help(argv, help.c_str())) return 0;
-    const Args a(argv, join(kDataOptions, {"write-train", "bundles", "model", "pq-candidates", "max-users"}),
-                 {"json"});
+    if (wants_help(argv, command("eval-bundle"))) return 0;
+    const Args a(argv, command("eval-bundle"));
+    if (a.has("write-train")) check_output_path(a.get("write-train"), "write-train");
     if (!a.has("write-train") && !a.has("bundles"))
         throw Error("argument", "say what to do: --write-train OUT.csv or --bundles A,B,...");
     const Dataset d = load(a);

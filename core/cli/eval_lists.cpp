@@ -50,25 +50,6 @@ void point_json(Json& j, const SweepPoint& p) {
 
 }  // namespace
 
-const std::set<std::string> kListOptions = {"diversity", "calibration", "novelty", "candidates",
-                                            "tags", "sweep", "sweep-out"};
-
-const char* const kListHelp =
-    "  --diversity X --calibration X --novelty X   re-rank the top-10 lists before measuring\n"
-    "                        them (strengths in [0, 1]; 0, the default, is no re-ranking)\n"
-    "  --candidates N        re-ranking pool: the model's best N (default max(10 k, 200))\n"
-    "  --tags auto|metadata|clusters   what calibration compares: the item metadata's tags,\n"
-    "                        or 20 k-means clusters of the model's item embeddings (auto:\n"
-    "                        metadata when the data has tags, else clusters)\n"
-    "  --sweep CONTROL=V1,V2,...|CONTROL=LO:HI:STEP   evaluate the lists at each strength of\n"
-    "                        diversity, calibration or novelty (the model is trained once)\n"
-    "  --sweep-out PREFIX    write the sweep to PREFIX.csv and PREFIX.svg (a chart of each\n"
-    "                        metric's change from strength 0)\n"
-    "  List metrics: HR/NDCG@10 of the lists, coverage@10, intra-list diversity (ILD: mean\n"
-    "  pairwise 1 - cosine of item embeddings; n/a for pop, which has none), novelty (mean\n"
-    "  -log2 of the share of training users who had an item), calibration KL to the\n"
-    "  history's tag mix, ARP (mean training events of a recommended item), Gini of exposure.\n";
-
 ListOptions list_options(const Args& a) {
     ListOptions o;
     o.controls.diversity = strength(a, "diversity");

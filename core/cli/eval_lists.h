@@ -17,9 +17,6 @@
 
 namespace hearth::cli {
 
-extern const std::set<std::string> kListOptions;
-extern const char* const kListHelp;
-
 struct ListOptions {
     RerankControls controls;     // the strengths of --diversity, --calibration, --novelty
     std::string tags = "auto";   // auto, metadata or clusters

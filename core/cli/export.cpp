@@ -5,6 +5,7 @@
 #include "core/cli/args.h"
 #include "core/cli/commands.h"
 #include "core/cli/common.h"
+#include "core/cli/options.h"
 #include "core/common/error.h"
 #include "core/train/export/pq.h"
 #include "core/train/export/quantize.h"
@@ -12,25 +13,11 @@
 namespace hearth::cli {
 
 int run_export(const std::vector<std::string>& argv) {
-    if (wants_help(argv, "usage: hearth export --bundle IN.hearth --out OUT.hearth [--int8] [--pq M]\n"
-                         "  --int8            store the item tables as symmetric per-row int8 codes with\n"
-                         "                    scales: a quarter of the bytes to download and to stream\n"
-                         "                    when scoring (the other sections are copied unchanged)\n"
-                         "  --pq M            add product-quantized codes of M bytes per item (2 M\n"
-                         "                    subspaces of 16 centroids, k-means trained here): the\n"
-                         "                    engine scans those, then re-scores the best few hundred\n"
-                         "                    items exactly with the stored rows (int8 with --int8,\n"
-                         "                    else fp32). M <= 128 and 2 M <= the table's dims;\n"
-                         "                    M = dims / 2 (one dim per subspace) kept the int8 top 10\n"
-                         "                    at a million items, M = dims / 4 loses about a tenth\n"
-                         "  --pq-iterations N k-means (Lloyd) iterations per subspace (default 25)\n"
-                         "  --pq-samples N    rows k-means is fitted on: the largest-norm quarter and a\n"
-                         "                    seeded sample of the rest (default 65536)\n"
-                         "  --pq-seed N       k-means seed (default 42)\n"))
-        return 0;
-    const Args a(argv, {"bundle", "out", "pq", "pq-iterations", "pq-samples", "pq-seed"}, {"int8"});
+    if (wants_help(argv, command("export"))) return 0;
+    const Args a(argv, command("export"));
     if (!a.has("int8") && !a.has("pq")) throw Error("argument", "say what to export: --int8 and/or --pq M");
     const std::string in = a.require("bundle"), out = a.require("out");
+    check_output_path(out, "out");
     PqExportOptions pq;
     if (a.has("pq")) {
         pq.bytes = a.get_u32("pq", 0);

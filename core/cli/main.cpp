@@ -7,6 +7,7 @@
 #include "core/cli/bench_pq.h"
 #include "core/cli/commands.h"
 #include "core/cli/eval_bundle.h"
+#include "core/cli/options.h"
 #include "core/cli/pad_bundle.h"
 #include "core/cli/predict.h"
 #include "core/common/error.h"
@@ -31,6 +32,8 @@ const char* kUsage =
     "  bench-pq   PQ scan vs gemv, candidate recall and latency of a PQ bundle (JSON)\n"
     "  pad-bundle pad a trained bundle with synthetic distractor items (experiments at scale)\n"
     "\n"
+    "  version    print the version of hearth and of the bundle format (also --version)\n"
+    "\n"
     "run 'hearth <command> --help' for the options of a command\n";
 
 }  // namespace
@@ -39,6 +42,10 @@ int main(int argc, char** argv) {
     if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
         std::fputs(kUsage, argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
+    }
+    if (!std::strcmp(argv[1], "--version") || !std::strcmp(argv[1], "version")) {
+        std::printf("%s\n", hearth::cli::version_text().c_str());
+        return 0;
     }
     const std::string command = argv[1];
     const std::vector<std::string> args(argv + 2, argv + argc);
@@ -57,7 +64,12 @@ int main(int argc, char** argv) {
         if (command == "pad-bundle") return hearth::cli::run_pad_bundle(args);
         if (command == "bench-bundle") return hearth::cli::run_bench_bundle(args);
         if (command == "bench-native") return hearth::cli::run_bench_native(args);
-        std::fprintf(stderr, "hearth: unknown command '%s'\n\n%s", command.c_str(), kUsage);
+        // Every command above, for the suggestion.
+        std::vector<std::string> names = {"predict", "version"};
+        for (const hearth::cli::Command* c : hearth::cli::all_commands()) names.push_back(c->name);
+        const std::string near = hearth::cli::nearest(command, names);
+        std::fprintf(stderr, "hearth: unknown command '%s'%s\n\n%s", command.c_str(),
+                     near.empty() ? "" : ("; did you mean " + near + "?").c_str(), kUsage);
         return 2;
     } catch (const hearth::Error& e) {
         std::fprintf(stderr, "hearth %s: %s error: %s\n", command.c_str(), e.code().c_str(),

@@ -13,6 +13,7 @@
 
 #include "core/cli/args.h"
 #include "core/cli/common.h"
+#include "core/cli/options.h"
 #include "core/common/error.h"
 #include "core/common/rng.h"
 #include "core/device/engine/catalog.h"
@@ -56,13 +57,9 @@ std::vector<float> gaussian_rows(const float* rows, uint32_t count, uint32_t dim
 }  // namespace
 
 int run_pad_bundle(const std::vector<std::string>& argv) {
-    if (wants_help(argv, "usage: hearth pad-bundle --bundle IN.hearth --items N --out OUT.hearth [--seed 1]\n"
-                         "  for experiments: pads an fp32 bundle's catalog to N items with distractors\n"
-                         "  (ids pad:<i>, no tags, popularity 0) whose rows are drawn from a Gaussian\n"
-                         "  with the trained rows' mean and covariance; fold-in and the real items'\n"
-                         "  scores are unchanged\n"))
-        return 0;
-    const Args a(argv, {"bundle", "items", "out", "seed"}, {});
+    if (wants_help(argv, command("pad-bundle"))) return 0;
+    const Args a(argv, command("pad-bundle"));
+    check_output_path(a.require("out"), "out");
     const std::vector<uint8_t> bytes = read_file_bytes(a.require("bundle"));
     const BundleReader r(bytes.data(), bytes.size());
     if (r.has("mf.factors_i8") || r.has("sasrec.item_emb_i8") || r.has("mf.pq_codes") || r.has("sasrec.pq_codes"))

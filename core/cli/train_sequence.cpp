@@ -13,6 +13,8 @@
 #include "core/cli/commands.h"
 #include "core/cli/common.h"
 #include "core/cli/eval_lists.h"
+#include "core/cli/options.h"
+#include "core/cli/progress.h"
 #include "core/common/error.h"
 #include "core/device/bundle/bundle.h"
 #include "core/device/engine/engine.h"
@@ -28,26 +30,6 @@
 namespace hearth::cli {
 
 namespace {
-
-const std::set<std::string> kSequenceOptions = {
-    "dim", "heads", "blocks", "max-len", "ffn-dim", "variant", "activation", "dropout", "lr",
-    "weight-decay", "batch", "epochs", "patience", "lr-patience", "loss", "negatives", "checkpoint",
-    "hybrid-weight", "protocol"};
-
-const char* const kSequenceHelp =
-    "  --model sasrec|hybrid SASRec alone, or blended with implicit ALS (weight tuned on\n"
-    "                        validation unless --hybrid-weight is given)\n"
-    "  --dim N --heads N --blocks N --max-len N --ffn-dim N   SASRec shape (64, 1, 2, 50, dim)\n"
-    "  --variant prenorm|original   layer-norm placement (prenorm)\n"
-    "  --activation relu|gelu       feed-forward activation (relu)\n"
-    "  --loss ce|sampled|bce        full softmax (default), sampled softmax with logQ\n"
-    "                               correction (--negatives N), or the paper's BCE\n"
-    "  --dropout X --lr X --weight-decay X --batch N --epochs N --patience N\n"
-    "  --lr-patience N              halve the learning rate after N epochs without a better\n"
-    "                               validation NDCG@10 (3; 0 keeps it constant)\n"
-    "  --checkpoint FILE            save every epoch; resume from it when it exists\n"
-    "  --protocol full|sampled|both evaluation: full ranking (default) and/or the SASRec\n"
-    "                               paper's 100 sampled negatives\n";
 
 SasrecTrainConfig sasrec_config(const Args& a, uint32_t items) {
     SasrecTrainConfig c;
@@ -153,24 +135,17 @@ struct NamedResult {
 }  // namespace
 
 int run_sequence(const std::vector<std::string>& argv, bool train) {
-    const std::string help =
-        std::string(train ? "usage: hearth train --model sasrec|hybrid --data PATH --out FILE [options]\n"
-                          : "usage: hearth eval --model sasrec|hybrid --data PATH [options]\n") +
-        kDataHelp + kSequenceHelp +
-        "  --factors N --reg X --alpha X --iterations N   the hybrid's ALS (see --model als)\n"
-        "  --threads N --seed N\n" +
-        (train ? "  --out FILE  --eval   write the bundle; also report test metrics\n"
-               : std::string(kListHelp) + "  --json\n");
-    if (wants_help(argv, help.c_str())) return 0;
-    // The list options belong to `hearth eval`: a bundle's metrics stay as they were.
-    const Args a(argv,
-                 join(join(join(kDataOptions, kModelOptions), join(kSequenceOptions, {"out"})),
-                      train ? std::set<std::string>{} : kListOptions),
-                 {"eval", "json"});
+    const Command& spec = command(train ? "train" : "eval");
+    if (wants_help(argv, spec)) return 0;
+    const Args a(argv, spec);
+    check_model_options(a, spec);
     const std::string model = a.require("model");
     const bool hybrid = model == "hybrid";
     const bool evaluate = !train || a.has("eval");
     const std::string out = train ? a.require("out") : "";
+    // Before any work: a bad path fails now, not after the last epoch.
+    if (train) check_output_path(out, "out");
+    if (a.has("checkpoint")) check_output_path(a.get("checkpoint"), "checkpoint");
     const std::string protocol = a.get("protocol", "full");
     if (protocol != "full" && protocol != "sampled" && protocol != "both")
         throw Error("argument", "--protocol must be full, sampled or both");
@@ -192,14 +167,16 @@ int run_sequence(const std::vector<std::string>& argv, bool train) {
     Json curve;
     curve.begin_array();
     const auto t0 = std::chrono::steady_clock::now();
+    SasrecProgressPrinter printer(config.epochs, config.patience, config.lr_patience,
+                                  stderr_is_terminal());
     SasrecWeights weights = train_sasrec(data, config, [&](const SasrecEpochReport& r) {
-        std::fprintf(stderr, "  epoch %3u  loss %.5f  val NDCG@10 %.4f  HR@10 %.4f  %.1fs\n",
-                     r.epoch, r.loss, r.val_ndcg10, r.val_hr10, r.seconds);
+        printer(r);
         curve.begin_object().field("epoch", r.epoch).field("loss", r.loss);
         curve.field("val_ndcg10", r.val_ndcg10).field("val_hr10", r.val_hr10);
         curve.field("seconds", r.seconds).end_object();
     });
     curve.end_array();
+    printer.finish();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const SasrecView seq = weights.view();
 
@@ -212,12 +189,12 @@ int run_sequence(const std::vector<std::string>& argv, bool train) {
         const MfConfig mf_config = model_config(a);
         mf = train_mf(RatingMatrix::build(static_cast<uint32_t>(sequences.size()), items, events,
                                           mf_config.params.kind),
-                      mf_config, print_progress);
+                      mf_config, mf_progress(mf_config));
         const MfModelView mf_view = mf.view();
         weight = a.has("hybrid-weight") ? a.get_float("hybrid-weight", 0.5f)
                                         : tune_hybrid_weight(items, split, seq, mf_view, threads);
         if (!(weight >= 0.0f && weight <= 1.0f)) throw Error("argument", "--hybrid-weight must be in [0, 1]");
-        std::fprintf(stderr, "hybrid: SASRec weight %.2f\n", weight);
+        std::fputs(hybrid_weight_line(weight, !a.has("hybrid-weight")).c_str(), stderr);
     }
 
     std::vector<NamedResult> results;
@@ -350,15 +327,10 @@ int run_sequence(const std::vector<std::string>& argv, bool train) {
 namespace hearth::cli {
 
 int run_import(const std::vector<std::string>& argv) {
-    if (wants_help(argv,
-                   "usage: hearth import --safetensors FILE --config FILE --out BUNDLE\n"
-                   "                     [--items FILE] [--data PATH [--format F]]\n"
-                   "  converts a SASRec trained in PyTorch (safetensors + JSON config; the\n"
-                   "  tensor names and config keys are in core/train/import/IMPORT.md) into a bundle.\n"
-                   "  --items adds titles and tags; --data adds popularity (for cold start)\n"))
-        return 0;
-    const Args a(argv, {"safetensors", "config", "out", "items", "data", "format"}, {});
+    if (wants_help(argv, command("import"))) return 0;
+    const Args a(argv, command("import"));
     const std::string out = a.require("out");
+    check_output_path(out, "out");
     ImportedSasrec imported = import_pytorch_sasrec(a.require("safetensors"), a.require("config"));
     for (const std::string& t : imported.ignored_tensors)
         std::fprintf(stderr, "import: tensor '%s' is not part of the model and was left out\n", t.c_str());

@@ -418,3 +418,46 @@ test('keyboard only: skip to the list, Why?, rate with the stars, delete and cle
     await b.close();
   }
 });
+
+test('phone width (360 px): no tab scrolls sideways, the list starts on the first screen, tables fit', async () => {
+  const b = await launch({ viewport: { width: 360, height: 740 } });
+  const { page } = b;
+  const layout = () => page.evaluate(() => {
+    const de = document.documentElement;
+    const first = document.querySelector('#recs article, .onboarding article');
+    return {
+      overflow: de.scrollWidth - de.clientWidth,
+      firstTop: first ? first.getBoundingClientRect().top + scrollY : null,
+      clipped: [...document.querySelectorAll('table td, table th')].filter((c) => c.scrollWidth > c.clientWidth + 1).map((c) => c.textContent),
+    };
+  });
+  try {
+    await open(page, site.url);
+    for (let i = 0; i < 5; ++i) {
+      await afterRender(page, () => page.locator('.onboarding article').first().getByRole('button', { name: 'Like', exact: true }).click());
+    }
+    await page.reload();
+    await page.waitForFunction(() => document.documentElement.dataset.ready === 'true' && document.getElementById('main').dataset.renders);
+    assert.equal(await page.locator('.onboarding').count(), 0, 'five events: no onboarding set');
+    const first = await layout();
+    assert.ok(first.firstTop + 40 < 740, `the first recommendation starts on the first screen (at ${first.firstTop}px)`);
+    assert.equal(await page.locator('#controls-box').getAttribute('open'), null, 'the controls start closed on a phone');
+    const tabTops = await page.locator('[role="tab"]').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().top));
+    assert.equal(new Set(tabTops).size, 1, `the tabs fit on one line (${tabTops})`);
+    assert.equal(await page.getByRole('tab', { name: 'About this model' }).count(), 1, 'the short tab keeps its full name');
+    await page.locator('#controls-box > summary').click();
+    const [box, label] = await Promise.all(['#hide-seen', 'label[for="hide-seen"]']
+      .map((sel) => page.locator(sel).evaluate((e) => e.getBoundingClientRect().toJSON())));
+    assert.ok(label.left >= box.right && label.top < box.bottom && box.top < label.bottom, 'the checkbox sits beside its label');
+    for (const name of ['For you', 'Browse', 'Your data', 'About this model']) {
+      await afterRender(page, () => page.getByRole('tab', { name }).click());
+      const l = await layout();
+      assert.ok(l.overflow <= 0, `${name}: no horizontal scrolling (overflow ${l.overflow}px)`);
+      assert.deepEqual(l.clipped, [], `${name}: every table cell shows its whole text`);
+    }
+    assert.equal(await page.locator('#metrics').count(), 1, 'the metrics table was measured');
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});

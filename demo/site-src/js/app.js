@@ -52,6 +52,7 @@ async function boot() {
       hideSeen: true,
       // The re-ranking controls of "For you" (kept for this visit only).
       controls: { diversity: 0, novelty: 0, calibration: 0, mood: null },
+      controlsOpen: window.matchMedia('(min-width: 40rem)').matches,  // phones: closed at first
       browse: { query: '', genre: '', limit: BROWSE_PAGE },
     },
     events: [],

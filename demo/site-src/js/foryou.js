@@ -39,8 +39,15 @@ function controlsPanel(ctx) {
     title: Object.entries(m.weights).filter(([, w]) => w > 0).map(([t]) => t).join(', '),
     onclick: () => { c.mood = c.mood === m.name ? null : m.name; ctx.refresh(); },
   }, m.name));
-  return h('fieldset', { class: 'controls', id: 'controls' },
-    h('legend', {}, 'Controls'),
+  const on = [c.diversity, c.novelty, c.calibration, c.mood].filter(Boolean).length;
+  // Collapsible, closed at first on a phone so that the list is on the first screen.
+  return h('details', {
+    class: 'controls-box', id: 'controls-box', open: ctx.state.controlsOpen,
+    ontoggle: (e) => { ctx.state.controlsOpen = e.target.open; },
+  },
+  h('summary', { dataset: { key: 'controls-box' } }, `Controls${on ? ` (${on} on)` : ''}`),
+  h('fieldset', { class: 'controls', id: 'controls' },
+    h('legend', { class: 'visually-hidden' }, 'Controls'),
     h('div', { class: 'control' }, hide, h('label', { for: 'hide-seen' }, 'Hide items I have already rated or seen')),
     slider(ctx, 'diversity', 'Diversity', 'fewer look-alikes in a row'),
     slider(ctx, 'novelty', 'Surprise me', 'less-known items first'),
@@ -49,7 +56,7 @@ function controlsPanel(ctx) {
     moods.length
       ? h('div', { class: 'control moods', role: 'group', 'aria-label': 'Mood' }, h('span', {}, 'Mood'), moods)
       : null,
-    h('p', { class: 'note' }, 'The controls re-rank the model\'s list on this device; "Why?" says which ones moved an item.'));
+    h('p', { class: 'note' }, 'The controls re-rank the model\'s list on this device; "Why?" says which ones moved an item.')));
 }
 
 function recCard(ctx, r, i, prefix) {
