@@ -65,7 +65,8 @@ bool read_quoted(std::string_view line, size_t& i, std::string& field, std::stri
 
 }  // namespace
 
-bool split_csv_line(std::string_view line, std::vector<std::string>& fields, std::string& error) {
+bool split_delimited(std::string_view line, char delimiter, std::vector<std::string>& fields,
+                     std::string& error) {
     size_t count = 0;
     size_t i = 0;
     for (;;) {
@@ -76,21 +77,25 @@ bool split_csv_line(std::string_view line, std::vector<std::string>& fields, std
         if (i < line.size() && line[i] == '"') {
             ++i;
             if (!read_quoted(line, i, field, error)) return false;
-            if (i < line.size() && line[i] != ',') {
+            if (i < line.size() && line[i] != delimiter) {
                 error = "unexpected text after a closing quote";
                 return false;
             }
         } else {
-            size_t end = line.find(',', i);
+            size_t end = line.find(delimiter, i);
             if (end == std::string_view::npos) end = line.size();
             field.assign(line.data() + i, end - i);
             i = end;
         }
         if (i >= line.size()) break;
-        ++i;  // the comma; a trailing comma yields a final empty field on the next pass
+        ++i;  // the delimiter; a trailing one yields a final empty field on the next pass
     }
     fields.resize(count);
     return true;
+}
+
+bool split_csv_line(std::string_view line, std::vector<std::string>& fields, std::string& error) {
+    return split_delimited(line, ',', fields, error);
 }
 
 void append_csv_field(std::string& out, std::string_view field) {

@@ -32,6 +32,9 @@ private:
 // Quoted fields may contain commas and "" for a literal quote; a quote inside an unquoted
 // field is kept as is. On malformed quoting returns false and sets `error`.
 bool split_csv_line(std::string_view line, std::vector<std::string>& fields, std::string& error);
+// The same with another single-byte delimiter (tab, semicolon, ...).
+bool split_delimited(std::string_view line, char delimiter, std::vector<std::string>& fields,
+                     std::string& error);
 
 // Appends `field` to `out` as a CSV field, quoting it only when needed.
 void append_csv_field(std::string& out, std::string_view field);

@@ -50,6 +50,9 @@ struct ParseReport {
     size_t skipped = 0;   // malformed rows that were left out
     std::vector<std::string> problems;
     size_t max_problems = 20;
+    // How the file was read, for the load summary: delimiter, header, the column of each
+    // field, e.g. "comma-separated, header: user=userId, item=movieId, rating=rating".
+    std::string layout;
 
     void add_problem(size_t line, const std::string& message);
     // One line: "ratings.csv: 100836 rows, 100830 accepted, 6 skipped" (+ first problems).

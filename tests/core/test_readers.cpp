@@ -399,7 +399,7 @@ TEST_CASE("dataset: format names", "[readers]") {
     CHECK(hearth::parse_data_format("sequences") == DataFormat::Sequences);
     CHECK(hearth::parse_data_format("movielens") == DataFormat::MovieLens);
     CHECK(error_of([] { hearth::parse_data_format("parquet"); }, "argument") ==
-          "unknown data format 'parquet' (expected auto, csv, seq or movielens)");
+          "unknown data format 'parquet' (expected auto, csv, tsv, table, seq or movielens)");
 }
 
 TEST_CASE("dataset: auto-detection and metadata", "[readers]") {
