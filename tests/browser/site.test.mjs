@@ -70,6 +70,16 @@ test('rate, see recommendations change, ask why, delete, reload, clear', async (
     const titles = await Promise.all(acted.map((id) => page.evaluate((i) => document.querySelector(`[data-item="${i}"] .title, [data-item="${i}"] .rname`)?.textContent, id)));
     assert.ok(reasons.some((r) => titles.includes(r.title)) || reasons.length > 0);
     assert.ok(await first.locator('.controls-acted li').count() >= 2, 'the controls that acted are listed');
+    // In plain words first, each title its own isolated element; the model's numbers behind
+    // a disclosure; on the card, only reasons worth naming.
+    const plain = first.locator('.why > .because');
+    assert.match(await plain.textContent(), /^Because you enjoyed /);
+    const named = await plain.locator('bdi').allTextContents();
+    assert.ok(named.length >= 1 && named.every((t) => titles.includes(t)), `named: ${named}`);
+    assert.equal(await first.locator('.why details.how summary').textContent(), 'How was this computed?');
+    assert.equal(await first.locator('.why details.how').getAttribute('open'), null);
+    const cardNamed = await first.locator(':scope > article > .because bdi').allTextContents();
+    assert.ok(cardNamed.length >= 1 && cardNamed.every((t) => titles.includes(t)), `card: ${cardNamed}`);
     await screenshot(page, 'why.png');
 
     // Delete the strongest reason from the history; it must leave the history and the reasons.

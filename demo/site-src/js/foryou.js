@@ -1,9 +1,9 @@
 // "For you": onboarding while the history is short, the top recommendations with their
 // reasons and the re-ranking controls that moved them, and what the sequence model expects
 // next.
-import { h, fmt } from './dom.js';
+import { h } from './dom.js';
 import { itemCard } from './items.js';
-import { renderWhy, movedWords, newWords } from './why.js';
+import { renderWhy, movedWords, newWords, becauseLine } from './why.js';
 
 const ONBOARDING = 8;
 
@@ -75,17 +75,14 @@ function recCard(ctx, r, i, prefix) {
       } else ctx.openWhy.delete(panelId);
     },
   }, 'Why?');
-  const because = r.because.length
-    ? `Because of ${r.because.map((b) => b.title).join(', ')}`
-    : r.popularIn ? `Popular in ${r.popularIn}` : 'Popular with everyone';
+  const because = becauseLine(r.because, r.popularIn ? `Popular in ${r.popularIn}` : 'Popular with everyone');
   const moved = movedWords(ctx, r, i + 1);
   const card = itemCard(ctx, r, {
     prefix,
     extra: [
       r.isNew ? h('p', { class: 'new-note' }, newWords(ctx, r)) : null,
-      h('p', { class: 'because' }, because),
+      because,
       moved ? h('p', { class: 'moved' }, moved) : null,
-      h('p', { class: 'score' }, `#${i + 1} · ${r.model} score ${fmt(r.score)}`),
       toggle,
       panel,
     ],

@@ -4,6 +4,33 @@
 import { h, s, fmt } from './dom.js';
 
 const MAX_ROWS = 8;
+// A reason is named only when it carries at least this share of the strongest one: a
+// +0.009 next to a +6.091 explains nothing.
+const RELEVANCE = 0.1;
+
+/** The reasons worth naming: positive, and not negligible beside the strongest. */
+export function relevant(reasons) {
+  const top = Math.max(0, ...reasons.map((r) => r.weight));
+  return reasons.filter((r) => r.weight > 0 && r.weight >= RELEVANCE * top);
+}
+
+/** Titles as separate, direction-isolated elements: "A", "A and B", "A, B and C". */
+export function titleList(titles) {
+  const out = [];
+  titles.forEach((t, i) => {
+    if (i > 0) out.push(i === titles.length - 1 ? ' and ' : ', ');
+    out.push(h('bdi', { class: 'title-ref' }, t));
+  });
+  return out;
+}
+
+/** The first line of a reason, in plain words: "Because you enjoyed A and B". */
+export function becauseLine(reasons, fallback) {
+  const named = relevant(reasons);
+  return named.length
+    ? h('p', { class: 'because' }, 'Because you enjoyed ', titleList(named.map((r) => r.title)))
+    : h('p', { class: 'because' }, fallback);
+}
 
 function bar(weight, scale) {
   const half = 60;
@@ -70,7 +97,11 @@ function modelWords(explanation) {
 export async function renderWhy(ctx, item, position, panel, model) {
   panel.replaceChildren(h('p', {}, 'Working out the reasons…'));
   const ex = await ctx.rec.explain(item.id, model === 'auto' ? {} : { model });
-  const rows = [...ex.contributions].sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight)).slice(0, MAX_ROWS);
+  // The chart: the history items that moved the score noticeably, up or down.
+  const strongest = Math.max(0, ...ex.contributions.map((r) => Math.abs(r.weight)));
+  const rows = [...ex.contributions].filter((r) => Math.abs(r.weight) >= RELEVANCE * strongest)
+    .sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight)).slice(0, MAX_ROWS);
+  const left = ex.contributions.length - rows.length;
   const scale = Math.max(0, ...rows.map((r) => Math.abs(r.weight)));
   const mine = new Set(item.tags);
 
@@ -78,7 +109,7 @@ export async function renderWhy(ctx, item, position, panel, model) {
     ? h('ul', { class: 'reasons', 'aria-label': `History items behind ${item.title}` }, rows.map((r) => {
       const shared = (ctx.byId.get(r.id)?.tags || []).filter((t) => mine.has(t));
       return h('li', { class: 'reason', dataset: { item: r.id } },
-        h('span', { class: 'rname' }, r.title),
+        h('bdi', { class: 'rname' }, r.title),
         bar(r.weight, scale),
         h('span', { class: ['rweight', r.weight >= 0 ? 'up' : 'down'] }, `${r.weight >= 0 ? '+' : '−'}${fmt(Math.abs(r.weight))}`),
         shared.length ? h('span', { class: 'rshared' }, `shares ${shared.join(', ')}`) : null);
@@ -95,9 +126,10 @@ export async function renderWhy(ctx, item, position, panel, model) {
 
   // replaceChildren() would show a null as the text "null": leave the absent parts out.
   panel.replaceChildren(...[
-    h('h4', {}, `Why ${item.title}?`),
-    h('p', { class: 'note' }, modelWords(ex), ` Score ${fmt(ex.score)}, base ${fmt(ex.base)}.`),
+    h('h4', {}, 'Why ', h('bdi', {}, item.title), '?'),
+    becauseLine(ex.contributions, item.popularIn ? `Popular in ${item.popularIn}` : 'Popular with everyone'),
     reasons,
+    left > 0 ? h('p', { class: 'note' }, `${left} more history item${left > 1 ? 's' : ''} changed the score too little to show.`) : null,
     item.isNew ? h('p', { class: 'new-note' }, newWords(ctx, item),
       '. No one has interacted with it yet, so the model placed it from its tags.') : null,
     h('h5', {}, 'Re-ranking'),
@@ -112,7 +144,12 @@ export async function renderWhy(ctx, item, position, panel, model) {
       : h('p', {}, 'None of its tags appear in your history.'),
     h('h5', {}, 'Controls that acted'),
     h('ul', { class: 'controls-acted' }, ctx.controlsActed().map((c) => h('li', {}, c))),
-    ex.attention?.length ? h('p', { class: 'note' },
-      'The sequence model\'s attention is also available, but attention is not an explanation, so it is not shown as one.') : null,
+    h('details', { class: 'how' },
+      h('summary', {}, 'How was this computed?'),
+      h('p', { class: 'note' }, modelWords(ex)),
+      h('p', { class: 'note' }, `Model ${ex.model}: score ${fmt(ex.score)}, base ${fmt(ex.base)}` +
+        (item.modelRank ? `, #${item.modelRank} by score alone.` : '.')),
+      ex.attention?.length ? h('p', { class: 'note' },
+        'The sequence model\'s attention is also available, but attention is not an explanation, so it is not shown as one.') : null),
   ].filter(Boolean));
 }
