@@ -21,7 +21,8 @@ namespace {
 
 // Rows shared by several commands.
 const Option kData = {"data", "PATH", "", "ratings CSV (user,item,rating[,timestamp]), sequence file or MovieLens folder", "data"};
-const Option kFormat = {"format", "F", "auto", "auto, csv, seq (user item item ...) or movielens", "data"};
+const Option kFormat = {"format", "F", "auto", "auto, csv, tsv, table (delimiter detected), seq (user item item ...) or movielens", "data"};
+const Option kColumns = {"columns", "U,I[,R[,T]]", "", "user, item, rating, timestamp columns: header names or 1-based positions, - for none", "data"};
 const Option kItems = {"items", "FILE", "", "item metadata CSV: id,title,tags (tags separated by |)", "data"};
 const Option kThreads = {"threads", "N", "2", "threads for training and evaluation", "all models"};
 const Option kSeed = {"seed", "N", "42", "initialization and sampling seed", "all models"};
@@ -84,7 +85,7 @@ const Command kSynth = {
 
 const Command kTrain = {
     "train", "--data PATH --out FILE [--model als|bmf|sasrec|hybrid] [options]",
-    rows({{kData, kFormat, kItems,
+    rows({{kData, kFormat, kColumns, kItems,
            {"model", "als|bmf|sasrec|hybrid", "als",
             "implicit ALS, biased MF (explicit ratings), SASRec, or SASRec blended with ALS", "all models"},
            kThreads, kSeed,
@@ -95,7 +96,7 @@ const Command kTrain = {
 
 const Command kEval = {
     "eval", "--data PATH [--model als|bmf|pop|sasrec|hybrid] [options]",
-    rows({{kData, kFormat, kItems,
+    rows({{kData, kFormat, kColumns, kItems,
            {"model", "als|bmf|pop|sasrec|hybrid", "als",
             "as for train, plus pop (popularity, the baseline)", "all models"},
            kThreads, kSeed, {"json", "", "", "print JSON", "all models"}},
@@ -166,7 +167,7 @@ const Command kExport = {
 
 const Command kEvalBundle = {
     "eval-bundle", "--data PATH (--write-train OUT.csv | --bundles A,B,...) [options]",
-    {kData, kFormat, kItems,
+    {kData, kFormat, kColumns, kItems,
      {"write-train", "OUT.csv", "", "write the split's training events for `hearth train`", "output"},
      {"bundles", "A,B,...", "", "rank every held-out event through the engine with each bundle", "input"},
      {"model", "auto|mf|sasrec|hybrid", "auto", "which of the bundles' models scores", "model"},
