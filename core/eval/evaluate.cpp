@@ -119,27 +119,29 @@ RankingMetrics evaluate_ranking(uint32_t items, const SparseRows& train_by_user,
     return m;
 }
 
-RatingMetrics evaluate_ratings(const MfModel& model, const std::vector<HeldOut>& held_out) {
+RatingMetrics RatingErrorSums::metrics() const {
     RatingMetrics m;
+    m.count = count_;
+    if (count_) {
+        m.rmse = std::sqrt(squared_ / static_cast<double>(count_));
+        m.mae = absolute_ / static_cast<double>(count_);
+    }
+    return m;
+}
+
+RatingMetrics evaluate_ratings(const MfModel& model, const std::vector<HeldOut>& held_out) {
     const MfModelView view = model.view();
     const uint32_t ud = view.user_dim();
-    double se = 0, ae = 0;
+    RatingErrorSums errors;
     for (const HeldOut& h : held_out) {
         const float* u = &model.user_factors[static_cast<size_t>(h.user) * ud];
         const float* q = &model.item_factors[static_cast<size_t>(h.item) * model.dim];
         double pred = view.base_score(h.item);
         for (uint32_t a = 0; a < model.dim; ++a) pred += double(u[a]) * q[a];
         if (view.items.append_one) pred += u[model.dim];
-        const double err = h.rating - pred;
-        se += err * err;
-        ae += std::fabs(err);
-        ++m.count;
+        errors.add(h.rating - pred);
     }
-    if (m.count) {
-        m.rmse = std::sqrt(se / static_cast<double>(m.count));
-        m.mae = ae / static_cast<double>(m.count);
-    }
-    return m;
+    return errors.metrics();
 }
 
 UserScorer mf_scorer(const MfModel& model) {

@@ -25,6 +25,21 @@ struct RatingMetrics {
     double rmse = 0, mae = 0;
 };
 
+// Prediction errors summed as they come, then read as RMSE and MAE.
+class RatingErrorSums {
+public:
+    void add(double error) {
+        squared_ += error * error;
+        absolute_ += error < 0 ? -error : error;
+        ++count_;
+    }
+    RatingMetrics metrics() const;
+
+private:
+    double squared_ = 0, absolute_ = 0;
+    size_t count_ = 0;
+};
+
 // Writes a score for every item for `user`.
 using UserScorer = std::function<void(uint32_t user, float* scores)>;
 // Makes one scorer per evaluation thread, so a scorer may keep per-thread workspaces.

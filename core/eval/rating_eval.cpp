@@ -31,21 +31,15 @@ RatingErrors rating_errors(const MfModel& model, const RatingMatrix& train,
     if (model.params.kind != MfKind::Explicit)
         throw Error("argument", "rating error needs an explicit (biased MF) model");
     RatingErrors r;
-    double se = 0, ae = 0;
+    RatingErrorSums errors;
     for (const HeldOut& h : held_out) {
         if (h.user >= train.users || train.by_user.start[h.user + 1] == train.by_user.start[h.user])
             ++r.unknown_users;
         if (h.item >= train.items || train.by_item.start[h.item + 1] == train.by_item.start[h.item])
             ++r.unknown_items;
-        const double err = h.rating - predict_rating(model, train, h.user, h.item, lo, hi);
-        se += err * err;
-        ae += std::fabs(err);
-        ++r.count;
+        errors.add(h.rating - predict_rating(model, train, h.user, h.item, lo, hi));
     }
-    if (r.count) {
-        r.rmse = std::sqrt(se / static_cast<double>(r.count));
-        r.mae = ae / static_cast<double>(r.count);
-    }
+    static_cast<RatingMetrics&>(r) = errors.metrics();
     return r;
 }
 

@@ -9,15 +9,14 @@
 #include <vector>
 
 #include "core/device/engine/engine.h"
+#include "core/eval/evaluate.h"
 #include "core/eval/split.h"
 #include "core/train/mf/rating_matrix.h"
 #include "core/train/mf/trainer.h"
 
 namespace hearth {
 
-struct RatingErrors {
-    size_t count = 0;
-    double rmse = 0, mae = 0;
+struct RatingErrors : RatingMetrics {
     // Held-out ratings whose user (item) has no training rating; a rating with both unknown
     // counts in both.
     size_t unknown_users = 0, unknown_items = 0;
