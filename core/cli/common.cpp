@@ -61,15 +61,6 @@ ModelChoice parse_model_choice(const std::string& name) {
 }
 
 const std::set<std::string> kDataOptions = {"data", "format", "items", "columns"};
-const char* const kDataHelp =
-    "  --data PATH           ratings CSV (user,item,rating[,timestamp]), a sequence file\n"
-    "                        (user item item ...), or a MovieLens folder (ratings.csv)\n"
-    "  --format F            auto (default), csv, tsv, table (delimiter detected), seq\n"
-    "                        or movielens\n"
-    "  --columns U,I[,R[,T]] the user, item, rating and timestamp columns: header names\n"
-    "                        or 1-based positions, - for none (e.g. 2,1,3,4)\n"
-    "  --items FILE          item metadata CSV: id,title,tags (tags separated by |)\n";
-
 Dataset load(const Args& a) {
     Dataset d = load_dataset(a.require("data"), parse_data_format(a.get("format", "auto")),
                              a.get("items"), a.get("columns"));

@@ -47,7 +47,6 @@ T pick_option(const std::string& text, const char* flag,
 ModelChoice parse_model_choice(const std::string& name);
 
 extern const std::set<std::string> kDataOptions;
-extern const char* const kDataHelp;
 
 // Loads --data/--format/--items and prints what each reader accepted and skipped.
 Dataset load(const Args& a);

@@ -31,6 +31,7 @@ const char* kUsage =
     "  bench-native  native latency, allocations, cold start and bandwidth probe (JSON)\n"
     "  bench-pq   PQ scan vs gemv, candidate recall and latency of a PQ bundle (JSON)\n"
     "  pad-bundle pad a trained bundle with synthetic distractor items (experiments at scale)\n"
+    "  predict    predicted ratings (or scores) for user,item pairs through the engine\n"
     "\n"
     "  version    print the version of hearth and of the bundle format (also --version)\n"
     "\n"

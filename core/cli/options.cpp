@@ -225,6 +225,18 @@ const Command kPadBundle = {
     "Distractors (ids pad:<i>, no tags, popularity 0) drawn from a Gaussian with the trained\n"
     "rows' mean and covariance; fold-in and the real items' scores are unchanged.\n"};
 
+const Command kPredict = {
+    "predict", "--bundle FILE --pairs FILE [--history-file FILE] [--model M] [--json]",
+    {{"bundle", "FILE", "", "the bundle to predict with", "input"},
+     {"pairs", "FILE", "", "lines user,item to predict (header allowed); a line user,item,value is a history entry", "input"},
+     {"history-file", "FILE", "", "history rows user,item[,rating[,timestamp]]", "input"},
+     {"model", "auto|mf|sasrec|hybrid", "auto", "the model of the bundle to use", "model"},
+     {"hybrid-weight", "W", "the bundle's", "SASRec's share in the hybrid", "model"},
+     {"json", "", "", "print JSON instead of CSV", "output"}},
+    "Prints user,item,prediction,status: a predicted rating for an explicit MF bundle, a score\n"
+    "otherwise, computed through the engine (the user's history folded in on the device side);\n"
+    "status ok, no-history (the new-user answer) or unknown-item (no prediction).\n"};
+
 }  // namespace
 
 std::set<std::string> Command::valued() const {
@@ -250,7 +262,7 @@ const Option* Command::find(const std::string& option) const {
 const std::vector<const Command*>& all_commands() {
     static const std::vector<const Command*> all = {
         &kSynth, &kTrain, &kEval, &kInspect, &kRecommend, &kExplain, &kImport, &kExport,
-        &kEvalBundle, &kBenchBundle, &kBenchNative, &kBenchPq, &kPadBundle};
+        &kEvalBundle, &kBenchBundle, &kBenchNative, &kBenchPq, &kPadBundle, &kPredict};
     return all;
 }
 

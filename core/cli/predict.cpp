@@ -26,6 +26,7 @@
 
 #include "core/cli/args.h"
 #include "core/cli/common.h"
+#include "core/cli/options.h"
 #include "core/common/error.h"
 #include "core/data/json.h"
 #include "core/data/readers.h"
@@ -110,17 +111,8 @@ PairsFile read_pairs(const std::string& path, const Engine& engine) {
 }  // namespace
 
 int run_predict(const std::vector<std::string>& argv) {
-    if (wants_help(argv,
-                   "usage: hearth predict --bundle FILE --pairs FILE [--history-file FILE]\n"
-                   "                      [--model auto|mf|sasrec|hybrid] [--hybrid-weight W] [--json]\n"
-                   "  --pairs FILE          lines user,item to predict (header allowed); a line\n"
-                   "                        user,item,value is a history entry (inline history)\n"
-                   "  --history-file FILE   history rows user,item[,rating[,timestamp]]\n"
-                   "  prints user,item,prediction,status: a predicted rating for an explicit MF\n"
-                   "  bundle, a score otherwise; status ok, no-history (the new-user answer) or\n"
-                   "  unknown-item (no prediction)\n"))
-        return 0;
-    const Args a(argv, {"bundle", "pairs", "history-file", "model", "hybrid-weight"}, {"json"});
+    if (wants_help(argv, command("predict"))) return 0;
+    const Args a(argv, command("predict"));
     const std::unique_ptr<Engine> engine = Engine::from_file(a.require("bundle"));
     const ModelChoice model = parse_model_choice(a.get("model", "auto"));
     const PairsFile pairs = read_pairs(a.require("pairs"), *engine);
