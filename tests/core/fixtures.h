@@ -6,8 +6,11 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -102,6 +105,25 @@ private:
     Explanation why_;
     std::vector<Scored> similar_;
 };
+
+// The temporary folder `name` (created), for a test's files.
+inline std::filesystem::path temp_folder(const std::string& name) {
+    const std::filesystem::path dir = std::filesystem::temp_directory_path() / name;
+    std::filesystem::create_directories(dir);
+    return dir;
+}
+
+// Writes `content` byte for byte (no newline translation) to `name` in `folder`, creating
+// the folders on the way; returns the path.
+inline std::string write_test_file(const std::filesystem::path& folder, const std::string& name,
+                                   const std::string& content) {
+    const std::filesystem::path path = folder / name;
+    std::filesystem::create_directories(path.parent_path());
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << content;
+    if (!out.good()) throw std::runtime_error("cannot write " + path.string());
+    return path.string();
+}
 
 // An engine over a private copy of the bytes (as the wasm binding hands it one).
 inline std::unique_ptr<Engine> open_bundle(const std::vector<uint8_t>& bytes) {

@@ -13,6 +13,7 @@
 
 #include "core/common/error.h"
 #include "core/data/readers.h"
+#include "tests/core/fixtures.h"
 
 namespace fs = std::filesystem;
 using hearth::DataFormat;
@@ -22,19 +23,8 @@ using hearth::ParseReport;
 
 namespace {
 
-fs::path layout_dir() {
-    const fs::path dir = fs::temp_directory_path() / "hearth_test_data_layouts";
-    fs::create_directories(dir);
-    return dir;
-}
-
 std::string write_file(const std::string& name, const std::string& content) {
-    const fs::path path = layout_dir() / name;
-    fs::create_directories(path.parent_path());
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << content;
-    REQUIRE(out.good());
-    return path.string();
+    return hearth::test::write_test_file(hearth::test::temp_folder("hearth_test_data_layouts"), name, content);
 }
 
 struct Row {

@@ -11,6 +11,7 @@
 
 #include "core/common/error.h"
 #include "core/data/readers.h"
+#include "tests/core/fixtures.h"
 
 namespace fs = std::filesystem;
 using hearth::DataFormat;
@@ -19,20 +20,10 @@ using hearth::ParseReport;
 
 namespace {
 
-fs::path test_dir() {
-    const fs::path dir = fs::temp_directory_path() / "hearth_test_readers";
-    fs::create_directories(dir);
-    return dir;
-}
+fs::path test_dir() { return hearth::test::temp_folder("hearth_test_readers"); }
 
-// Writes `content` byte for byte (no newline translation) and returns the path.
 std::string write_file(const std::string& name, const std::string& content) {
-    const fs::path path = test_dir() / name;
-    fs::create_directories(path.parent_path());
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << content;
-    REQUIRE(out.good());
-    return path.string();
+    return hearth::test::write_test_file(test_dir(), name, content);
 }
 
 std::string user_of(const Interactions& data, size_t event) {
