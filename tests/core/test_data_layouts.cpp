@@ -13,6 +13,7 @@
 
 #include "core/common/error.h"
 #include "core/data/readers.h"
+#include "tests/core/expect_error.h"
 #include "tests/core/fixtures.h"
 
 namespace fs = std::filesystem;
@@ -85,21 +86,8 @@ void check_rows(const Interactions& data, bool ratings = true, bool times = true
     }
 }
 
-template <typename Fn>
-std::string error_of(Fn fn, const std::string& code = "data") {
-    try {
-        fn();
-    } catch (const hearth::Error& e) {
-        CHECK(e.code() == code);
-        return e.what();
-    }
-    FAIL("expected a hearth::Error");
-    return {};
-}
-
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
+using hearth::test::contains;
+using hearth::test::error_of;
 
 }  // namespace
 

@@ -11,6 +11,7 @@
 
 #include "core/common/error.h"
 #include "core/data/readers.h"
+#include "tests/core/expect_error.h"
 #include "tests/core/fixtures.h"
 
 namespace fs = std::filesystem;
@@ -34,22 +35,8 @@ std::string item_of(const Interactions& data, size_t event) {
     return data.item_ids[data.events[event].item];
 }
 
-// The message of the hearth::Error that `fn` throws (code checked too).
-template <typename Fn>
-std::string error_of(Fn fn, const std::string& code = "data") {
-    try {
-        fn();
-    } catch (const hearth::Error& e) {
-        CHECK(e.code() == code);
-        return e.what();
-    }
-    FAIL("expected a hearth::Error");
-    return {};
-}
-
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
+using hearth::test::contains;
+using hearth::test::error_of;
 
 }  // namespace
 
