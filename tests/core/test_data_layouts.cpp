@@ -13,7 +13,7 @@
 
 #include "core/common/error.h"
 #include "core/data/readers.h"
-#include "tests/core/expect_error.h"
+#include "tests/core/catch_helpers.h"
 #include "tests/core/fixtures.h"
 
 namespace fs = std::filesystem;
@@ -350,22 +350,10 @@ TEST_CASE("layouts: the summary shows what was read", "[readers][layouts]") {
 }
 
 // Real datasets, read in place from HEARTH_DATA_DIR (never copied into the repository);
-// the counts are those of /work/shared/data/README.md.
+// the counts are those of the datasets' README.
 namespace {
 
-std::string real_file(const std::string& relative) {
-    const char* dir = std::getenv("HEARTH_DATA_DIR");
-    if (dir == nullptr || *dir == '\0') {
-        WARN("HEARTH_DATA_DIR is not set: skipping real-data checks");
-        return {};
-    }
-    const fs::path path = fs::path(dir) / relative;
-    if (!fs::exists(path)) {
-        WARN(path.string() + " is missing: skipping");
-        return {};
-    }
-    return path.string();
-}
+std::string real_file(const std::string& relative) { return hearth::test::real_data_file(relative); }
 
 }  // namespace
 

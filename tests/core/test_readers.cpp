@@ -11,7 +11,7 @@
 
 #include "core/common/error.h"
 #include "core/data/readers.h"
-#include "tests/core/expect_error.h"
+#include "tests/core/catch_helpers.h"
 #include "tests/core/fixtures.h"
 
 namespace fs = std::filesystem;
@@ -434,20 +434,7 @@ TEST_CASE("dataset: auto-detection and metadata", "[readers]") {
 
 namespace {
 
-// The data folder, or empty (with a warning) when the test should be skipped.
-std::string data_file(const std::string& relative) {
-    const char* dir = std::getenv("HEARTH_DATA_DIR");
-    if (dir == nullptr || *dir == '\0') {
-        WARN("HEARTH_DATA_DIR is not set: skipping real-data checks");
-        return {};
-    }
-    const fs::path path = fs::path(dir) / relative;
-    if (!fs::exists(path)) {
-        WARN(path.string() + " is missing: skipping");
-        return {};
-    }
-    return path.string();
-}
+std::string data_file(const std::string& relative) { return hearth::test::real_data_file(relative); }
 
 size_t distinct_users_with_events(const Interactions& data) {
     std::vector<bool> seen(data.user_ids.size());
