@@ -24,6 +24,7 @@
 #include "core/train/export/export.h"
 #include "core/train/mf/rating_matrix.h"
 #include "core/train/mf/trainer.h"
+#include "core/train/tune/mf_tune.h"
 
 namespace hearth::cli {
 
@@ -38,7 +39,7 @@ RatingMatrix matrix_of(const Interactions& data, const std::vector<Interaction>&
 // Trains on everything but each user's last event and ranks the held-out events. With
 // `lists` (hearth eval), also measures the top-10 lists after re-ranking.
 EvalResult evaluate_model(const Dataset& d, const Args& a, const std::string& model,
-                          const ListOptions* lists = nullptr) {
+                          const MfConfig& config, const ListOptions* lists = nullptr) {
     const Split split = leave_last_out(d.interactions, false);
     const uint32_t items = static_cast<uint32_t>(d.interactions.item_ids.size());
     const uint32_t threads = a.get_u32("threads", 2);
@@ -62,7 +63,6 @@ EvalResult evaluate_model(const Dataset& d, const Args& a, const std::string& mo
         measure_lists(train.by_user, scorer, nullptr, 0, "popularity");
         return r;
     }
-    const MfConfig config = model_config(a);
     const RatingMatrix train = matrix_of(d.interactions, split.train, config.params.kind);
     std::fprintf(stderr, "training %s on %zu events, %zu held out\n", model.c_str(),
                  split.train.size(), split.test.size());
@@ -131,6 +131,41 @@ int run_synth(const std::vector<std::string>& argv) {
 
 namespace {
 
+// model_config(a), or with --tune (ALS) the settings the search chose on a validation split
+// that the test events of --eval are not part of.
+MfConfig chosen_mf_config(const Args& a, const Dataset& d, std::string* tuning_json) {
+    MfConfig config = model_config(a);
+    if (!a.has("tune")) {
+        if (a.has("tune-budget")) throw Error("argument", "--tune-budget needs --tune");
+        return config;
+    }
+    const MfFixedSettings fixed{a.has("factors"), a.has("reg"), a.has("alpha")};
+    const MfTuneResult r = tune_mf(d.interactions, config, fixed, a.get_float("tune-budget", 12.0f), 0.01,
+                                   [](size_t index, const MfTuneTrial& t) {
+                                       std::fputs(tune_trial_line(index, t).c_str(), stderr);
+                                   });
+    std::fputs(tune_summary(r).c_str(), stderr);
+    if (tuning_json) {
+        Json j;
+        size_t chosen = 0;
+        for (size_t i = 0; i < r.trials.size(); ++i)
+            if (r.trials[i].adopted) chosen = i;
+        j.begin_object().field("method", "coordinate search from the defaults on validation NDCG@10");
+        j.key("searched").begin_array();
+        for (const std::string& name : r.searched) j.value(name);
+        j.end_array();
+        j.field("budget_trainings", r.budget).field("spent_trainings", r.spent);
+        j.field("budget_ran_out", r.budget_ran_out).field("chosen_trial", static_cast<uint64_t>(chosen + 1));
+        j.key("trials").begin_array();
+        for (const MfTuneTrial& t : r.trials)
+            j.begin_object().field("factors", t.factors).field("reg", t.reg).field("alpha", t.alpha)
+                .field("val_ndcg10", t.val_ndcg10).field("seconds", t.seconds).end_object();
+        j.end_array().end_object();
+        *tuning_json = j.str();
+    }
+    return r.config;
+}
+
 bool is_sequence_model(const Args& a) {
     const std::string model = a.get("model", "als");
     return model == "sasrec" || model == "hybrid";
@@ -145,13 +180,15 @@ int run_train(const std::vector<std::string>& argv) {
     const std::string out = a.require("out");
     check_output_path(out, "out");  // before any work: a bad path fails now, not after training
     if (is_sequence_model(a)) return run_sequence(argv, true);
-    const MfConfig config = model_config(a);
+    model_config(a);  // validate options before loading data
     const Dataset d = load(a);
     const std::string model_name = a.get("model", "als");
+    std::string tuning;
+    const MfConfig config = chosen_mf_config(a, d, &tuning);
 
     EvalResult metrics;
     if (a.has("eval")) {
-        metrics = evaluate_model(d, a, model_name);
+        metrics = evaluate_model(d, a, model_name, config);
         print_metrics(model_name, metrics);
     }
     const RatingMatrix all = matrix_of(d.interactions, d.interactions.events, config.params.kind);
@@ -190,6 +227,7 @@ int run_train(const std::vector<std::string>& argv) {
     j.field("content_items", static_cast<uint64_t>(placed.size()));
     j.field("seconds", seconds);
     j.end_object();
+    if (!tuning.empty()) j.key("tuning").raw(tuning);
     if (a.has("eval")) {
         j.key("metrics");
         metrics_json(j, metrics);
@@ -217,7 +255,8 @@ int run_eval(const std::vector<std::string>& argv) {
     const ListOptions lists = list_options(a);
     const Dataset d = load(a);
     if (random) return run_eval_folds(d, a, model);
-    const EvalResult r = evaluate_model(d, a, model, &lists);
+    const MfConfig config = model == "pop" ? MfConfig{} : chosen_mf_config(a, d, nullptr);
+    const EvalResult r = evaluate_model(d, a, model, config, &lists);
     if (a.has("json")) {
         Json j;
         j.begin_object().field("model", model).key("metrics");

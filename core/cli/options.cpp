@@ -44,7 +44,7 @@ const std::vector<Option> kSasrec = {
     {"activation", "relu|gelu", "relu", "feed-forward activation", "SASRec"},
     {"loss", "ce|sampled|bce", "ce", "full softmax, sampled softmax with logQ correction, or the paper's BCE", "SASRec"},
     {"negatives", "N", "256", "--loss sampled: popularity-sampled negatives per batch", "SASRec"},
-    {"dropout", "X", "0.2", "dropout rate", "SASRec"},
+    {"dropout", "X", "recipe", "dropout rate (recipe: 0.5, or 0.2 when histories average 50 items or more)", "SASRec"},
     {"lr", "X", "0.001", "AdamW learning rate", "SASRec"},
     {"weight-decay", "X", "0", "AdamW weight decay (not on layer norms and biases)", "SASRec"},
     {"batch", "N", "128", "sequences per step", "SASRec"},
@@ -53,6 +53,13 @@ const std::vector<Option> kSasrec = {
     {"lr-patience", "N", "3", "halve the learning rate after N epochs without a better one (0: never)", "SASRec"},
     {"checkpoint", "FILE", "", "save every epoch; resume from it when it exists", "SASRec"},
     {"protocol", "full|sampled|both", "full", "test ranking: full, the paper's 100 sampled negatives, or both", "SASRec"},
+};
+
+// The search (core/train/tune/): what the command line sets stays fixed.
+const std::vector<Option> kTune = {
+    {"tune", "", "", "choose settings on the validation split by a budgeted search (ALS: factors, reg, "
+     "alpha; SASRec: dropout, max-len, lr, weight-decay); options you set are kept", "tuning"},
+    {"tune-budget", "X", "3 sasrec, 12 als", "the search's budget in trainings of the default recipe", "tuning"},
 };
 
 const Option kHybridWeight = {"hybrid-weight", "W", "tuned", "SASRec share of the blend in [0, 1]; tuned on validation when absent", "hybrid"};
@@ -91,7 +98,7 @@ const Command kTrain = {
            kThreads, kSeed,
            {"out", "FILE", "", "the .hearth bundle to write (checked before training)", "output"},
            {"eval", "", "", "also report leave-last-out test metrics (stored in the bundle)", "all models"}},
-          kMf, kSasrec, {kHybridWeight}}),
+          kMf, kSasrec, {kHybridWeight}, kTune}),
     "ALS/BMF options also shape the hybrid's ALS half; SASRec options apply to sasrec and hybrid.\n"};
 
 const Command kEval = {
@@ -100,7 +107,7 @@ const Command kEval = {
            {"model", "als|bmf|pop|sasrec|hybrid", "als",
             "as for train, plus pop (popularity, the baseline)", "all models"},
            kThreads, kSeed, {"json", "", "", "print JSON", "all models"}},
-          kMf, kSasrec, {kHybridWeight},
+          kMf, kSasrec, {kHybridWeight}, kTune,
           {{"split", "temporal|random", "temporal",
             "temporal: each user's latest event held out; random: K-fold over all ratings (bmf)", "split"},
            {"folds", "K", "5", "folds of --split random; --seed also seeds the shuffle", "split"}},
@@ -316,6 +323,10 @@ void check_model_options(const Args& a, const Command& c) {
                                         " is a SASRec option: it needs --model sasrec or hybrid");
         if (group == "hybrid" && model != "hybrid")
             throw Error("argument", std::string("--") + o.name + " needs --model hybrid");
+        if (group == "tuning" && model != "als" && !sasrec)
+            throw Error("argument", std::string("--") + o.name +
+                                        " tunes als, sasrec and hybrid (for bmf, compare settings "
+                                        "with hearth eval --split random)");
     }
 }
 

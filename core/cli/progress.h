@@ -8,6 +8,8 @@
 
 #include "core/train/mf/trainer.h"
 #include "core/train/sasrec/sasrec_trainer.h"
+#include "core/train/tune/mf_tune.h"
+#include "core/train/tune/sasrec_tune.h"
 
 namespace hearth::cli {
 
@@ -41,8 +43,9 @@ class SasrecProgressPrinter {
 public:
     SasrecProgressPrinter(uint32_t max_epochs, uint32_t patience, uint32_t lr_patience, bool terminal);
     void operator()(const SasrecEpochReport& r);
-    // Prints the stop reason (after the live line, if any).
-    void finish();
+    // Prints the stop reason (after the live line, if any); `cut_short`: the caller stopped
+    // the run and says why itself, so only the live line is ended.
+    void finish(bool cut_short = false);
 
 private:
     uint32_t max_epochs_, patience_, lr_patience_;
@@ -64,5 +67,14 @@ std::string hybrid_weight_line(float weight, bool tuned);
 
 // Whether stderr is a terminal.
 bool stderr_is_terminal();
+
+// --tune: a line when a trial starts ("tune trial 2: dropout 0.3, max_len 50, lr 0.001,
+// weight decay 0") and one when it ends (its validation NDCG@10, epochs, time and cost, or
+// why it was stopped early).
+std::string tune_trial_line(size_t index, const SasrecTuneTrial& t, bool done);
+std::string tune_trial_line(size_t index, const MfTuneTrial& t);
+// The table of trials with the chosen one marked, and what was chosen against the recipe.
+std::string tune_summary(const SasrecTuneResult& r);
+std::string tune_summary(const MfTuneResult& r);
 
 }  // namespace hearth::cli

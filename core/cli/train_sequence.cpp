@@ -8,6 +8,8 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
+#include <optional>
 #include <unordered_map>
 
 #include "core/cli/commands.h"
@@ -26,6 +28,7 @@
 #include "core/train/export/export.h"
 #include "core/train/import/import.h"
 #include "core/train/sasrec/sasrec_trainer.h"
+#include "core/train/tune/sasrec_tune.h"
 
 namespace hearth::cli {
 
@@ -162,21 +165,66 @@ int run_sequence(const std::vector<std::string>& argv, bool train) {
     data.sequences = split.train;
     data.validation_target.assign(sequences.size(), UINT32_MAX);
     for (const HeldOut& v : split.validation) data.validation_target[v.user] = v.item;
+    // Settings the command line leaves open come from the data's shape (and --tune).
+    const SasrecFixedSettings fixed{a.has("dropout"), a.has("max-len"), a.has("lr"), a.has("weight-decay")};
+    std::fputs(apply_sasrec_recipe(config, sequence_shape(split.train), fixed).c_str(), stderr);
+    config.model.validate();
     std::fprintf(stderr, "training SASRec on %zu users, %u items (%zu validation, %zu test users)\n",
                  sequences.size(), items, split.validation.size(), split.test.size());
-    Json curve;
-    curve.begin_array();
     const auto t0 = std::chrono::steady_clock::now();
-    SasrecProgressPrinter printer(config.epochs, config.patience, config.lr_patience,
-                                  stderr_is_terminal());
-    SasrecWeights weights = train_sasrec(data, config, [&](const SasrecEpochReport& r) {
-        printer(r);
+    const bool terminal = stderr_is_terminal();
+    // One curve per run; the bundle keeps the chosen run's.
+    std::vector<std::string> curves;
+    Json curve;
+    const auto record = [&](const SasrecEpochReport& r) {
         curve.begin_object().field("epoch", r.epoch).field("loss", r.loss);
         curve.field("val_ndcg10", r.val_ndcg10).field("val_hr10", r.val_hr10);
         curve.field("seconds", r.seconds).end_object();
-    });
-    curve.end_array();
-    printer.finish();
+    };
+    SasrecWeights weights;
+    std::optional<SasrecTuneResult> tuned;
+    if (a.has("tune")) {
+        SasrecTuneOptions options;
+        options.budget = a.get_float("tune-budget", float(options.budget));
+        std::unique_ptr<SasrecProgressPrinter> printer;
+        SasrecTuneCallbacks callbacks;
+        callbacks.trial_started = [&](size_t index, const SasrecTuneTrial& t) {
+            std::fputs(tune_trial_line(index, t, false).c_str(), stderr);
+            printer = std::make_unique<SasrecProgressPrinter>(config.epochs, config.patience,
+                                                              config.lr_patience, terminal);
+            curve = Json();
+            curve.begin_array();
+        };
+        callbacks.epoch = [&](const SasrecEpochReport& r) {
+            (*printer)(r);
+            record(r);
+        };
+        callbacks.trial_finished = [&](size_t index, const SasrecTuneTrial& t) {
+            printer->finish(t.pruned);
+            curve.end_array();
+            curves.push_back(curve.str());
+            std::fputs(tune_trial_line(index, t, true).c_str(), stderr);
+        };
+        SasrecTuneResult result = tune_sasrec(data, config, fixed, options, callbacks);
+        std::fputs(tune_summary(result).c_str(), stderr);
+        config.dropout = result.config.dropout;
+        config.model.max_len = result.config.model.max_len;
+        config.lr = result.config.lr;
+        config.weight_decay = result.config.weight_decay;
+        weights = std::move(result.weights);
+        tuned = std::move(result);
+    } else {
+        if (a.has("tune-budget")) throw Error("argument", "--tune-budget needs --tune");
+        curve.begin_array();
+        SasrecProgressPrinter printer(config.epochs, config.patience, config.lr_patience, terminal);
+        weights = train_sasrec(data, config, [&](const SasrecEpochReport& r) {
+            printer(r);
+            record(r);
+        });
+        curve.end_array();
+        curves.push_back(curve.str());
+        printer.finish();
+    }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const SasrecView seq = weights.view();
 
@@ -283,8 +331,31 @@ int run_sequence(const std::vector<std::string>& argv, bool train) {
     if (train) meta.field("content_items", static_cast<uint64_t>(placed.size()));
     meta.field("protocol", "leave-one-out: last item test, second to last validation");
     meta.field("seconds", seconds);
-    meta.key("curve").raw(curve.str());
+    // The curve of the run that made these weights (with --tune, the chosen trial's).
+    size_t chosen = 0;
+    if (tuned)
+        for (size_t i = 0; i < tuned->trials.size(); ++i)
+            if (tuned->trials[i].adopted) chosen = i;
+    meta.key("curve").raw(curves.at(chosen));
     meta.end_object();
+    if (tuned) {
+        meta.key("tuning").begin_object();
+        meta.field("method", "coordinate search from the recipe on validation NDCG@10");
+        meta.key("searched").begin_array();
+        for (const std::string& name : tuned->searched) meta.value(name);
+        meta.end_array();
+        meta.field("budget_trainings", tuned->budget).field("spent_trainings", tuned->spent);
+        meta.field("budget_ran_out", tuned->budget_ran_out).field("chosen_trial", static_cast<uint64_t>(chosen + 1));
+        meta.key("trials").begin_array();
+        for (const SasrecTuneTrial& t : tuned->trials) {
+            meta.begin_object().field("dropout", t.dropout).field("max_len", t.max_len);
+            meta.field("lr", t.lr).field("weight_decay", t.weight_decay);
+            meta.field("val_ndcg10", t.val_ndcg10).field("epochs", t.epochs).field("best_epoch", t.best_epoch);
+            meta.field("cost_trainings", t.cost).field("seconds", t.seconds).field("pruned", t.pruned);
+            meta.end_object();
+        }
+        meta.end_array().end_object();
+    }
     if (!results.empty()) {
         meta.key("metrics").begin_object();
         for (const NamedResult& r : results) {

@@ -415,11 +415,12 @@ SasrecWeights Trainer::run(const std::function<void(const SasrecEpochReport&)>& 
         if (!cfg_.checkpoint.empty()) save_checkpoint();
         const double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        if (progress)
-            progress({state_.epoch, loss / double(std::max<size_t>(rows, 1)), val.ndcg10,
-                      val.hr10, seconds, state_.best_epoch,
-                      state_.best_ndcg > 0 ? state_.best_ndcg : 0.0, state_.bad_epochs,
-                      state_.lr_scale, state_.stopped});
+        const SasrecEpochReport report{state_.epoch, loss / double(std::max<size_t>(rows, 1)),
+                                       val.ndcg10, val.hr10, seconds, state_.best_epoch,
+                                       state_.best_ndcg > 0 ? state_.best_ndcg : 0.0,
+                                       state_.bad_epochs, state_.lr_scale, state_.stopped};
+        if (progress) progress(report);
+        if (cfg_.stop_after && cfg_.stop_after(report)) break;
     }
     return weights_from_params(has_validation_ ? best_ : params_);
 }

@@ -25,6 +25,19 @@ namespace hearth {
 
 enum class SasrecLoss { FullSoftmax, SampledSoftmax, Bce };
 
+struct SasrecEpochReport {
+    uint32_t epoch;    // 1-based
+    double loss;       // mean training loss per position
+    double val_ndcg10, val_hr10;
+    double seconds;    // this epoch, validation included
+    // Early stopping after this epoch (the state a checkpoint keeps).
+    uint32_t best_epoch = 0;    // 0: no validation
+    double best_val_ndcg10 = 0;
+    uint32_t bad_epochs = 0;    // epochs since the best
+    float lr_scale = 1.0f;      // the learning rate's multiplier (cut on plateaus)
+    bool stopped = false;       // patience ran out: this was the last epoch
+};
+
 struct SasrecTrainConfig {
     SasrecConfig model;
     SasrecLoss loss = SasrecLoss::FullSoftmax;
@@ -46,20 +59,11 @@ struct SasrecTrainConfig {
     // test NDCG@10 on every seed tried and made the result less seed-dependent.
     uint32_t lr_patience = 3;
     float lr_decay = 0.5f;
+    // Asked after each epoch's report: true ends the run there, with the best epoch's
+    // weights as usual (the tuner stops trials that trail its best one this way).
+    std::function<bool(const SasrecEpochReport&)> stop_after;
 };
 
-struct SasrecEpochReport {
-    uint32_t epoch;    // 1-based
-    double loss;       // mean training loss per position
-    double val_ndcg10, val_hr10;
-    double seconds;    // this epoch, validation included
-    // Early stopping after this epoch (the state a checkpoint keeps).
-    uint32_t best_epoch = 0;    // 0: no validation
-    double best_val_ndcg10 = 0;
-    uint32_t bad_epochs = 0;    // epochs since the best
-    float lr_scale = 1.0f;      // the learning rate's multiplier (cut on plateaus)
-    bool stopped = false;       // patience ran out: this was the last epoch
-};
 
 struct SasrecTrainData {
     // Per user, oldest first, item indices < model.items; the training part only.
