@@ -119,6 +119,9 @@ int run_synth(const std::vector<std::string>& argv) {
     c.seed = a.get_u64("seed", c.seed);
     c.mean_history = a.get_float("mean-history", c.mean_history);
     c.new_releases = a.get_u32("new-releases", c.new_releases);
+    c.language = pick_option<SynthLanguage>(a.get("lang", "en"), "lang",
+                                            {{"en", SynthLanguage::English},
+                                             {"zh", SynthLanguage::Chinese}});
     const std::string dir = a.require("out");
     const SynthWorld world = generate_synth_world(c);
     write_synth_world(world, dir);
@@ -291,7 +294,10 @@ int run_inspect(const std::vector<std::string>& argv) {
                     static_cast<unsigned long long>(s.offset));
     }
     const Catalog& c = engine->catalog();
-    std::printf("catalog: %u items, %u tags\n", c.size(), c.tag_count());
+    uint32_t kinds[4] = {0, 0, 0, 0};
+    for (uint32_t t = 0; t < c.tag_count(); ++t) ++kinds[static_cast<uint8_t>(c.tag_kind(t))];
+    std::printf("catalog: %u items, %u tags (%u genres, %u moods, %u series, %u other)\n", c.size(),
+                c.tag_count(), kinds[1], kinds[2], kinds[3], kinds[0]);
     for (uint32_t i = 0; i < c.size() && i < 3; ++i)
         std::printf("  %.*s  %.*s\n", static_cast<int>(c.id(i).size()), c.id(i).data(),
                     static_cast<int>(c.title(i).size()), c.title(i).data());

@@ -5,6 +5,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/common/tag_kind.h"
+
 namespace hearth {
 
 // One event, with dense user/item indices into Interactions::user_ids / item_ids.
@@ -39,6 +41,9 @@ struct ItemInfo {
 // Item metadata keyed by external item id.
 struct ItemMetadata {
     std::unordered_map<std::string, ItemInfo> items;
+    // The kinds the file gave its tags (a genres/moods/series column or a "mood:" prefix);
+    // a tag not listed here is of kind Other. The first kind a tag is given is kept.
+    std::unordered_map<std::string, TagKind> tag_kinds;
 };
 
 // What a reader accepted and skipped. Problems are "file:line: message" strings;

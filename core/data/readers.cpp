@@ -1,6 +1,7 @@
 #include "core/data/readers.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -94,8 +95,11 @@ const std::string_view kIdWords[] = {
     "product_id", "book_id", "bookid", "isbn", "track_id", "trackid"};
 const std::string_view kTitleWords[] = {
     "title", "name", "item_name", "product_name", "movie_title", "product_title"};
-const std::string_view kTagsWords[] = {
-    "tags", "tag", "genres", "genre", "categories", "category", "labels", "keywords"};
+// Tag columns, by the kind their tags get (core/common/tag_kind.h).
+const std::string_view kTagsWords[] = {"tags", "tag", "categories", "category", "labels", "keywords"};
+const std::string_view kGenreWords[] = {"genres", "genre"};
+const std::string_view kMoodWords[] = {"moods", "mood"};
+const std::string_view kSeriesWords[] = {"series", "collection", "franchise"};
 
 bool is_user_word(std::string_view field) { return is_one_of(field, kUserWords); }
 
@@ -526,12 +530,36 @@ void read_table_rows(const std::string& text, char delimiter, ParseReport& repor
     }
 }
 
-// Item metadata columns: 0 id, 1 title, 2 tags, -1 none.
+// Item metadata columns: 0 id, 1 title, 2 tags (of kind Other unless prefixed), 3 genres,
+// 4 moods, 5 series; -1 none.
 int metadata_role(std::string_view name) {
     if (is_one_of(name, kIdWords) || is_item_word(name)) return 0;
     if (is_one_of(name, kTitleWords)) return 1;
     if (is_one_of(name, kTagsWords)) return 2;
+    if (is_one_of(name, kGenreWords)) return 3;
+    if (is_one_of(name, kMoodWords)) return 4;
+    if (is_one_of(name, kSeriesWords)) return 5;
     return -1;
+}
+
+// A tag's kind from its column, or from a "genre:", "mood:", "series:" or "other:" prefix
+// (which wins, and is cut off); `explicit_kind` is false for a plain tag of a tags column.
+std::string_view tag_with_kind(std::string_view tag, TagKind column_kind, bool column_has_kind,
+                               TagKind& kind, bool& explicit_kind) {
+    kind = column_kind;
+    explicit_kind = column_has_kind;
+    const size_t colon = tag.find(':');
+    if (colon != std::string_view::npos && colon > 0) {
+        std::string prefix(trim(tag.substr(0, colon)));
+        for (char& c : prefix) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        TagKind named;
+        if (tag_kind_of(prefix, named)) {
+            kind = named;
+            explicit_kind = true;
+            return trim(tag.substr(colon + 1));
+        }
+    }
+    return tag;
 }
 
 }  // namespace
@@ -650,8 +678,11 @@ ItemMetadata read_item_metadata(const std::string& path, ParseReport& report) {
     const std::string text = read_text_file(path);
     const char delimiter = detect_delimiter(just_lines(sample_lines(text, 100)), false);
     ItemMetadata out;
-    int id = -1, title = -1, tags = -1;
+    int id = -1, title = -1;
+    // The tag columns in file order, each with its role (2 tags, 3 genres, 4 moods, 5 series).
+    std::vector<std::pair<int, int>> tag_columns;
     size_t width = 0;
+    static const char* kRoleNames[] = {"id", "title", "tags", "genres", "moods", "series"};
     read_table_rows(
         text, delimiter, report,
         [&](size_t number, const std::vector<std::string>& fields, std::string& problem) {
@@ -666,15 +697,13 @@ ItemMetadata read_item_metadata(const std::string& path, ParseReport& report) {
                 }
                 id = 0;
                 title = 1;
-                tags = width == 3 ? 2 : -1;
+                if (width == 3) tag_columns.push_back({2, 2});
                 report.layout = std::string(delimiter_name(delimiter)) +
                                 ", no header: id=column 1, title=column 2" +
-                                (tags >= 0 ? ", tags=column 3" : "");
+                                (width == 3 ? ", tags=column 3" : "");
                 return 0;
             }
             const std::string where = path + ":" + std::to_string(number);
-            const char* names[] = {"id", "title", "tags"};
-            int* slots[] = {&id, &title, &tags};
             std::vector<std::string> ignored;
             for (size_t i = 0; i < width; ++i) {
                 const int role = metadata_role(fields[i]);
@@ -682,31 +711,38 @@ ItemMetadata read_item_metadata(const std::string& path, ParseReport& report) {
                     ignored.push_back(fields[i]);
                     continue;
                 }
-                if (*slots[role] >= 0) {
+                int* slot = role == 0 ? &id : role == 1 ? &title : nullptr;
+                int previous = slot ? *slot : -1;
+                for (const auto& [column, r] : tag_columns)
+                    if (r == role) previous = column;
+                if (previous >= 0) {
                     throw Error("data", where + ": the item file's header names two " +
-                                            names[role] + " columns (" +
-                                            std::string(trim(fields[size_t(*slots[role])])) +
-                                            " and " + std::string(trim(fields[i])) + ")");
+                                            kRoleNames[role] + " columns (" +
+                                            std::string(trim(fields[size_t(previous)])) + " and " +
+                                            std::string(trim(fields[i])) + ")");
                 }
-                *slots[role] = static_cast<int>(i);
+                if (slot) *slot = static_cast<int>(i);
+                else tag_columns.push_back({static_cast<int>(i), role});
             }
-            if (id < 0 || (title < 0 && tags < 0)) {
+            if (id < 0 || (title < 0 && tag_columns.empty())) {
                 throw Error(
                     "data",
                     where + ": cannot read this item file: its header names " +
                         (id < 0 ? "no item id column" : "neither a title nor a tags column") +
                         " (found columns: " + join_names(fields) +
                         "); an item file has a header naming an id (id, item_id, movieId, asin, "
-                        "...), a title (title, name) and/or tags (tags, genres, categories), "
-                        "or no header and the columns id,title[,tags]");
+                        "...), a title (title, name) and/or tags (tags, genres, moods, series, "
+                        "categories), or no header and the columns id,title[,tags]");
             }
             report.layout = std::string(delimiter_name(delimiter)) + ", header:";
-            for (int role = 0; role < 3; ++role) {
-                if (*slots[role] < 0) continue;
-                report.layout += std::string(role == 0 ? " " : ", ") + names[role] + "=" +
-                                 std::string(trim(fields[size_t(*slots[role])])) + " (column " +
-                                 std::to_string(*slots[role] + 1) + ")";
-            }
+            const auto describe = [&](const char* role, int column, bool first) {
+                report.layout += std::string(first ? " " : ", ") + role + "=" +
+                                 std::string(trim(fields[size_t(column)])) + " (column " +
+                                 std::to_string(column + 1) + ")";
+            };
+            describe("id", id, true);
+            if (title >= 0) describe("title", title, false);
+            for (const auto& [column, role] : tag_columns) describe(kRoleNames[role], column, false);
             if (!ignored.empty()) report.layout += "; ignored: " + join_names(ignored);
             return 1;
         },
@@ -718,13 +754,35 @@ ItemMetadata read_item_metadata(const std::string& path, ParseReport& report) {
             if (key.empty()) return "empty item id";
             std::string problem = nul_problem("item id", key);
             if (problem.empty() && title >= 0) problem = nul_problem("title", fields[size_t(title)]);
-            if (problem.empty() && tags >= 0) problem = nul_problem("tags", fields[size_t(tags)]);
+            for (const auto& [column, role] : tag_columns)
+                if (problem.empty()) problem = nul_problem(kRoleNames[role], fields[size_t(column)]);
             if (!problem.empty()) return problem;
             ItemInfo info;
             if (title >= 0) info.title = std::string(trim(fields[size_t(title)]));
-            if (tags >= 0) info.tags = split_tags(fields[size_t(tags)]);
+            std::vector<std::pair<std::string, TagKind>> kinds;
+            for (const auto& [column, role] : tag_columns) {
+                const TagKind column_kind = role == 3   ? TagKind::Genre
+                                            : role == 4 ? TagKind::Mood
+                                            : role == 5 ? TagKind::Series
+                                                        : TagKind::Other;
+                // A series column holds one name, which may contain '|'.
+                const std::vector<std::string> raw =
+                    role == 5 ? std::vector<std::string>{std::string(trim(fields[size_t(column)]))}
+                              : split_tags(fields[size_t(column)]);
+                for (const std::string& r : raw) {
+                    if (r.empty()) continue;
+                    TagKind kind;
+                    bool explicit_kind;
+                    const std::string tag(tag_with_kind(r, column_kind, role != 2, kind, explicit_kind));
+                    if (tag.empty() || std::find(info.tags.begin(), info.tags.end(), tag) != info.tags.end())
+                        continue;
+                    info.tags.push_back(tag);
+                    if (explicit_kind) kinds.push_back({tag, kind});
+                }
+            }
             if (!out.items.emplace(key, std::move(info)).second)
                 return "duplicate item id " + shown(key) + " (the first row is kept)";
+            for (auto& [tag, kind] : kinds) out.tag_kinds.emplace(std::move(tag), kind);
             return {};
         });
     if (report.accepted == 0) throw_no_rows(report, "item rows");

@@ -277,6 +277,37 @@ TEST_CASE("layouts: item files by header", "[readers][layouts]") {
         CHECK(meta.items.at("B001").tags == std::vector<std::string>{"Beauty", "Lips"});
         CHECK(contains(report.layout, "; ignored: price"));
     }
+    SECTION("tag kinds come from the column names and from prefixes") {
+        const std::string path = write_file(
+            "items_kinds.csv",
+            "id,title,genres,moods,series,tags\n"
+            "1,\"Dune, Part 1\",Sci-Fi|Drama,epic,Dune,mood:tense|award\n"
+            "2,Heat,Crime,tense|Crime,,genre:Thriller|other:epic\n"
+            "3,\"Dune, Part 2\",Sci-Fi,,Dune,series:Dune\n");
+        ParseReport report;
+        const hearth::ItemMetadata meta = hearth::read_item_metadata(path, report);
+        REQUIRE(meta.items.size() == 3);
+        // In column order, each tag once per item.
+        CHECK(meta.items.at("1").tags == std::vector<std::string>{"Sci-Fi", "Drama", "epic", "Dune", "tense", "award"});
+        CHECK(meta.items.at("2").tags == std::vector<std::string>{"Crime", "tense", "Thriller", "epic"});
+        CHECK(meta.items.at("3").tags == std::vector<std::string>{"Sci-Fi", "Dune"});
+        using hearth::TagKind;
+        const auto kind = [&](const std::string& t) { return meta.tag_kinds.count(t) ? meta.tag_kinds.at(t) : TagKind::Other; };
+        CHECK(kind("Sci-Fi") == TagKind::Genre);
+        CHECK(kind("Crime") == TagKind::Genre);  // also listed as a mood later: the first kind stays
+        CHECK(kind("epic") == TagKind::Mood);
+        CHECK(kind("tense") == TagKind::Mood);
+        CHECK(kind("Thriller") == TagKind::Genre);
+        CHECK(kind("Dune") == TagKind::Series);
+        CHECK(meta.tag_kinds.count("award") == 0);  // a plain tag: other
+        CHECK(report.layout ==
+              "comma-separated, header: id=id (column 1), title=title (column 2), genres=genres (column 3), "
+              "moods=moods (column 4), series=series (column 5), tags=tags (column 6)");
+        // Two columns of one kind are refused like two id columns.
+        const std::string twice = write_file("items_two_moods.csv", "id,mood,moods\n1,a,b\n");
+        CHECK(contains(error_of([&] { hearth::read_item_metadata(twice, report); }),
+                       "names two moods columns (mood and moods)"));
+    }
     SECTION("unknown layouts are refused") {
         const std::string path = write_file("items_bad.csv", "title,code,tags\nA,1,x\n");
         ParseReport report;
@@ -284,7 +315,7 @@ TEST_CASE("layouts: item files by header", "[readers][layouts]") {
               path + ":1: cannot read this item file: its header names no item id column "
                      "(found columns: title, code, tags); an item file has a header naming an "
                      "id (id, item_id, movieId, asin, ...), a title (title, name) and/or tags "
-                     "(tags, genres, categories), or no header and the columns id,title[,tags]");
+                     "(tags, genres, moods, series, categories), or no header and the columns id,title[,tags]");
     }
     SECTION("the summary says how many items with events have metadata") {
         const std::string ratings = write_file("meta_check/r.csv", table(kRows, "uirt", ","));

@@ -15,6 +15,7 @@
 #include "core/train/export/export.h"
 #include "core/train/mf/rating_matrix.h"
 #include "core/train/mf/trainer.h"
+#include "tests/core/catch_helpers.h"
 #include "tests/core/fixtures.h"
 
 using namespace hearth;
@@ -232,6 +233,37 @@ TEST_CASE("catalog comes through the bundle intact", "[engine]") {
     CHECK(c.find("") == -1);
     CHECK(f.engine->bundle().has("catalog.id_order"));  // the search path; the hash path below
     CHECK(f.engine->meta_json() == "{\"model\":\"test\"}");
+}
+
+TEST_CASE("tag kinds come through the bundle; a bad kind is refused", "[engine][catalog]") {
+    Fixture f = make_fixture(MfKind::Implicit);
+    // The fixture's metadata names no kind: every tag is "other" and no section is written.
+    CHECK_FALSE(f.engine->bundle().has("catalog.tag_kinds"));
+    CHECK(f.engine->catalog().tag_kind(0) == TagKind::Other);
+
+    ItemMetadata meta;
+    for (uint32_t i = 0; i < 40; ++i)
+        meta.items["item" + std::to_string(i)] = {"T", {i % 2 ? "odd" : "even", "any"}};
+    meta.tag_kinds = {{"odd", TagKind::Mood}, {"even", TagKind::Genre}};
+    const CatalogData catalog = build_catalog(f.data, meta);
+    REQUIRE(catalog.tags == std::vector<std::string>{"any", "even", "odd"});
+    CHECK(catalog.tag_kinds == std::vector<TagKind>{TagKind::Other, TagKind::Genre, TagKind::Mood});
+    const auto engine = test::open_bundle(export_mf_bundle(f.model, catalog, "{}"));
+    const Catalog& c = engine->catalog();
+    for (uint32_t t = 0; t < c.tag_count(); ++t) CHECK(c.tag_kind(t) == catalog.tag_kinds[t]);
+
+    CatalogData plain = catalog;
+    plain.tag_kinds.clear();
+    const auto with_section = [&](const std::vector<std::string>& kinds) {
+        BundleWriter w = mf_bundle_writer(f.model, plain, "{}");
+        w.add_strings("catalog.tag_kinds", kinds);
+        return w.finish();
+    };
+    CHECK(test::open_bundle(with_section({"other", "genre", "series"}))->catalog().tag_kind(2) == TagKind::Series);
+    CHECK(test::error_of([&] { test::open_bundle(with_section({"other", "genre", "happy"})); }, "bundle") ==
+          "section 'catalog.tag_kinds': tag 2 has kind 'happy', not one of genre, mood, series, other");
+    CHECK(test::contains(test::error_of([&] { test::open_bundle(with_section({"other", "genre"})); }, "bundle"),
+                         "catalog.tag_kinds"));
 }
 
 TEST_CASE("catalog ids are found by the id order, by the hash table without it", "[engine]") {

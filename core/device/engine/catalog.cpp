@@ -33,6 +33,15 @@ Catalog::Catalog(const BundleReader& bundle) {
                                       std::to_string(tag_ids_[i]) + " at " + std::to_string(i) +
                                       " is not one of the " + std::to_string(tags_.size()) +
                                       " tags");
+    if (bundle.has("catalog.tag_kinds")) {
+        const StringTable kinds = bundle.strings("catalog.tag_kinds", tags_.size());
+        tag_kinds_.resize(kinds.size());
+        for (uint32_t t = 0; t < kinds.size(); ++t)
+            if (!tag_kind_of(kinds[t], tag_kinds_[t]))
+                throw Error("bundle", "section 'catalog.tag_kinds': tag " + std::to_string(t) + " has kind '" +
+                                          std::string(kinds[t].substr(0, 40)) +
+                                          "', not one of genre, mood, series, other");
+    }
     if (bundle.has("catalog.id_order")) {
         id_order_ = bundle.u32("catalog.id_order", n, 1);
         // In range, so a search never reads past the catalog.

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/common/tag_kind.h"
 #include "core/device/bundle/bundle.h"
 
 namespace hearth {
@@ -21,6 +22,8 @@ public:
     float popularity(uint32_t item) const { return popularity_[item]; }
     uint32_t tag_count() const { return tags_.size(); }
     std::string_view tag_name(uint32_t tag) const { return tags_[tag]; }
+    // Other for every tag of a bundle without catalog.tag_kinds.
+    TagKind tag_kind(uint32_t tag) const { return tag_kinds_.empty() ? TagKind::Other : tag_kinds_[tag]; }
     // The tags of an item as indices into tag_name().
     Span<uint32_t> item_tags(uint32_t item) const {
         return {tag_ids_.data + tag_offsets_[item], tag_offsets_[item + 1] - tag_offsets_[item]};
@@ -42,6 +45,7 @@ private:
     StringTable ids_, titles_, tags_;
     Span<uint32_t> tag_offsets_, tag_ids_;
     Span<float> popularity_;
+    std::vector<TagKind> tag_kinds_;  // empty when the bundle has no catalog.tag_kinds
     Span<uint32_t> id_order_;  // empty in bundles written before catalog.id_order
     mutable std::vector<uint32_t> slots_;  // find()'s hash table of item indices
 };

@@ -77,6 +77,14 @@ CatalogData build_catalog(const Interactions& interactions, const ItemMetadata& 
         index = static_cast<uint32_t>(c.tags.size());
         c.tags.push_back(name);
     }
+    if (!metadata.tag_kinds.empty()) {
+        std::map<std::string, TagKind> kinds;
+        for (const auto& [tag, kind] : metadata.tag_kinds) kinds.emplace(repair_utf8(tag), kind);
+        for (const std::string& tag : c.tags) {
+            const auto k = kinds.find(tag);
+            c.tag_kinds.push_back(k == kinds.end() ? TagKind::Other : k->second);
+        }
+    }
     for (size_t i = 0; i < n; ++i) {
         const auto it = metadata.items.find(source_ids[i]);
         if (it == metadata.items.end() || it->second.title.empty()) {
@@ -96,6 +104,14 @@ void write_catalog(BundleWriter& w, const CatalogData& catalog) {
     w.add_strings("catalog.ids", catalog.ids);
     w.add_strings("catalog.titles", catalog.titles);
     w.add_strings("catalog.tags", catalog.tags);
+    if (!catalog.tag_kinds.empty()) {
+        if (catalog.tag_kinds.size() != catalog.tags.size())
+            throw Error("argument", "catalog: " + std::to_string(catalog.tag_kinds.size()) + " tag kinds for " +
+                                        std::to_string(catalog.tags.size()) + " tags");
+        std::vector<std::string> names;
+        for (TagKind k : catalog.tag_kinds) names.emplace_back(tag_kind_name(k));
+        w.add_strings("catalog.tag_kinds", names);
+    }
     std::vector<uint32_t> offsets{0}, tag_ids;
     for (const auto& tags : catalog.item_tags) {
         tag_ids.insert(tag_ids.end(), tags.begin(), tags.end());

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "core/common/tag_kind.h"
+
 #include "core/data/interactions.h"
 #include "core/device/bundle/bundle.h"
 #include "core/train/mf/trainer.h"
@@ -16,6 +18,7 @@ struct CatalogData {
     std::vector<std::string> titles;               // the id when metadata has no title
     std::vector<std::vector<uint32_t>> item_tags;  // indices into tags
     std::vector<std::string> tags;                 // sorted, unique
+    std::vector<TagKind> tag_kinds;                // per tag; empty when the data named no kind
     std::vector<float> popularity;                 // training events per item
 };
 
