@@ -1,7 +1,10 @@
 // The demo's entry: loads the bundle and the stored history, and re-renders the visible
-// view after every change to the history (from this tab or another).
+// view after every change to the history (from this tab or another) or of the language.
 import { createRecommender } from '../lib/src/index.js';
 import { BUNDLE } from './config.js';
+import { LANGUAGES, initialLanguage, setLanguage, language, direction, t, tp, pct, listText } from './i18n/index.js';
+import { modelName } from './why.js';
+import { tagList } from './tags.js';
 import { startNetLog } from './netlog.js';
 import { lastActions } from './items.js';
 import { setupTabs } from './tabs.js';
@@ -16,14 +19,55 @@ const RENDER = { foryou: renderForYou, browse: renderBrowse, data: renderData, a
 const statusEl = document.getElementById('status');
 const main = document.getElementById('main');
 
-function say(message) {
-  statusEl.textContent = message;
+// The status line says its last message again in a new language: it keeps the key and the
+// args (a function is worded when shown, nodes are copied so they can be shown again).
+let lastSaid = ['loading', {}];
+function say(key, args = {}) {
+  lastSaid = [key, args];
+  const now = Object.fromEntries(Object.entries(args).map(([k, v]) => [k, typeof v === 'function' ? v() : v]));
+  statusEl.replaceChildren(...[tp(key, now)].flat(Infinity).map((p) => (p instanceof Node ? p.cloneNode(true) : String(p))));
 }
 
 function fail(error) {
   console.error(error);
-  say(`Something went wrong: ${error.message}`);
+  say('failed', { message: error.message });
 }
+
+// The words of the page outside the views (index.html): each element names its message in
+// data-i18n, an attribute's in data-i18n-ATTRIBUTE.
+function translatePage() {
+  const root = document.documentElement;
+  root.lang = language();
+  root.dir = direction();
+  document.title = t('pageTitle');
+  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of document.querySelectorAll('[data-i18n-aria-label]')) el.setAttribute('aria-label', t(el.dataset.i18nAriaLabel));
+  for (const button of document.querySelectorAll('#language button')) {
+    button.setAttribute('aria-pressed', String(button.dataset.lang === language()));
+  }
+}
+
+// The language switch: the page's words change at once, the choice is remembered.
+let onLanguage = () => {};
+function setupLanguage() {
+  const group = document.getElementById('language');
+  for (const button of group.querySelectorAll('button')) {
+    button.lang = button.dataset.lang;
+    button.textContent = LANGUAGES[button.dataset.lang].name;
+    button.addEventListener('click', () => {
+      if (button.dataset.lang === language()) return;
+      setLanguage(button.dataset.lang, { remember: true });
+      translatePage();
+      say(...lastSaid);
+      onLanguage();
+    });
+  }
+  setLanguage(initialLanguage());
+  translatePage();
+  say('loading');
+}
+
+const WARNINGS = { cache: 'warnCache', threads: 'warnThreads', fallback: 'warnFallback' };
 
 async function boot() {
   if ('serviceWorker' in navigator) {
@@ -35,8 +79,8 @@ async function boot() {
     integrity: BUNDLE.integrity,
     storage: 'auto',
     namespace: 'demo',
-    onProgress: ({ loaded, total }) => say(total ? `Loading the model… ${Math.round((100 * loaded) / total)}%` : 'Loading the model…'),
-    onWarning: (w) => say(w.message),
+    onProgress: ({ loaded, total }) => (total ? say('loadingPercent', { percent: () => pct(loaded / total) }) : say('loading')),
+    onWarning: (w) => (WARNINGS[w.code] ? say(WARNINGS[w.code]) : say('warnOther', { message: w.message })),
   });
   // Every item, most popular first: the order browsing wants.
   const catalog = rec.catalog();
@@ -53,7 +97,7 @@ async function boot() {
       // The re-ranking controls of "For you" (kept for this visit only).
       controls: { diversity: 0, novelty: 0, calibration: 0, mood: null },
       controlsOpen: window.matchMedia('(min-width: 40rem)').matches,  // phones: closed at first
-      browse: { query: '', genre: '', limit: BROWSE_PAGE },
+      browse: { query: '', genre: '', mood: '', limit: BROWSE_PAGE },
     },
     events: [],
     last: new Map(),
@@ -65,14 +109,14 @@ async function boot() {
     view: 'foryou',
     say,
     fail,
-    async act(event, message) {
+    async act(event, key, args) {
       const r = await rec.record(event).catch(fail);
-      if (r && !r.recorded && r.reason === 'paused') say('Recording is paused (Your data): that was not stored');
-      else if (r) say(message);
+      if (r && !r.recorded && r.reason === 'paused') say('notStoredPaused');
+      else if (r) say(key, args);
     },
-    async notInterested(what, message) {
+    async notInterested(what, key, args) {
       await rec.notInterested(what).catch(fail);
-      say(message);
+      say(key, args);
     },
     // Options every list uses: hide-seen keeps out every item with any event, not just the
     // ones the model reads (a 2-star rating is not model input, but it is seen).
@@ -87,25 +131,26 @@ async function boot() {
       if (c.mood) out.mood = c.mood;
       return out;
     },
+    // The controls that acted, each as one line (text, or parts with the tags isolated).
     controlsActed() {
-      const out = [`Ranked by the ${rec.meta.model ?? 'bundle\'s'} model on this device`];
+      const out = [rec.meta.model ? t('actedRanked', { model: modelName(rec.meta.model) }) : t('actedRankedBundle')];
       const c = ctx.state.controls;
       const set = [];
-      if (c.diversity) set.push(`diversity ${Math.round(c.diversity * 100)}%`);
-      if (c.novelty) set.push(`surprise me ${Math.round(c.novelty * 100)}%`);
-      if (c.calibration) set.push('match my mix');
-      if (c.mood) set.push(`mood: ${c.mood}`);
-      out.push(set.length ? `Re-ranking: ${set.join(', ')}` : 'Re-ranking: off (the model\'s order)');
+      if (c.diversity) set.push(t('actedDiversity', { percent: pct(c.diversity) }));
+      if (c.novelty) set.push(t('actedNovelty', { percent: pct(c.novelty) }));
+      if (c.calibration) set.push(t('actedCalibration'));
+      if (c.mood) set.push(t('actedMood', { mood: c.mood }));
+      out.push(set.length ? t('actedRerank', { controls: listText(set) }) : t('actedRerankOff'));
       const seen = new Set(ctx.events.map((e) => e.item)).size;
-      out.push(ctx.state.hideSeen ? `Hide seen: on (${seen} items you rated or saw are left out)` : 'Hide seen: off');
+      out.push(ctx.state.hideSeen ? t('actedHideSeenOn', { count: seen }) : t('actedHideSeenOff'));
       const disliked = new Set(ctx.events.filter((e) => e.type === 'dislike').map((e) => e.item)).size;
-      if (disliked) out.push(`Dislikes: ${disliked} items kept out`);
+      if (disliked) out.push(t('actedDislikes', { count: disliked }));
       const low = ctx.events.filter((e) => e.type === 'rate' && e.value < 3).length;
-      if (low) out.push(`${low} ratings below 3 count as "not for me", not as taste`);
-      if (ctx.hidden.items.length) out.push(`Not interested: ${ctx.hidden.items.length} items kept out, items like them shown less`);
-      if (ctx.hidden.tags.length) out.push(`Hidden tags: ${ctx.hidden.tags.join(', ')}`);
-      if (ctx.hidden.lessTags.length) out.push(`Shown less: ${ctx.hidden.lessTags.join(', ')}`);
-      if (ctx.paused) out.push('Recording is paused: new actions are not used');
+      if (low) out.push(t('actedLowRatings', { count: low }));
+      if (ctx.hidden.items.length) out.push(t('actedNotInterested', { count: ctx.hidden.items.length }));
+      if (ctx.hidden.tags.length) out.push(tp('actedHiddenTags', { tags: tagList(ctx.hidden.tags) }));
+      if (ctx.hidden.lessTags.length) out.push(tp('actedLessTags', { tags: tagList(ctx.hidden.lessTags) }));
+      if (ctx.paused) out.push(t('actedPaused'));
       return out;
     },
     refresh: () => refresh(),
@@ -135,6 +180,11 @@ async function boot() {
   }
 
   const tabs = setupTabs((name) => { ctx.view = name; refresh().catch(fail); });
+  // A new language re-renders the view on screen; the others, emptied, render when shown.
+  onLanguage = () => {
+    for (const name of Object.keys(RENDER)) if (name !== ctx.view) document.getElementById(`view-${name}`).replaceChildren();
+    refresh().catch(fail);
+  };
   rec.subscribe(() => refresh().catch(fail));
   window.addEventListener('hashchange', () => {
     const name = location.hash.slice(1);
@@ -143,7 +193,8 @@ async function boot() {
   const initial = location.hash.slice(1);
   if (RENDER[initial]) tabs.select(initial);
   else await refresh();
-  say(`Ready: ${rec.size} items, ${ctx.events.length} events in your history.`);
+  const events = ctx.events.length;
+  say('ready', { items: () => t('nItems', { count: rec.size }), events: () => t('nEvents', { count: events }) });
   document.documentElement.dataset.ready = 'true';
 }
 
@@ -194,6 +245,7 @@ function restoreFocus(view, place) {
   if (el.tagName === 'INPUT' && (el.type === 'search' || el.type === 'text')) el.setSelectionRange(el.value.length, el.value.length);
 }
 
+setupLanguage();
 boot().catch((e) => {
   fail(e);
   document.documentElement.dataset.ready = 'error';

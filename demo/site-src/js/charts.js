@@ -1,6 +1,7 @@
 // Small SVG charts. Labels are SVG text nodes (never markup), and each chart carries a
 // text summary for screen readers.
-import { s, fmt } from './dom.js';
+import { s } from './dom.js';
+import { t, num, pct, listText } from './i18n/index.js';
 
 /**
  * A line chart of y over x with min/max ticks.
@@ -15,15 +16,15 @@ export function lineChart({ points, label, yName, xName }) {
   const px = (x) => L + (x1 === x0 ? (W - L - R) / 2 : ((x - x0) / (x1 - x0)) * (W - L - R));
   const py = (y) => T + (1 - (y - y0) / (y1 - y0)) * (H - T - B);
   const path = points.map((p, i) => `${i ? 'L' : 'M'}${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`).join(' ');
-  const summary = `${label}: ${yName} from ${fmt(ys[0], 4)} at ${xName} ${xs[0]} to ${fmt(ys[ys.length - 1], 4)} at ${xName} ${xs[xs.length - 1]}`;
+  const summary = t('chartSummary', { label, y: yName, x: xName, first: num(ys[0], 4), x0: xs[0], last: num(ys[ys.length - 1], 4), x1: xs[xs.length - 1] });
   return s('svg', { class: 'chart', viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': summary },
     s('title', {}, summary),
     s('line', { class: 'axis', x1: L, x2: W - R, y1: H - B, y2: H - B }),
     s('line', { class: 'axis', x1: L, x2: L, y1: T, y2: H - B }),
-    s('text', { class: 'tick', x: L - 4, y: py(y1) + 4, 'text-anchor': 'end' }, fmt(y1, 3)),
-    s('text', { class: 'tick', x: L - 4, y: py(y0) + 4, 'text-anchor': 'end' }, fmt(y0, 3)),
-    s('text', { class: 'tick', x: px(x0), y: H - B + 14, 'text-anchor': 'middle' }, String(x0)),
-    s('text', { class: 'tick', x: px(x1), y: H - B + 14, 'text-anchor': 'middle' }, String(x1)),
+    s('text', { class: 'tick', x: L - 4, y: py(y1) + 4, 'text-anchor': 'end' }, num(y1, 3)),
+    s('text', { class: 'tick', x: L - 4, y: py(y0) + 4, 'text-anchor': 'end' }, num(y0, 3)),
+    s('text', { class: 'tick', x: px(x0), y: H - B + 14, 'text-anchor': 'middle' }, num(x0)),
+    s('text', { class: 'tick', x: px(x1), y: H - B + 14, 'text-anchor': 'middle' }, num(x1)),
     s('text', { class: 'axis-label', x: (L + W - R) / 2, y: H - 4, 'text-anchor': 'middle' }, xName),
     s('text', { class: 'axis-label', x: 4, y: 10 }, yName),
     s('path', { class: 'series', d: path }),
@@ -46,11 +47,12 @@ export function compareBars({ categories, series, label }) {
       const v = se.values[i];
       const w = (v / max) * (W - L - R);
       parts.push(s('rect', { class: se.cls, x: L, y: y + j * 12, width: Math.max(w, v > 0 ? 1 : 0), height: 10 }));
-      parts.push(s('text', { class: 'tick', x: L + w + 4, y: y + j * 12 + 9 }, `${Math.round(v * 100)}%`));
+      parts.push(s('text', { class: 'tick', x: L + w + 4, y: y + j * 12 + 9 }, pct(v)));
     });
   });
-  const summary = `${label}. ` + categories.map((c, i) =>
-    `${c}: ${series.map((se) => `${se.name} ${Math.round(se.values[i] * 100)}%`).join(', ')}`).join('; ');
+  const summary = [label, ...categories.map((c, i) => t('barsCategory', {
+    category: c, values: listText(series.map((se) => t('barsValue', { series: se.name, percent: pct(se.values[i]) }))),
+  }))].join('; ');
   return s('svg', { class: 'chart bars', viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': summary },
     s('title', {}, summary), parts);
 }

@@ -42,11 +42,7 @@ export function put(el, ...children) {
   return el;
 }
 
-/** Tags are genres (capitalised, as in MovieLens and the synthetic world) or moods. */
-export function isGenre(tag) {
-  return tag.length > 0 && tag[0] !== tag[0].toLowerCase();
-}
-
-export function fmt(x, digits = 3) {
-  return Number.isFinite(x) ? x.toFixed(digits) : String(x);
+/** A piece of text from the data (a title, a tag, a mood), isolated from the words around it. */
+export function bdi(text, cls) {
+  return h('bdi', cls ? { class: cls } : {}, text);
 }

@@ -1,21 +1,23 @@
 // "For you": onboarding while the history is short, the top recommendations with their
 // reasons and the re-ranking controls that moved them, and what the sequence model expects
 // next.
-import { h } from './dom.js';
+import { h, bdi } from './dom.js';
+import { t, pct, listText } from './i18n/index.js';
 import { itemCard } from './items.js';
-import { renderWhy, movedWords, newWords, becauseLine } from './why.js';
+import { renderWhy, movedWords, reasonOf, reasonLine } from './why.js';
 
 const ONBOARDING = 8;
 
 // A range input 0..10 for a strength in [0, 1]; the list re-ranks when it is let go.
 function slider(ctx, key, label, hint) {
   const value = Math.round(ctx.state.controls[key] * 10);
-  const shown = h('output', { for: key, id: `${key}-value`, class: 'level' }, value ? `${value * 10}%` : 'off');
+  const level = (v) => (v ? pct(v / 10) : t('sliderOff'));
+  const shown = h('output', { for: key, id: `${key}-value`, class: 'level' }, level(value));
   return h('div', { class: 'control' },
     h('label', { for: key }, label),
     h('input', {
       type: 'range', id: key, min: 0, max: 10, step: 1, value, dataset: { key }, 'aria-describedby': `${key}-hint`,
-      oninput: (e) => { const v = Number(e.target.value); shown.textContent = v ? `${v * 10}%` : 'off'; },
+      oninput: (e) => { shown.textContent = level(Number(e.target.value)); },
       onchange: (e) => { ctx.state.controls[key] = Number(e.target.value) / 10; ctx.refresh(); },
     }),
     shown,
@@ -36,27 +38,27 @@ function controlsPanel(ctx) {
   });
   const moods = ctx.moods.map((m) => h('button', {
     type: 'button', class: 'chip mood', 'aria-pressed': String(c.mood === m.name), dataset: { key: `mood:${m.name}` },
-    title: Object.entries(m.weights).filter(([, w]) => w > 0).map(([t]) => t).join(', '),
+    title: listText(Object.entries(m.weights).filter(([, w]) => w > 0).map(([tag]) => tag)),
     onclick: () => { c.mood = c.mood === m.name ? null : m.name; ctx.refresh(); },
-  }, m.name));
+  }, bdi(m.name)));
   const on = [c.diversity, c.novelty, c.calibration, c.mood].filter(Boolean).length;
   // Collapsible, closed at first on a phone so that the list is on the first screen.
   return h('details', {
     class: 'controls-box', id: 'controls-box', open: ctx.state.controlsOpen,
     ontoggle: (e) => { ctx.state.controlsOpen = e.target.open; },
   },
-  h('summary', { dataset: { key: 'controls-box' } }, `Controls${on ? ` (${on} on)` : ''}`),
+  h('summary', { dataset: { key: 'controls-box' } }, on ? t('controlsOn', { count: on }) : t('controls')),
   h('fieldset', { class: 'controls', id: 'controls' },
-    h('legend', { class: 'visually-hidden' }, 'Controls'),
-    h('div', { class: 'control' }, hide, h('label', { for: 'hide-seen' }, 'Hide items I have already rated or seen')),
-    slider(ctx, 'diversity', 'Diversity', 'fewer look-alikes in a row'),
-    slider(ctx, 'novelty', 'Surprise me', 'less-known items first'),
-    h('div', { class: 'control' }, mix, h('label', { for: 'calibration' }, 'Match my mix'),
-      h('span', { id: 'calibration-hint', class: 'hint' }, 'genres and moods in the proportions of my history')),
+    h('legend', { class: 'visually-hidden' }, t('controls')),
+    h('div', { class: 'control' }, hide, h('label', { for: 'hide-seen' }, t('hideSeen'))),
+    slider(ctx, 'diversity', t('diversity'), t('diversityHint')),
+    slider(ctx, 'novelty', t('novelty'), t('noveltyHint')),
+    h('div', { class: 'control' }, mix, h('label', { for: 'calibration' }, t('mix')),
+      h('span', { id: 'calibration-hint', class: 'hint' }, t('mixHint'))),
     moods.length
-      ? h('div', { class: 'control moods', role: 'group', 'aria-label': 'Mood' }, h('span', {}, 'Mood'), moods)
+      ? h('div', { class: 'control moods', role: 'group', 'aria-labelledby': 'moods-label' }, h('span', { id: 'moods-label' }, t('mood')), moods)
       : null,
-    h('p', { class: 'note' }, 'The controls re-rank the model\'s list on this device; "Why?" says which ones moved an item.')));
+    h('p', { class: 'note' }, t('controlsNote'))));
 }
 
 function recCard(ctx, r, i, prefix) {
@@ -74,14 +76,14 @@ function recCard(ctx, r, i, prefix) {
         await renderWhy(ctx, r, i + 1, panel, prefix === 'next' ? 'sasrec' : 'auto').catch((e) => ctx.fail(e));
       } else ctx.openWhy.delete(panelId);
     },
-  }, 'Why?');
-  const because = becauseLine(r.because, r.popularIn ? `Popular in ${r.popularIn}` : 'Popular with everyone');
+  }, t('why'));
+  const reason = reasonOf(ctx, r);
   const moved = movedWords(ctx, r, i + 1);
   const card = itemCard(ctx, r, {
     prefix,
     extra: [
-      r.isNew ? h('p', { class: 'new-note' }, newWords(ctx, r)) : null,
-      because,
+      reasonLine(reason),
+      r.isNew && reason.kind !== 'new' ? h('p', { class: 'new-note' }, t('newNote')) : null,
       moved ? h('p', { class: 'moved' }, moved) : null,
       toggle,
       panel,
@@ -113,26 +115,24 @@ export async function renderForYou(ctx, view) {
   const parts = [];
   if (onboarding) {
     parts.push(h('section', { class: 'onboarding', 'aria-labelledby': 'onb-h' },
-      h('h2', { id: 'onb-h' }, ctx.events.length ? 'Rate a few more' : 'Start here: rate a few'),
-      h('p', {}, 'Popular picks from across the genres and moods. Rate or like what you know; your ratings stay in this browser.'),
+      h('h2', { id: 'onb-h' }, ctx.events.length ? t('onboardingMore') : t('onboardingStart')),
+      h('p', {}, t('onboardingIntro')),
       h('ul', { class: 'grid' }, picks.map((it) => h('li', {}, itemCard(ctx, it, {
         prefix: 'onb',
-        extra: [h('p', { class: 'because popular-in' }, it.popularIn ? `Popular in ${it.popularIn}` : 'Popular with everyone')],
+        extra: [reasonLine(reasonOf(ctx, it), 'because popular-in')],
       }))))));
   }
   parts.push(controlsPanel(ctx));
   parts.push(h('section', { 'aria-labelledby': 'recs-h' },
-    h('h2', { id: 'recs-h', tabindex: '-1' }, empty ? 'More popular picks' : 'Top picks for you'),
-    empty ? h('p', { class: 'note', id: 'recs-why' },
-      'Shown because you have not rated anything yet: the most popular items, spread across the genres. ' +
-      'Your first ratings turn this into picks for you.') : null,
+    h('h2', { id: 'recs-h', tabindex: '-1' }, empty ? t('recsPopular') : t('recsTop')),
+    empty ? h('p', { class: 'note', id: 'recs-why' }, t('recsWhyPopular')) : null,
     recs.length
       ? h('ol', { class: 'grid recs', id: 'recs' }, recs.map((r, i) => recCard(ctx, r, i, 'rec')))
-      : h('p', {}, 'Nothing left to recommend with these filters.')));
+      : h('p', {}, t('recsNone'))));
   if (next.length) {
     parts.push(h('section', { 'aria-labelledby': 'next-h' },
-      h('h2', { id: 'next-h' }, 'Next up'),
-      h('p', { class: 'note' }, 'What the sequence model (SASRec) expects you to pick next, from the order of your history.'),
+      h('h2', { id: 'next-h' }, t('nextUp')),
+      h('p', { class: 'note' }, t('nextNote')),
       h('ol', { class: 'grid next', id: 'next' }, next.map((r, i) => recCard(ctx, r, i, 'next')))));
   }
   view.replaceChildren(...parts);

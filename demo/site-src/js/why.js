@@ -1,12 +1,16 @@
-// The "Why?" panel: the real reasons for one recommendation, from rec.explain(). Each
-// history item's signed weight (its exact MF share, or its SASRec leave-one-out
-// influence, or the hybrid's blend of the two) is drawn as a bar from a zero line.
-import { h, s, fmt } from './dom.js';
+// Reasons in plain words, and the "Why?" panel: the real reasons for one recommendation,
+// from rec.explain(). Each history item's signed weight (its exact MF share, or its SASRec
+// leave-one-out influence, or the hybrid's blend of the two) is drawn as a bar from a zero
+// line.
+import { h, s, bdi } from './dom.js';
+import { t, tp, num, listText } from './i18n/index.js';
+import { tagChip, tagList, titleList } from './tags.js';
 
 const MAX_ROWS = 8;
 // A reason is named only when it carries at least this share of the strongest one: a
 // +0.009 next to a +6.091 explains nothing.
 const RELEVANCE = 0.1;
+const KINDS = new Set(['liked', 'series', 'taste', 'popular', 'new']);
 
 /** The reasons worth naming: positive, and not negligible beside the strongest. */
 export function relevant(reasons) {
@@ -14,22 +18,49 @@ export function relevant(reasons) {
   return reasons.filter((r) => r.weight > 0 && r.weight >= RELEVANCE * top);
 }
 
-/** Titles as separate, direction-isolated elements: "A", "A and B", "A, B and C". */
-export function titleList(titles) {
-  const out = [];
-  titles.forEach((t, i) => {
-    if (i > 0) out.push(i === titles.length - 1 ? ' and ' : ', ');
-    out.push(h('bdi', { class: 'title-ref' }, t));
-  });
-  return out;
+// The tags of an item that also run through the liked part of the history.
+function sharedWithLiked(ctx, item) {
+  const liked = new Set(ctx.historyIds.flatMap((id) => ctx.byId.get(id)?.tags || []));
+  return item.tags.filter((tag) => liked.has(tag));
 }
 
-/** The first line of a reason, in plain words: "Because you enjoyed A and B". */
-export function becauseLine(reasons, fallback) {
-  const named = relevant(reasons);
-  return named.length
-    ? h('p', { class: 'because' }, 'Because you enjoyed ', titleList(named.map((r) => r.title)))
-    : h('p', { class: 'because' }, fallback);
+/**
+ * The structured reason of a recommendation or explanation: the library's `reason` when it
+ * gives one, else the same structure worked out here from `because` (or an explanation's
+ * contributions), `popularIn` and `isNew`.
+ * @returns {{ kind: 'liked' | 'series' | 'taste' | 'popular' | 'new', items: { id: string, title: string, weight: number }[], tags: string[] }}
+ */
+export function reasonOf(ctx, item, found = item) {
+  if (found.reason && KINDS.has(found.reason.kind)) {
+    return { items: [], tags: [], ...found.reason };
+  }
+  if (item.isNew) return { kind: 'new', items: [], tags: sharedWithLiked(ctx, item) };
+  const named = relevant(found.because || found.contributions || []);
+  if (named.length) return { kind: 'liked', items: named.map(({ id, title, weight }) => ({ id, title, weight })), tags: [] };
+  return { kind: 'popular', items: [], tags: item.popularIn ? [item.popularIn] : [] };
+}
+
+/** A reason as a sentence, each title and tag its own isolated element. */
+export function reasonWords(reason) {
+  const titles = reason.items.map((i) => i.title);
+  switch (reason.kind) {
+    case 'liked':
+      return titles.length ? tp('reasonLiked', { titles: titleList(titles) }) : [t('reasonPopular')];
+    case 'series':
+      if (reason.tags.length) return tp('reasonSeries', { series: bdi(reason.tags[0], 'title-ref') });
+      return titles.length ? tp('reasonSeries', { series: titleList(titles) }) : [t('reasonPopular')];
+    case 'taste':
+      return reason.tags.length ? tp('reasonTaste', { tags: tagList(reason.tags) }) : [t('reasonTasteAny')];
+    case 'new':
+      return reason.tags.length ? tp('reasonNew', { tags: tagList(reason.tags) }) : [t('reasonNewNone')];
+    default:
+      return reason.tags.length ? tp('reasonPopularIn', { tag: tagList(reason.tags) }) : [t('reasonPopular')];
+  }
+}
+
+/** The first line of a card or a panel: the reason in plain words. */
+export function reasonLine(reason, cls = 'because') {
+  return h('p', { class: cls, dataset: { kind: reason.kind } }, reasonWords(reason));
 }
 
 function bar(weight, scale) {
@@ -44,17 +75,13 @@ function bar(weight, scale) {
 // How each re-ranking control is called on the page.
 function controlName(ctx, control) {
   switch (control) {
-    case 'diversity': return 'diversity';
-    case 'calibration': return '"match my mix"';
-    case 'novelty': return '"surprise me"';
-    case 'mood': return ctx.state.controls.mood ? `the ${ctx.state.controls.mood} mood` : 'the mood';
-    case 'feedback': return 'your "not interested" choices';
+    case 'diversity': return t('controlDiversity');
+    case 'calibration': return t('controlCalibration');
+    case 'novelty': return t('controlNovelty');
+    case 'mood': return ctx.state.controls.mood ? t('controlMoodNamed', { mood: ctx.state.controls.mood }) : t('controlMood');
+    case 'feedback': return t('controlFeedback');
     default: return control;
   }
-}
-
-function joinWords(words) {
-  return words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
 }
 
 /**
@@ -66,26 +93,28 @@ function joinWords(words) {
  */
 export function movedWords(ctx, r, position) {
   if (!r.controls || r.controls.length === 0) return null;
-  const by = joinWords(r.controls.map((c) => controlName(ctx, c.control)));
-  if (r.modelRank > position) return `Moved up from #${r.modelRank} by ${by}`;
-  if (r.modelRank < position) return `Moved down from #${r.modelRank} by ${by}`;
-  return `Kept at #${position} by ${by}`;
+  const controls = listText(r.controls.map((c) => controlName(ctx, c.control)));
+  if (r.modelRank > position) return t('movedUp', { rank: r.modelRank, controls });
+  if (r.modelRank < position) return t('movedDown', { rank: r.modelRank, controls });
+  return t('keptAt', { rank: position, controls });
 }
 
-/** The note on a content-placed ("new") item: the tags it shares with what the person liked. */
-export function newWords(ctx, item) {
-  const liked = new Set(ctx.historyIds.flatMap((id) => ctx.byId.get(id)?.tags || []));
-  const shared = item.tags.filter((t) => liked.has(t));
-  return shared.length
-    ? `New: shares tags with items you liked (${shared.join(', ')})`
-    : 'New: placed by its tags, no one has rated it yet';
+/** A model's name as the page calls it ('hybrid' -> 'Hybrid'); unknown names as they are. */
+export function modelName(name) {
+  try {
+    return t(`model_${name}`);
+  } catch {
+    return String(name);
+  }
 }
 
 function modelWords(explanation) {
-  if (explanation.model === 'mf') return 'Matrix factorisation: each weight is that item\'s exact share of the score (base + weights = score).';
-  if (explanation.model === 'sasrec') return 'Sequence model: each weight is how much the score drops when that item is taken out of your history.';
-  return 'Hybrid: each weight blends the item\'s exact MF share with its leave-one-out influence in the sequence model, as the scores are blended.';
+  if (explanation.model === 'mf') return t('explainMf');
+  if (explanation.model === 'sasrec') return t('explainSasrec');
+  return t('explainHybrid');
 }
+
+const signed = (w) => `${w >= 0 ? '+' : '−'}${num(Math.abs(w), 3)}`;
 
 /**
  * Fills `panel` with the explanation of `item` for the stored history.
@@ -95,7 +124,7 @@ function modelWords(explanation) {
  * @param {HTMLElement} panel
  */
 export async function renderWhy(ctx, item, position, panel, model) {
-  panel.replaceChildren(h('p', {}, 'Working out the reasons…'));
+  panel.replaceChildren(h('p', {}, t('workingOut')));
   const ex = await ctx.rec.explain(item.id, model === 'auto' ? {} : { model });
   // The chart: the history items that moved the score noticeably, up or down.
   const strongest = Math.max(0, ...ex.contributions.map((r) => Math.abs(r.weight)));
@@ -106,50 +135,50 @@ export async function renderWhy(ctx, item, position, panel, model) {
   const mine = new Set(item.tags);
 
   const reasons = rows.length
-    ? h('ul', { class: 'reasons', 'aria-label': `History items behind ${item.title}` }, rows.map((r) => {
-      const shared = (ctx.byId.get(r.id)?.tags || []).filter((t) => mine.has(t));
+    ? h('ul', { class: 'reasons', 'aria-label': t('historyBehind', { title: item.title }) }, rows.map((r) => {
+      const shared = (ctx.byId.get(r.id)?.tags || []).filter((tag) => mine.has(tag));
       return h('li', { class: 'reason', dataset: { item: r.id } },
-        h('bdi', { class: 'rname' }, r.title),
+        bdi(r.title, 'rname'),
         bar(r.weight, scale),
-        h('span', { class: ['rweight', r.weight >= 0 ? 'up' : 'down'] }, `${r.weight >= 0 ? '+' : '−'}${fmt(Math.abs(r.weight))}`),
-        shared.length ? h('span', { class: 'rshared' }, `shares ${shared.join(', ')}`) : null);
+        h('span', { class: ['rweight', r.weight >= 0 ? 'up' : 'down'] }, signed(r.weight)),
+        shared.length ? h('span', { class: 'rshared' }, tp('sharesTags', { tags: tagList(shared) })) : null);
     }))
     : h('p', {}, item.popularIn
-      ? `Nothing in your history drives this one yet: it is among the most popular in ${item.popularIn}.`
-      : 'Nothing in your history drives this one: it is here because it is popular with everyone (its base score).');
+      ? tp('nothingDrivesIn', { tag: bdi(item.popularIn, 'tag-ref') })
+      : t('nothingDrives'));
   const moved = movedWords(ctx, item, position);
 
   // Tags of this item that also run through the history, with how many history items carry them.
   const counts = new Map();
-  for (const id of ctx.historyIds) for (const t of ctx.byId.get(id)?.tags || []) if (mine.has(t)) counts.set(t, (counts.get(t) || 0) + 1);
+  for (const id of ctx.historyIds) for (const tag of ctx.byId.get(id)?.tags || []) if (mine.has(tag)) counts.set(tag, (counts.get(tag) || 0) + 1);
   const shared = [...counts].sort((a, b) => b[1] - a[1]);
+  const reason = reasonOf(ctx, item, { ...ex, because: ex.contributions });
 
   // replaceChildren() would show a null as the text "null": leave the absent parts out.
   panel.replaceChildren(...[
-    h('h4', {}, 'Why ', h('bdi', {}, item.title), '?'),
-    becauseLine(ex.contributions, item.popularIn ? `Popular in ${item.popularIn}` : 'Popular with everyone'),
+    h('h4', {}, tp('whyTitle', { title: bdi(item.title) })),
+    reasonLine(reason),
     reasons,
-    left > 0 ? h('p', { class: 'note' }, `${left} more history item${left > 1 ? 's' : ''} changed the score too little to show.`) : null,
-    item.isNew ? h('p', { class: 'new-note' }, newWords(ctx, item),
-      '. No one has interacted with it yet, so the model placed it from its tags.') : null,
-    h('h5', {}, 'Re-ranking'),
+    left > 0 ? h('p', { class: 'note' }, t('tooLittle', { count: left })) : null,
+    item.isNew ? h('p', { class: 'new-note' }, t('newNote')) : null,
+    h('h5', {}, t('reranking')),
     h('p', { class: 'moved' }, moved
-      ? `${moved}. By score alone it would be #${item.modelRank}.`
+      ? t('movedByScore', { moved, rank: item.modelRank })
       : item.popularIn
-        ? `Picked for a first screen that covers the genres and moods (#${item.modelRank} by popularity alone).`
-        : `#${item.modelRank ?? position} by the model's score alone: no control moved it.`),
-    h('h5', {}, 'Shared tags'),
+        ? t('pickedForFirstScreen', { rank: item.modelRank })
+        : t('byScoreAlone', { rank: item.modelRank ?? position })),
+    h('h5', {}, t('sharedTags')),
     shared.length
-      ? h('p', { class: 'tags' }, shared.map(([t, n]) => h('span', { class: 'tag' }, `${t} (${n} in your history)`)))
-      : h('p', {}, 'None of its tags appear in your history.'),
-    h('h5', {}, 'Controls that acted'),
+      ? h('p', { class: 'tags' }, shared.map(([tag, n]) => h('span', { class: 'tag' }, tp('tagInHistory', { tag: bdi(tag), count: n }))))
+      : h('p', {}, t('noSharedTags')),
+    h('h5', {}, t('controlsActed')),
     h('ul', { class: 'controls-acted' }, ctx.controlsActed().map((c) => h('li', {}, c))),
     h('details', { class: 'how' },
-      h('summary', {}, 'How was this computed?'),
+      h('summary', {}, t('howComputed')),
       h('p', { class: 'note' }, modelWords(ex)),
-      h('p', { class: 'note' }, `Model ${ex.model}: score ${fmt(ex.score)}, base ${fmt(ex.base)}` +
-        (item.modelRank ? `, #${item.modelRank} by score alone.` : '.')),
-      ex.attention?.length ? h('p', { class: 'note' },
-        'The sequence model\'s attention is also available, but attention is not an explanation, so it is not shown as one.') : null),
+      h('p', { class: 'note' }, item.modelRank
+        ? t('modelNumbersRank', { model: modelName(ex.model), score: num(ex.score, 3), base: num(ex.base, 3), rank: item.modelRank })
+        : t('modelNumbers', { model: modelName(ex.model), score: num(ex.score, 3), base: num(ex.base, 3) })),
+      ex.attention?.length ? h('p', { class: 'note' }, t('attentionNote')) : null),
   ].filter(Boolean));
 }
