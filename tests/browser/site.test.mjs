@@ -19,8 +19,8 @@ before(async () => {
   site = await serveSite({
     mutateItems: (csv) => {
       const lines = csv.split('\n');
-      const [id, ...rest] = lines[2].split(',');
-      lines[2] = [id, HOSTILE, rest[rest.length - 1]].join(',');
+      // Only the title cell (the second, quoted or not) changes: the tag columns stay.
+      lines[2] = lines[2].replace(/^([^,]*),("(?:[^"]|"")*"|[^,]*)/, (_, id) => `${id},${HOSTILE}`);
       return lines.join('\n');
     },
   });
