@@ -155,6 +155,42 @@ const char* const kSeriesSuffixes[] = {"fall",  "rise", "gate",  "heart", "fire"
 const char* const kSeriesKinds[] = {"Saga",  "Chronicles", "Cycle", "Tales",
                                     "Files", "Legacy",     "Quest"};
 
+// The same vocabulary in Simplified Chinese: genres in kGenreTable's order, moods in
+// kMoodNames' order, as Chinese film sites name them.
+const std::array<const char*, kGenres> kGenreNamesZh = {
+    "剧情", "喜剧", "动作", "惊悚", "爱情", "冒险", "科幻", "奇幻", "恐怖", "悬疑", "动画", "纪录片"};
+
+const std::array<const char*, kMoods> kMoodNamesZh = {
+    "温馨", "刺激", "励志", "暗黑", "搞笑", "浪漫", "深思", "紧张", "奇趣", "忧郁"};
+
+const char* const kAdjectivesZh[] = {
+    "寂静", "隐秘", "金色", "破碎", "猩红", "遥远", "无尽", "冰封", "温柔", "空荡",
+    "最后", "迷失", "午夜", "北方", "安静", "不眠", "秘密", "碎裂", "银色", "沉睡",
+    "失窃", "夏日", "丝绒", "流浪", "狂野", "冬日", "燃烧", "闪电", "遗忘", "坠落",
+    "纸上", "彩色", "小小", "孤独", "明亮", "钢铁", "玻璃", "赤色", "饥饿", "隐形"};
+
+const char* const kNounsZh[] = {
+    "港湾", "花园", "镜子", "河流", "王国", "灯笼", "果园", "信号", "车站", "潮汐",
+    "旅程", "窗口", "帝国", "森林", "来信", "机器", "岛屿", "长桥", "罗盘", "王冠",
+    "回声", "列车", "城堡", "公路", "地平线", "灯塔", "草原", "旋律", "山峰", "海洋",
+    "诺言", "影子", "风暴", "陌生人", "山谷", "证人", "游乐园", "马戏团", "侦探", "档案馆"};
+
+const char* const kPlacesZh[] = {"巴黎", "北方", "布鲁克林", "沙漠", "东京", "深海", "香格里拉",
+                                 "里斯本", "月球", "马拉喀什", "老城", "维也纳", "海边", "哈瓦那",
+                                 "火星", "山城", "奥斯陆", "上海", "江南", "开罗"};
+
+const char* const kNamesZh[] = {"小雨", "阿明", "秋月", "老周", "林夏", "阿杰", "苏晴", "大海",
+                                "晓峰", "梅姨", "小北", "陈默", "阿兰", "子墨", "老陈", "安安"};
+
+// A title's tail after a place or a noun: 东京往事, 灯塔之夜.
+const char* const kTailsZh[] = {"往事", "之夜", "传说", "秘密", "日记", "之歌", "奇遇", "迷踪"};
+
+const char* const kSeriesPrefixesZh[] = {"星", "月", "风", "铁", "影", "烬", "霜", "日",
+                                         "夜", "龙", "镜", "灰", "雷", "银", "鸦", "狼"};
+const char* const kSeriesSuffixesZh[] = {"落", "升", "门", "心", "火", "生",
+                                         "守", "歌", "冠", "光", "林", "谷"};
+const char* const kSeriesKindsZh[] = {"传奇", "编年史", "轮回", "物语", "档案", "遗产", "远征"};
+
 template <typename T, size_t N>
 const T& pick(Rng& rng, const T (&list)[N]) {
     return list[rng.below(N)];
@@ -205,6 +241,45 @@ std::string make_series_name(Rng& rng) {
     return prefix + suffix + " " + kind;
 }
 
+// The same draws as make_title, in Chinese patterns: 寂静港湾, 遥远的灯塔, 巴黎的车站,
+// 灯塔往事, 小雨与灯塔, 东京之夜, 阿明的花园, 再见，开罗, 灯塔、罗盘和小雨.
+std::string make_title_zh(Rng& rng) {
+    const std::string adjective = pick(rng, kAdjectivesZh);
+    const std::string noun = pick(rng, kNounsZh);
+    const std::string other_noun = pick(rng, kNounsZh);
+    const std::string place = pick(rng, kPlacesZh);
+    const std::string name = pick(rng, kNamesZh);
+    const std::string tail = pick(rng, kTailsZh);
+    switch (rng.below(10)) {
+        case 0:
+        case 1:
+            return adjective + noun;
+        case 2:
+            return adjective + "的" + noun;
+        case 3:
+            return place + "的" + noun;
+        case 4:
+            return noun + tail;
+        case 5:
+            return name + "与" + noun;
+        case 6:
+            return place + tail;
+        case 7:
+            return name + "的" + noun;
+        case 8:
+            return "再见，" + place;
+        default:
+            return noun + "、" + other_noun + "和" + name;
+    }
+}
+
+std::string make_series_name_zh(Rng& rng) {
+    const std::string prefix = pick(rng, kSeriesPrefixesZh);
+    const std::string suffix = pick(rng, kSeriesSuffixesZh);
+    const std::string kind = pick(rng, kSeriesKindsZh);
+    return prefix + suffix + kind;
+}
+
 // A name not used yet: a few fresh draws, then a year in brackets, as catalogs do.
 template <typename Make>
 std::string unique_name(Rng& rng, std::unordered_set<std::string>& used, Make make) {
@@ -229,6 +304,7 @@ struct SynthItem {
     int32_t series = -1;          // index into the series list, or -1
     uint32_t part = 0;            // 0-based part within the series
     std::string title;
+    std::string title_zh;         // with --lang zh only
 };
 
 // Items drawn with probability proportional to their weight.
@@ -291,6 +367,8 @@ std::vector<uint8_t> draw_moods(Rng& rng, uint8_t primary_genre) {
 struct Catalog {
     std::vector<SynthItem> items;
     std::vector<std::vector<uint32_t>> series;  // item indices of each series, in part order
+    std::vector<std::string> series_names;      // per series
+    std::vector<std::string> series_names_zh;   // per series, with --lang zh only
     std::array<WeightedList, kGenres> by_genre;
     std::array<WeightedList, kMoods> by_mood;
     std::array<WeightedList, kGenres * kNichesPerGenre> by_niche;
@@ -355,8 +433,17 @@ int32_t draw_quality(Rng& rng) {
     return static_cast<int32_t>(q);
 }
 
+std::string part_title(const std::string& series, uint32_t part) {
+    return series + ", Part " + std::to_string(part);
+}
+
+std::string part_title_zh(const std::string& series, uint32_t part) {
+    return series + " 第" + std::to_string(part) + "部";
+}
+
 void describe_items(Rng& rng, Catalog& catalog) {
     std::unordered_set<std::string> used;
+    catalog.series_names.resize(catalog.series.size());
     for (size_t i = 0; i < catalog.items.size(); ++i) {
         SynthItem& item = catalog.items[i];
         if (item.series >= 0 && item.part > 0) continue;  // filled from part 1 below
@@ -371,15 +458,40 @@ void describe_items(Rng& rng, Catalog& catalog) {
         }
         const std::vector<uint32_t>& parts = catalog.series[static_cast<size_t>(item.series)];
         const std::string name = unique_name(rng, used, make_series_name);
+        catalog.series_names[static_cast<size_t>(item.series)] = name;
         for (uint32_t p = 0; p < parts.size(); ++p) {
             SynthItem& part = catalog.items[parts[p]];
-            part.title = name + ", Part " + std::to_string(p + 1);
+            part.title = part_title(name, p + 1);
             used.insert(part.title);
             if (p == 0) continue;
             part.genres = item.genres;
             part.moods = item.moods;
             part.niche = item.niche;
             part.quality = item.quality + static_cast<int32_t>(rng.between(-200, 200));
+        }
+    }
+}
+
+// Chinese titles come from a stream of their own (3), drawn besides the English ones: the
+// English draws, retries on a clash included, shape the rest of the catalog stream and so
+// the ratings, which must not depend on the language.
+void title_in_chinese(uint64_t seed, Catalog& catalog) {
+    Rng rng(seed, 3);
+    std::unordered_set<std::string> used;
+    catalog.series_names_zh.resize(catalog.series.size());
+    for (SynthItem& item : catalog.items) {
+        if (item.series >= 0 && item.part > 0) continue;  // titled with part 1
+        if (item.series < 0) {
+            item.title_zh = unique_name(rng, used, make_title_zh);
+            continue;
+        }
+        const auto s = static_cast<size_t>(item.series);
+        const std::string name = unique_name(rng, used, make_series_name_zh);
+        catalog.series_names_zh[s] = name;
+        for (uint32_t p = 0; p < catalog.series[s].size(); ++p) {
+            SynthItem& part = catalog.items[catalog.series[s][p]];
+            part.title_zh = part_title_zh(name, p + 1);
+            used.insert(part.title_zh);
         }
     }
 }
@@ -395,7 +507,7 @@ void index_items(Catalog& catalog) {
     }
 }
 
-Catalog make_catalog(uint64_t seed, uint32_t count) {
+Catalog make_catalog(uint64_t seed, uint32_t count, SynthLanguage language) {
     Rng rng(seed, 1);
     Catalog catalog;
     catalog.items.resize(count);
@@ -403,7 +515,26 @@ Catalog make_catalog(uint64_t seed, uint32_t count) {
     describe_items(rng, catalog);
     assign_popularity(rng, catalog);
     index_items(catalog);
+    if (language == SynthLanguage::Chinese) title_in_chinese(seed, catalog);
     return catalog;
+}
+
+const char* genre_name(uint8_t genre, SynthLanguage language) {
+    return language == SynthLanguage::Chinese ? kGenreNamesZh[genre] : kGenreTable[genre].name;
+}
+
+const char* mood_name(uint8_t mood, SynthLanguage language) {
+    return language == SynthLanguage::Chinese ? kMoodNamesZh[mood] : kMoodNames[mood];
+}
+
+// Genres, then moods.
+ItemInfo describe(std::string title, const std::vector<uint8_t>& genres,
+                  const std::vector<uint8_t>& moods, SynthLanguage language) {
+    ItemInfo info;
+    info.title = std::move(title);
+    for (uint8_t g : genres) info.tags.emplace_back(genre_name(g, language));
+    for (uint8_t m : moods) info.tags.emplace_back(mood_name(m, language));
+    return info;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -660,21 +791,27 @@ uint64_t item_id_base(uint32_t users) {
 // New releases: described like the catalog's items but from stream 2 (the catalog uses 1,
 // the users 1000 + u), with ids after the catalog's, so that adding them changes nothing
 // that was there before. They are not in any series and have no popularity: no one has
-// seen them.
+// seen them. As in the catalog, the English title is drawn in every language, and a
+// Chinese one from a stream of its own (4).
 void add_new_releases(const SynthConfig& config, const Catalog& catalog, uint64_t base,
                       SynthWorld& world) {
     Rng rng(config.seed, 2);
+    Rng rng_zh(config.seed, 4);
+    const bool chinese = config.language == SynthLanguage::Chinese;
     std::unordered_set<std::string> used;
-    for (const SynthItem& item : catalog.items) used.insert(item.title);
+    std::unordered_set<std::string> used_zh;
+    for (const SynthItem& item : catalog.items) {
+        used.insert(item.title);
+        if (chinese) used_zh.insert(item.title_zh);
+    }
     for (uint32_t k = 0; k < config.new_releases; ++k) {
         const std::vector<uint8_t> genres = draw_genres(rng);
         const std::vector<uint8_t> moods = draw_moods(rng, genres[0]);
-        ItemInfo info;
-        info.title = unique_name(rng, used, make_title);
-        for (uint8_t g : genres) info.tags.emplace_back(kGenreTable[g].name);
-        for (uint8_t m : moods) info.tags.emplace_back(kMoodNames[m]);
+        std::string title = unique_name(rng, used, make_title);
+        if (chinese) title = unique_name(rng_zh, used_zh, make_title_zh);
         const std::string id = std::to_string(base + config.items + k + 1);
-        world.metadata.items.emplace(id, std::move(info));
+        world.metadata.items.emplace(id, describe(std::move(title), genres, moods, config.language));
+        world.labels[id].genres = static_cast<uint32_t>(genres.size());
         world.new_releases.push_back(id);
     }
 }
@@ -683,7 +820,7 @@ void add_new_releases(const SynthConfig& config, const Catalog& catalog, uint64_
 
 SynthWorld generate_synth_world(const SynthConfig& config) {
     check_config(config);
-    const Catalog catalog = make_catalog(config.seed, config.items);
+    const Catalog catalog = make_catalog(config.seed, config.items, config.language);
     SynthWorld world;
     Interactions& out = world.interactions;
     out.has_ratings = true;
@@ -694,11 +831,15 @@ SynthWorld generate_synth_world(const SynthConfig& config) {
         const std::string id = std::to_string(base + i + 1);
         out.intern_item(id);
         const SynthItem& item = catalog.items[i];
-        ItemInfo info;
-        info.title = item.title;
-        for (uint8_t g : item.genres) info.tags.emplace_back(kGenreTable[g].name);
-        for (uint8_t m : item.moods) info.tags.emplace_back(kMoodNames[m]);
-        world.metadata.items.emplace(id, std::move(info));
+        const bool chinese = config.language == SynthLanguage::Chinese;
+        world.metadata.items.emplace(id, describe(chinese ? item.title_zh : item.title,
+                                                  item.genres, item.moods, config.language));
+        SynthLabels& labels = world.labels[id];
+        labels.genres = static_cast<uint32_t>(item.genres.size());
+        if (item.series >= 0) {
+            const auto s = static_cast<size_t>(item.series);
+            labels.series = chinese ? catalog.series_names_zh[s] : catalog.series_names[s];
+        }
     }
     // No one watches more than half the catalog: past that, "no repeats" would force
     // users into items far from their taste.
@@ -713,6 +854,12 @@ SynthWorld generate_synth_world(const SynthConfig& config) {
         add_user_history(config.seed, u, catalog, mean, cap, progress, out);
     }
     add_new_releases(config, catalog, base, world);
+    // The kinds items.csv's columns give these tags when it is read back (where the series'
+    // names are tags of kind series too).
+    for (uint8_t g = 0; g < kGenres; ++g)
+        world.metadata.tag_kinds.emplace(genre_name(g, config.language), TagKind::Genre);
+    for (uint8_t m = 0; m < kMoods; ++m)
+        world.metadata.tag_kinds.emplace(mood_name(m, config.language), TagKind::Mood);
     return world;
 }
 
@@ -762,17 +909,29 @@ void write_synth_world(const SynthWorld& world, const std::string& dir) {
     // releases last, so the rated items' lines are the same with or without them.
     std::vector<std::string> ids = data.item_ids;
     ids.insert(ids.end(), world.new_releases.begin(), world.new_releases.end());
-    std::string items = "id,title,tags\n";
+    std::string items = "id,title,genres,moods,series\n";
     for (const std::string& id : ids) {
         const auto found = world.metadata.items.find(id);
         if (found == world.metadata.items.end()) continue;
-        std::string tags;
-        for (const std::string& tag : found->second.tags) tags += (tags.empty() ? "" : "|") + tag;
+        const auto labels = world.labels.find(id);
+        if (labels == world.labels.end())
+            throw Error("argument", "synthetic world: item " + id + " has no labels");
+        const std::vector<std::string>& tags = found->second.tags;
+        const size_t genres = std::min<size_t>(labels->second.genres, tags.size());
+        std::string genre_list, mood_list;
+        for (size_t t = 0; t < tags.size(); ++t) {
+            std::string& list = t < genres ? genre_list : mood_list;
+            list += (list.empty() ? "" : "|") + tags[t];
+        }
         append_csv_field(items, id);
         items += ',';
         append_csv_field(items, found->second.title);
         items += ',';
-        append_csv_field(items, tags);
+        append_csv_field(items, genre_list);
+        items += ',';
+        append_csv_field(items, mood_list);
+        items += ',';
+        append_csv_field(items, labels->second.series);
         items += '\n';
     }
     write_file(fs::path(dir) / "items.csv", items);

@@ -78,6 +78,77 @@ std::pair<std::string, int> series_part(const std::string& title) {
     return {title.substr(0, at), std::stoi(title.substr(at + marker.size()))};
 }
 
+// "星落传奇 第2部" -> ("星落传奇", 2); (title, 0) for items outside a series.
+std::pair<std::string, int> series_part_zh(const std::string& title) {
+    const std::string marker = " 第";
+    const size_t at = title.rfind(marker);
+    if (at == std::string::npos || title.size() < 3 || title.compare(title.size() - 3, 3, "部") != 0)
+        return {title, 0};
+    const size_t digits = at + marker.size();
+    return {title.substr(0, at), std::stoi(title.substr(digits, title.size() - 3 - digits))};
+}
+
+SynthConfig in_chinese(SynthConfig config) {
+    config.language = hearth::SynthLanguage::Chinese;
+    return config;
+}
+
+// The code points of `text`, or false when it is not well-formed UTF-8 (overlong forms,
+// surrogates and values past U+10FFFF included).
+bool decode_utf8(const std::string& text, std::vector<uint32_t>& out) {
+    out.clear();
+    for (size_t i = 0; i < text.size();) {
+        const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+        const unsigned char lead = byte(i);
+        size_t length = 0;
+        uint32_t cp = 0, least = 0;
+        if (lead < 0x80) { length = 1; cp = lead; }
+        else if ((lead & 0xE0) == 0xC0) { length = 2; cp = lead & 0x1Fu; least = 0x80; }
+        else if ((lead & 0xF0) == 0xE0) { length = 3; cp = lead & 0x0Fu; least = 0x800; }
+        else if ((lead & 0xF8) == 0xF0) { length = 4; cp = lead & 0x07u; least = 0x10000; }
+        else return false;
+        if (i + length > text.size()) return false;
+        for (size_t k = 1; k < length; ++k) {
+            if ((byte(i + k) & 0xC0) != 0x80) return false;
+            cp = (cp << 6) | (byte(i + k) & 0x3Fu);
+        }
+        if (cp < least || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+        out.push_back(cp);
+        i += length;
+    }
+    return true;
+}
+
+// Well-formed UTF-8 with at least one CJK unified ideograph.
+bool is_chinese_text(const std::string& text) {
+    std::vector<uint32_t> cps;
+    if (!decode_utf8(text, cps)) return false;
+    return std::any_of(cps.begin(), cps.end(),
+                       [](uint32_t cp) { return cp >= 0x4E00 && cp <= 0x9FFF; });
+}
+
+// The tags the item file should give back: the world's, and the series' name as a tag.
+std::multiset<std::string> file_tags(const SynthWorld& world, const std::string& id) {
+    const auto& tags = world.metadata.items.at(id).tags;
+    std::multiset<std::string> out(tags.begin(), tags.end());
+    const std::string& series = world.labels.at(id).series;
+    if (!series.empty()) out.insert(series);
+    return out;
+}
+
+// Read back, the item's genres and moods have the world's kinds, its series' name the
+// kind series.
+bool kinds_match(const hearth::ItemMetadata& read, const SynthWorld& world, const std::string& id) {
+    const auto kind_of = [&](const std::string& tag) {
+        const auto found = read.tag_kinds.find(tag);
+        return found == read.tag_kinds.end() ? hearth::TagKind::Other : found->second;
+    };
+    for (const std::string& tag : world.metadata.items.at(id).tags)
+        if (kind_of(tag) != world.metadata.tag_kinds.at(tag)) return false;
+    const std::string& series = world.labels.at(id).series;
+    return series.empty() || kind_of(series) == hearth::TagKind::Series;
+}
+
 }  // namespace
 
 TEST_CASE("synth: the same seed gives the same world, byte for byte", "[synth]") {
@@ -120,12 +191,20 @@ TEST_CASE("synth: fingerprint of a small world", "[synth]") {
     const std::string items = read_all(dir / "items.csv");
     INFO("ratings.csv fnv1a = " << fnv1a(ratings) << ", items.csv fnv1a = " << fnv1a(items));
     CHECK(fnv1a(ratings) == 5305020418585724294ULL);
-    CHECK(fnv1a(items) == 12850371330216383995ULL);
+    CHECK(fnv1a(items) == 4324474493293684777ULL);
     // The new releases were appended to items.csv: the lines before them, the header and the
     // 400 rated items, still have the fingerprint they had before there were new releases.
     size_t end = 0;
     for (int line = 0; line < 401; ++line) end = items.find('\n', end) + 1;
-    CHECK(fnv1a(items.substr(0, end)) == 18343070569023363249ULL);
+    CHECK(fnv1a(items.substr(0, end)) == 17171413273934965599ULL);
+
+    // The same world in Chinese: the ratings are those above, the words its own.
+    const fs::path zh = synth_dir("fingerprint_zh");
+    hearth::write_synth_world(hearth::generate_synth_world(in_chinese(small_config(7))), zh.string());
+    const std::string items_zh = read_all(zh / "items.csv");
+    INFO("zh items.csv fnv1a = " << fnv1a(items_zh));
+    CHECK(fnv1a(read_all(zh / "ratings.csv")) == 5305020418585724294ULL);
+    CHECK(fnv1a(items_zh) == 17219003881024089241ULL);
 }
 
 TEST_CASE("synth: new releases are in the metadata only, after the rated items", "[synth]") {
@@ -169,11 +248,15 @@ TEST_CASE("synth: ids, sizes and metadata", "[synth]") {
         const hearth::ItemInfo& info = world.metadata.items.at(id);
         CHECK_FALSE(info.title.empty());
         titles.insert(info.title);
-        // Genres are capitalised, moods are not: 1-3 of the first, then 1-2 of the second.
-        size_t g = 0;
-        while (g < info.tags.size() && std::isupper(static_cast<unsigned char>(info.tags[g][0])))
-            ++g;
+        // 1-3 genres (capitalised), then 1-2 moods (not).
+        const size_t g = world.labels.at(id).genres;
         const size_t m = info.tags.size() - g;
+        for (size_t t = 0; t < info.tags.size(); ++t) {
+            CHECK(static_cast<bool>(std::isupper(static_cast<unsigned char>(info.tags[t][0]))) ==
+                  (t < g));
+            CHECK(world.metadata.tag_kinds.at(info.tags[t]) ==
+                  (t < g ? hearth::TagKind::Genre : hearth::TagKind::Mood));
+        }
         CHECK((g >= 1 && g <= 3));
         CHECK((m >= 1 && m <= 2));
         for (size_t t = 0; t < info.tags.size(); ++t) (t < g ? genres : moods).insert(info.tags[t]);
@@ -309,17 +392,148 @@ TEST_CASE("synth: write and read back gives the same events and catalog", "[synt
     CHECK(report.skipped == 0);
     REQUIRE(meta.items.size() == world.metadata.items.size());
     bool saw_comma = false;
+    size_t in_series = 0;
     for (const auto& entry : world.metadata.items) {
+        INFO(entry.first);
         const auto& back = meta.items.at(entry.first);
         CHECK(back.title == entry.second.title);
-        CHECK(back.tags == entry.second.tags);
+        // The genres, the moods and the series' name, each once, with their kinds.
+        CHECK(std::multiset<std::string>(back.tags.begin(), back.tags.end()) ==
+              file_tags(world, entry.first));
+        CHECK(kinds_match(meta, world, entry.first));
         saw_comma = saw_comma || entry.second.title.find(',') != std::string::npos;
+        in_series += world.labels.at(entry.first).series.empty() ? 0 : 1;
     }
     CHECK(saw_comma);  // titles with commas were quoted and survived
+    CHECK(in_series > 0);
 
     const auto dataset = hearth::load_dataset(dir.string(), hearth::DataFormat::Auto, "");
     CHECK(dataset.interactions.events.size() == original.events.size());
     CHECK(dataset.metadata.items.size() == world.metadata.items.size());
+}
+
+TEST_CASE("synth: items.csv has genres, moods and series columns", "[synth]") {
+    const SynthWorld world = hearth::generate_synth_world(small_config(3));
+    const fs::path dir = synth_dir("columns");
+    hearth::write_synth_world(world, dir.string());
+    std::istringstream items(read_all(dir / "items.csv"));
+    std::string line;
+    std::getline(items, line);
+    CHECK(line == "id,title,genres,moods,series");
+    // The first item outside a series and the first one in a series, as written.
+    std::string plain, part;
+    for (const std::string& id : world.interactions.item_ids) {
+        const auto& info = world.metadata.items.at(id);
+        const auto& labels = world.labels.at(id);
+        if (plain.empty() && labels.series.empty()) plain = id;
+        if (part.empty() && !labels.series.empty()) {
+            part = id;
+            CHECK(series_part(info.title).first == labels.series);
+        }
+    }
+    REQUIRE_FALSE(plain.empty());
+    REQUIRE_FALSE(part.empty());
+    const auto expected_line = [&](const std::string& id) {
+        const auto& info = world.metadata.items.at(id);
+        const auto& labels = world.labels.at(id);
+        std::string genres, moods;
+        for (size_t t = 0; t < info.tags.size(); ++t) {
+            std::string& list = t < labels.genres ? genres : moods;
+            list += (list.empty() ? "" : "|") + info.tags[t];
+        }
+        const bool quote = info.title.find(',') != std::string::npos;
+        const std::string title = quote ? "\"" + info.title + "\"" : info.title;
+        return id + "," + title + "," + genres + "," + moods + "," + labels.series;
+    };
+    std::set<std::string> lines;
+    while (std::getline(items, line)) lines.insert(line);
+    CHECK(lines.count(expected_line(plain)) == 1);
+    CHECK(lines.count(expected_line(part)) == 1);
+    CHECK(expected_line(plain).back() == ',');  // an empty series
+}
+
+TEST_CASE("synth: --lang zh is the same world with Chinese words", "[synth]") {
+    const SynthConfig config = small_config(5);
+    const SynthWorld en = hearth::generate_synth_world(config);
+    const SynthWorld zh = hearth::generate_synth_world(in_chinese(config));
+    CHECK(same_events(en.interactions, zh.interactions));
+    CHECK(en.interactions.user_ids == zh.interactions.user_ids);
+    CHECK(en.interactions.item_ids == zh.interactions.item_ids);
+    CHECK(en.new_releases == zh.new_releases);
+
+    const fs::path en_dir = synth_dir("lang_en"), zh_dir = synth_dir("lang_zh");
+    hearth::write_synth_world(en, en_dir.string());
+    hearth::write_synth_world(zh, zh_dir.string());
+    CHECK(read_all(en_dir / "ratings.csv") == read_all(zh_dir / "ratings.csv"));
+
+    // Tag by tag, English genre -> Chinese genre and English mood -> Chinese mood are
+    // functions, and one-to-one.
+    std::map<std::string, std::string> genre_zh, mood_zh;
+    std::map<std::string, std::string> genre_en, mood_en;
+    std::set<std::string> titles;
+    std::map<std::string, std::string> series_zh;  // English series name -> Chinese
+    for (const auto& [id, info] : en.metadata.items) {
+        INFO(id);
+        const hearth::ItemInfo& other = zh.metadata.items.at(id);
+        const hearth::SynthLabels& labels = en.labels.at(id);
+        const hearth::SynthLabels& labels_zh = zh.labels.at(id);
+        REQUIRE(other.tags.size() == info.tags.size());
+        REQUIRE(labels_zh.genres == labels.genres);
+        CHECK(is_chinese_text(other.title));
+        CHECK(titles.insert(other.title).second);  // unique
+        for (size_t t = 0; t < info.tags.size(); ++t) {
+            const std::string& word = other.tags[t];
+            CHECK(is_chinese_text(word));
+            auto& forward = t < labels.genres ? genre_zh : mood_zh;
+            auto& backward = t < labels.genres ? genre_en : mood_en;
+            CHECK(forward.emplace(info.tags[t], word).first->second == word);
+            CHECK(backward.emplace(word, info.tags[t]).first->second == info.tags[t]);
+        }
+        // The same series structure: the same items, the same parts, one name per series.
+        CHECK(labels.series.empty() == labels_zh.series.empty());
+        const auto part = series_part(info.title);
+        const auto part_zh = series_part_zh(other.title);
+        CHECK(part.second == part_zh.second);
+        if (labels.series.empty()) continue;
+        CHECK(is_chinese_text(labels_zh.series));
+        CHECK(part_zh.first == labels_zh.series);
+        CHECK(series_zh.emplace(labels.series, labels_zh.series).first->second == labels_zh.series);
+    }
+    CHECK(genre_zh.size() == 12);
+    CHECK(genre_en.size() == 12);
+    CHECK(mood_zh.size() == 10);
+    CHECK(mood_en.size() == 10);
+    CHECK(genre_zh.at("Animation") == "动画");
+    CHECK(mood_zh.at("cozy") == "温馨");
+    std::set<std::string> distinct_series;
+    for (const auto& entry : series_zh) distinct_series.insert(entry.second);
+    CHECK(distinct_series.size() == series_zh.size());
+    CHECK(series_zh.size() >= 3);
+
+    // Read back, the Chinese file gives the same words.
+    hearth::ParseReport report;
+    const auto meta = hearth::read_item_metadata((zh_dir / "items.csv").string(), report);
+    CHECK(report.skipped == 0);
+    REQUIRE(meta.items.size() == zh.metadata.items.size());
+    for (const auto& [id, info] : zh.metadata.items) {
+        const auto& back = meta.items.at(id);
+        CHECK(back.title == info.title);
+        CHECK(std::multiset<std::string>(back.tags.begin(), back.tags.end()) == file_tags(zh, id));
+        CHECK(kinds_match(meta, zh, id));
+    }
+}
+
+TEST_CASE("synth: the default world in Chinese has unique titles", "[synth]") {
+    SynthConfig config = in_chinese(SynthConfig{});
+    config.mean_history = 5.0f;  // the catalog does not depend on the users
+    const SynthWorld world = hearth::generate_synth_world(config);
+    std::set<std::string> titles;
+    for (const auto& entry : world.metadata.items) {
+        CHECK(is_chinese_text(entry.second.title));
+        titles.insert(entry.second.title);
+    }
+    CHECK(titles.size() == world.metadata.items.size());
+    CHECK(titles.size() == 2040);
 }
 
 TEST_CASE("synth: configuration limits", "[synth]") {
