@@ -136,6 +136,61 @@ TEST_CASE("mood map: the synthetic world's mood tags weigh 1 on themselves", "[m
     CHECK(moods.at("dark").at("uplifting") < 0.0f);
 }
 
+TEST_CASE("mood map: a Chinese synthetic world gets the same moods, named in Chinese", "[mood]") {
+    SynthConfig config;
+    config.items = 300;
+    config.users = 50;
+    const SynthWorld en = generate_synth_world(config);
+    config.language = SynthLanguage::Chinese;
+    const SynthWorld zh = generate_synth_world(config);
+    // Each English tag and its Chinese counterpart, from the items' tag lists.
+    std::map<std::string, std::string> chinese;
+    for (const auto& [id, info] : en.metadata.items) {
+        const auto& other = zh.metadata.items.at(id).tags;
+        REQUIRE(other.size() == info.tags.size());
+        for (size_t t = 0; t < info.tags.size(); ++t) chinese[info.tags[t]] = other[t];
+    }
+    const CatalogData en_catalog = build_catalog(en.interactions, en.metadata);
+    const CatalogData zh_catalog = build_catalog(zh.interactions, zh.metadata);
+    const MoodMap en_map = default_mood_map(en_catalog.tags);
+    const MoodMap zh_map = default_mood_map(zh_catalog.tags);
+    check_well_formed(zh_map, zh_catalog.tags.size());
+    REQUIRE(en_map.names.size() == 12);  // the synth's ten moods, family night, short attention
+    REQUIRE(zh_map.names.size() == en_map.names.size());
+    const auto en_moods = by_name(en_map, en_catalog.tags);
+    const auto zh_moods = by_name(zh_map, zh_catalog.tags);
+    for (size_t m = 0; m < en_map.names.size(); ++m) {
+        INFO(en_map.names[m] << " / " << zh_map.names[m]);
+        std::map<std::string, float> expected;
+        for (const auto& [tag, weight] : en_moods.at(en_map.names[m])) expected[chinese.at(tag)] = weight;
+        CHECK(zh_moods.at(zh_map.names[m]) == expected);
+    }
+    CHECK(zh_map.names[0] == "温馨");
+    CHECK(zh_moods.at("温馨").at("温馨") == 1.0f);
+    CHECK(zh_moods.at("温馨").at("喜剧") > 0.0f);
+    CHECK(zh_moods.at("温馨").at("恐怖") < 0.0f);
+    CHECK(zh_moods.at("合家欢").at("动画") > 0.5f);
+}
+
+TEST_CASE("mood map: moods are named in the language most tags are in", "[mood]") {
+    SECTION("Chinese genres") {
+        const std::vector<std::string> tags = {"喜剧", "恐怖", "爱情", "纪录片", "战争"};
+        const auto moods = by_name(default_mood_map(tags), tags);
+        CHECK(moods.at("温馨").at("喜剧") == 0.5f);  // as cozy weighs Comedy
+        CHECK(moods.at("温馨").at("恐怖") == -0.7f);
+        CHECK(moods.at("浪漫").at("爱情") == 0.9f);
+        CHECK(moods.at("深思").at("纪录片") == 0.8f);
+        CHECK(moods.count("cozy") == 0);
+    }
+    SECTION("mostly English, one Chinese tag: English names, the Chinese tag still weighed") {
+        const std::vector<std::string> tags = {"Comedy", "Horror", "Romance", "喜剧"};
+        const auto moods = by_name(default_mood_map(tags), tags);
+        CHECK(moods.at("cozy").at("Comedy") == 0.5f);
+        CHECK(moods.at("cozy").at("喜剧") == 0.5f);
+        CHECK(moods.count("温馨") == 0);
+    }
+}
+
 TEST_CASE("mood map: a mood that could only demote is dropped", "[mood]") {
     // Horror is opposite to cozy, uplifting and family night, and related to nothing else
     // of theirs here.

@@ -20,11 +20,14 @@ struct MoodMap {
 
 // The built-in lexicon of moods matched against `tag_names` (case, spaces and punctuation
 // ignored: "Sci-Fi" matches "scifi"). A tag that is the mood's own word weighs 1; related
-// genres and words weigh 0.3-0.9, opposite ones negative. A mood is kept when at least one
-// tag matches it with a positive weight: a mood that can only push items down gives the
-// user nothing to choose it for. When no mood is kept, the fallback is one context per
-// most frequent tag (at most 8, by `tag_frequency`, ties and a missing frequency list in
-// tag order; tags with frequency 0 left out), named after the tag, weight 1 on it.
+// genres and words weigh 0.3-0.9, opposite ones negative. Most words have a Simplified
+// Chinese counterpart of the same weight (温馨 for cozy, 喜剧 for Comedy); the moods are
+// named in Chinese when more of the tags match Chinese words than English ones. A mood is
+// kept when at least one tag matches it with a positive weight: a mood that can only push
+// items down gives the user nothing to choose it for. When no mood is kept, the fallback
+// is one context per most frequent tag (at most 8, by `tag_frequency`, ties and a missing
+// frequency list in tag order; tags with frequency 0 left out), named after the tag,
+// weight 1 on it.
 MoodMap default_mood_map(const std::vector<std::string>& tag_names,
                          const std::vector<float>& tag_frequency = {});
 
