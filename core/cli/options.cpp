@@ -87,7 +87,8 @@ const Command kSynth = {
      {"users", "N", "1000", "users", "world"},
      {"seed", "N", "42", "seed", "world"},
      {"mean-history", "X", "40", "mean events per user", "world"},
-     {"new-releases", "N", "40", "items in items.csv that no one has rated yet", "world"}},
+     {"new-releases", "N", "40", "items in items.csv that no one has rated yet", "world"},
+     {"lang", "en|zh", "en", "titles and tags in English or Simplified Chinese; the ratings are the same", "world"}},
     ""};
 
 const Command kTrain = {
