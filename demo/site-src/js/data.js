@@ -127,7 +127,7 @@ export async function renderData(ctx, view) {
           h('button', {
             type: 'button', class: 'quiet', dataset: { key: `forget:${e.item}` },
             'aria-label': t('deleteFromHistory', { title: text }),
-            onclick: async () => { await rec.forget(e.item); ctx.say('statusDeleted', { title: bdi(text) }); },
+            onclick: async () => { await rec.forget(e.item); ctx.say('statusDeleted', { title: bdi(text, 'title-ref') }); },
           }, t('delete')));
       }))
       : h('p', { id: 'history-empty' }, t('nothingStored')),

@@ -51,7 +51,7 @@ export function itemCard(ctx, item, options = {}) {
     'aria-pressed': String(rated === r),
     tabindex: r === (rated || 1) ? '0' : '-1',
     dataset: { key: `rate:${item.id}:${r}` },
-    onclick: () => ctx.act({ type: 'rate', item: item.id, value: r }, 'statusRated', { title: bdi(title), value: r }),
+    onclick: () => ctx.act({ type: 'rate', item: item.id, value: r }, 'statusRated', { title: bdi(title, 'title-ref'), value: r }),
   }, '★'));
   const rate = h('div', {
     class: 'stars', role: 'toolbar', 'aria-label': t('rateTitle', { title }),
@@ -91,18 +91,18 @@ export function itemCard(ctx, item, options = {}) {
       h('button', {
         type: 'button', class: 'like', 'aria-pressed': String(last?.type === 'like'),
         dataset: { key: `like:${item.id}` },
-        onclick: () => ctx.act({ type: 'like', item: item.id }, 'statusLiked', { title: bdi(title) }),
+        onclick: () => ctx.act({ type: 'like', item: item.id }, 'statusLiked', { title: bdi(title, 'title-ref') }),
       }, t('like')),
       h('button', {
         type: 'button', class: 'dislike', 'aria-pressed': String(last?.type === 'dislike'),
         dataset: { key: `dislike:${item.id}` },
-        onclick: () => ctx.act({ type: 'dislike', item: item.id }, 'statusDisliked', { title: bdi(title) }),
+        onclick: () => ctx.act({ type: 'dislike', item: item.id }, 'statusDisliked', { title: bdi(title, 'title-ref') }),
       }, t('dislike')),
       rate,
       h('button', {
         type: 'button', class: 'quiet',
         dataset: { key: `ni:${item.id}` },
-        onclick: () => ctx.notInterested(item.id, 'statusNotInterested', { title: bdi(title) }),
+        onclick: () => ctx.notInterested(item.id, 'statusNotInterested', { title: bdi(title, 'title-ref') }),
       }, t('notInterested')),
       item.tags.length ? h('details', { class: 'more' },
         h('summary', {}, t('notIntoATag')),

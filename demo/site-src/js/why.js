@@ -156,7 +156,7 @@ export async function renderWhy(ctx, item, position, panel, model) {
 
   // replaceChildren() would show a null as the text "null": leave the absent parts out.
   panel.replaceChildren(...[
-    h('h4', {}, tp('whyTitle', { title: bdi(item.title) })),
+    h('h4', {}, tp('whyTitle', { title: bdi(item.title, 'title-ref') })),
     reasonLine(reason),
     reasons,
     left > 0 ? h('p', { class: 'note' }, t('tooLittle', { count: left })) : null,
