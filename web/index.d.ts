@@ -48,6 +48,25 @@ export interface Reason {
   weight: number;
 }
 
+/** What a tag is, from the bundle (the trainer's item file: genres/moods/series columns or a "mood:" prefix). */
+export type TagKind = 'genre' | 'mood' | 'series' | 'other';
+
+/**
+ * The first line of a "why", as a structure a page words in its own language:
+ * - 'liked': `items` drove it, strongest first ("Because you enjoyed A and B");
+ * - 'series': it belongs to the series `tags[0]` that the history has `items` of ("Next in the series you are watching");
+ * - 'taste': MF only, no few items explain it (the named ones carry under 30% of the history's share of the score):
+ *   the whole history does, through the genres `tags` it shares ("Popular with people who share your taste in X");
+ * - 'popular': nothing in the history drives it (or there is no history); `tags` holds `popularIn` if any;
+ * - 'new': placed by its tags alone; `tags` are those it shares with the history.
+ * Items weaker than 10% of the strongest are not named.
+ */
+export interface ReasonSummary {
+  kind: 'liked' | 'series' | 'taste' | 'popular' | 'new';
+  items: Reason[];
+  tags: string[];
+}
+
 /**
  * A re-ranking control: 'diversity' (MMR), 'calibration' (match the history's tag mix),
  * 'novelty' (less-known items, "surprise me"), 'mood', 'feedback' (not-interested items and
@@ -86,6 +105,8 @@ export interface Recommendation extends CatalogItem {
   isNew: boolean;
   /** New users (empty history) only: the tag this item stands for, "popular in X". */
   popularIn?: string;
+  /** The reason in one structure, for the first line a person reads. Absent only when a sequence model ran with `explain: false` for a non-empty history (no honest reason is known). */
+  reason?: ReasonSummary;
 }
 
 /** A mood: signed weights over the catalog's tags, in [-1, 1] (unnamed tags weigh 0). */
@@ -112,6 +133,8 @@ export interface Explanation extends CatalogItem {
   contributions: Reason[];
   /** SASRec: the last layer's attention over the history. Not a faithful explanation. */
   attention: Reason[];
+  /** The reason in one structure (see ReasonSummary), from all the contributions. */
+  reason: ReasonSummary;
 }
 
 export interface RecommendOptions {
@@ -251,6 +274,8 @@ export class Recommender {
   readonly threads: number;
   /** Every tag name of the catalog. */
   readonly tags: readonly string[];
+  /** Each tag's kind (all 'other' for a bundle without kinds): tell genres from moods in any language. */
+  readonly tagKinds: Readonly<Record<string, TagKind>>;
   item(id: string): CatalogItem | undefined;
   /** Every catalog item, most popular first. */
   catalog(): CatalogEntry[];

@@ -2,6 +2,7 @@
 // methods (used directly, or inside a worker by worker-host.js). The public API, with the
 // user's stored history, is index.js.
 import { HearthError } from './errors.js';
+import { historyContext, summarizeReason } from './reasons.js';
 import { loadModule } from './module.js';
 import { loadBundle } from './loader.js';
 import { catalogList } from './catalog.js';
@@ -252,6 +253,11 @@ export class EngineRecommender {
       sasrec: engine.hasSasrec(),
       hybridWeight: engine.hasMf() && engine.hasSasrec() ? engine.hybridWeight() : null,
     };
+    // Each tag's kind ('genre', 'mood', 'series', 'other'); all 'other' without catalog.tag_kinds.
+    const kinds = readStringTable(module, engine, 'catalog.tag_kinds');
+    this._tagKinds = kinds.length === this._tagNames.length ? kinds : this._tagNames.map(() => 'other');
+    /** @type {Readonly<Record<string, 'genre' | 'mood' | 'series' | 'other'>>} */
+    this.tagKinds = Object.freeze(Object.fromEntries(this._tagNames.map((t, i) => [t, this._tagKinds[i]])));
     this._tagIndex = new Map(this._tagNames.map((t, i) => [t, i]));
     this._tagList = Object.freeze([...this._tagNames]);
     const popularityAt = engine.popularityPtr() >>> 2;
@@ -403,7 +409,7 @@ export class EngineRecommender {
     engine.setControls(stage.controls);
     const count = engine.recommend(stage.items, stage.values, entries.length, stage.skip, excluded.length, k, reasons, excludeHistory, model, weight, !!explain);
     if (count < 0) throw new HearthError(engine.errorCode(), engine.error());
-    return this._readRecommendations(count, MODEL_NAMES[engine.resultModel()]);
+    return this._readRecommendations(count, MODEL_NAMES[engine.resultModel()], entries, !!explain);
   }
 
   /**
@@ -429,7 +435,7 @@ export class EngineRecommender {
     }
     const count = engine.explain(items, values, entries.length, target, modelCode(options.model), hybridWeightOf(options.hybridWeight));
     if (count < 0) throw new HearthError(engine.errorCode(), engine.error());
-    return {
+    const explained = {
       ...this._describe(target),
       model: MODEL_NAMES[engine.explainedModel()],
       score: engine.explainedScore(),
@@ -438,6 +444,10 @@ export class EngineRecommender {
       contributions: this._readReasons(engine.contributionsPtr(), count),
       attention: this._readReasons(engine.attentionPtr(), engine.attentionCount()),
     };
+    explained.reason = this._reason(target, explained.contributions,
+      explained.additive ? explained.score - explained.base : undefined, this._isNew[target] === 1, undefined,
+      this._historyContext(entries));
+    return explained;
   }
 
   /**
@@ -480,6 +490,13 @@ export class EngineRecommender {
   _live() {
     if (!this._engine) throw new HearthError('disposed', 'this recommender has been disposed');
     return this._engine;
+  }
+
+  _reason(item, reasons, personal, isNew, popularIn, history) {
+    return summarizeReason({
+      itemTags: Array.from(this._tagIdsOf(item)), reasons, personal, isNew, popularIn, history,
+      kinds: this._tagKinds, tagNames: this._tagNames, describe: (i) => ({ id: this._ids.at(i), title: this._title(i) }),
+    });
   }
 
   _readReasons(ptr, count) {
@@ -581,7 +598,17 @@ export class EngineRecommender {
     return { id: this._ids.at(i), title: this._title(i), tags: this._tagsOf(i) };
   }
 
-  _readRecommendations(count, model) {
+  // What reasons.js needs to know of a history: its tags and series (items with a value > 0).
+  _historyContext(entries) {
+    return historyContext(entries.filter((e) => e[1] > 0).map((e) => e[0]), (i) => this._tagIdsOf(i), this._tagKinds);
+  }
+
+  _tagIdsOf(i) {
+    return this._tagIds.subarray(this._tagOffsets[i], this._tagOffsets[i + 1]);
+  }
+
+  _readRecommendations(count, model, entries, explained) {
+    const history = this._historyContext(entries);
     const engine = this._engine;
     const heapU32 = this._module.HEAPU32;
     const at = engine.resultsPtr() >>> 2;
@@ -621,6 +648,10 @@ export class EngineRecommender {
         modelRank: fromRank, controls: moved, isNew: this._isNew[item] === 1,
       };
       if (popularIn[r] >= 0) rec.popularIn = this._tagNames[popularIn[r]];
+      // Without computed reasons (explain: false on a sequence model) a personal
+      // recommendation has no honest first line, so it gets none.
+      const reason = this._reason(item, because, model === 'mf' ? rec.score - rec.base : undefined, rec.isNew, rec.popularIn, history);
+      if (reason.kind !== 'popular' || explained || model === 'mf' || history.size === 0) rec.reason = reason;
       out.push(rec);
     }
     return out;

@@ -100,6 +100,8 @@ export class Recommender {
   get threads() { return this._inner.threads; }
   /** Every tag name of the catalog. */
   get tags() { return this._inner.tags; }
+  /** Each tag's kind from the bundle: 'genre', 'mood', 'series' or 'other' (all 'other' in bundles without kinds). */
+  get tagKinds() { return this._inner.tagKinds; }
   /** @param {string} id the catalog entry of an item id, or undefined */
   item(id) { return this._inner.item(id); }
   /** Every catalog item ({ id, title, tags, isNew, popularity }), most popular first. */

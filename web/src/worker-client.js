@@ -74,6 +74,8 @@ export class WorkerRecommender {
     };
     this._moods = [];
     this._tagList = Object.freeze([]);
+    /** Each tag's kind: 'genre', 'mood', 'series' or 'other'. */
+    this.tagKinds = Object.freeze({});
     this._index = new Map();
     channel.onMessage((m) => this._settle(m));
     channel.onFailure((error) => this._fail(error));
@@ -168,8 +170,9 @@ export class WorkerRecommender {
     if (this._closed) throw new HearthError('disposed', 'this recommender has been disposed');
   }
 
-  _accept({ meta, models, catalog, moods, threads }) {
+  _accept({ meta, models, catalog, moods, threads, tagKinds }) {
     this.meta = meta;
+    this.tagKinds = Object.freeze({ ...tagKinds });
     this.models = models;
     this.threads = threads;
     this._catalog = catalog;

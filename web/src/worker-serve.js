@@ -67,6 +67,7 @@ function describe(rec) {
     models: rec.models,
     threads: rec.threads,
     moods: rec.moods(),
+    tagKinds: rec.tagKinds,
     catalog: {
       ids: rec._ids.all(),
       titles: rec._titles.all(),

@@ -12,6 +12,8 @@ import {
   type ControlName,
   type CreateRecommenderOptions,
   type Mood,
+  type ReasonSummary,
+  type TagKind,
   type NotInterestedTarget,
   type OnboardingOptions,
   type Explanation,
@@ -52,6 +54,19 @@ export async function example(wasm: Uint8Array, bytes: ArrayBuffer): Promise<str
   const lines: string[] = [];
   if (first) {
     const reasons: Reason[] = first.because;
+    // Every kind of reason worded by the page (a new kind would fail this switch).
+    const summary: ReasonSummary | undefined = first.reason;
+    const kinds: Record<string, TagKind> = { ...rec.tagKinds };
+    if (summary) {
+      switch (summary.kind) {
+        case 'liked': lines.push(`Because you enjoyed ${summary.items.map((r) => r.title).join(' and ')}`); break;
+        case 'series': lines.push(`Next in ${summary.tags[0]}`); break;
+        case 'taste': lines.push(`Popular with people who share your taste in ${summary.tags.join(', ')} (${kinds[summary.tags[0] ?? ''] ?? 'other'})`); break;
+        case 'popular': lines.push(summary.tags.length ? `Popular in ${summary.tags[0]}` : 'Popular with everyone'); break;
+        case 'new': lines.push(`New: shares ${summary.tags.join(', ')}`); break;
+        default: { const never: never = summary.kind; throw new Error(never); }
+      }
+    }
     lines.push(`${first.title} (${first.model}, ${first.score.toFixed(3)} = ${first.base} + ...) because ${reasons.map((r) => r.title).join(', ')}`);
     const why: Explanation = await rec.explain(history, first.id, { ignoreUnknown: true, model: 'sasrec', hybridWeight: 0.3 });
     if (why.additive) lines.push(`exact: ${why.base + why.contributions.reduce((s, c) => s + c.weight, 0)}`);
