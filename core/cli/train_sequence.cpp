@@ -261,6 +261,11 @@ int run_sequence(const std::vector<std::string>& argv, bool train) {
                 results.push_back({name, p, r});
             };
             run("sasrec", &seq, nullptr);
+            // What the search bought on the test split (never used to choose).
+            if (tuned) {
+                const SasrecView recipe = tuned->default_weights.view();
+                run("sasrec_default_recipe", &recipe, nullptr);
+            }
             if (hybrid) {
                 run("mf", nullptr, &mf_view);
                 run("hybrid", &seq, &mf_view);
@@ -279,6 +284,7 @@ int run_sequence(const std::vector<std::string>& argv, bool train) {
                 for (const NamedResult& o : results)
                     if (&o != &r && o.name == r.name && o.result.has_lists) first = false;
                 if (!first) continue;  // once per model, on its first protocol
+                if (r.name == "sasrec_default_recipe") continue;  // accuracy only
                 const SasrecView* s = r.name == "mf" ? nullptr : &seq;
                 const MfModelView* m = r.name == "sasrec" ? nullptr : &mf_view;
                 r.result.lists = evaluate_list_summary(setup, lists, history, split.test,

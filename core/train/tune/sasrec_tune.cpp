@@ -182,6 +182,7 @@ SasrecTuneResult tune_sasrec(const SasrecTrainData& data, const SasrecTrainConfi
         best_epochs.push_back(best_epoch);
         result.trials.push_back(t);
         if (callbacks.trial_finished) callbacks.trial_finished(index, t);
+        if (index == 0) result.default_weights = weights;
         latest = std::move(weights);
         latest_index = index;
         return TrialResult{t.val_ndcg10, t.cost, t.pruned};

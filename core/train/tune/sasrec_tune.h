@@ -61,6 +61,7 @@ struct SasrecTuneTrial {
 struct SasrecTuneResult {
     SasrecTrainConfig config;     // the chosen settings
     SasrecWeights weights;        // the chosen trial's best epoch (no retraining)
+    SasrecWeights default_weights;  // the first trial's (the recipe's), to measure what tuning bought
     std::vector<SasrecTuneTrial> trials;
     std::vector<std::string> searched;  // the settings that were searched, in order
     double budget = 0, spent = 0;       // in trainings of the default recipe
