@@ -258,11 +258,14 @@ int run_eval(const std::vector<std::string>& argv) {
     const ListOptions lists = list_options(a);
     const Dataset d = load(a);
     if (random) return run_eval_folds(d, a, model);
-    const MfConfig config = model == "pop" ? MfConfig{} : chosen_mf_config(a, d, nullptr);
+    std::string tuning;
+    const MfConfig config = model == "pop" ? MfConfig{} : chosen_mf_config(a, d, &tuning);
     const EvalResult r = evaluate_model(d, a, model, config, &lists);
     if (a.has("json")) {
         Json j;
-        j.begin_object().field("model", model).key("metrics");
+        j.begin_object().field("model", model);
+        if (!tuning.empty()) j.key("tuning").raw(tuning);
+        j.key("metrics");
         metrics_json(j, r);
         if (lists.sweep) {
             j.key("sweep");

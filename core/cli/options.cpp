@@ -23,7 +23,7 @@ namespace {
 const Option kData = {"data", "PATH", "", "ratings CSV (user,item,rating[,timestamp]), sequence file or MovieLens folder", "data"};
 const Option kFormat = {"format", "F", "auto", "auto, csv, tsv, table (delimiter detected), seq (user item item ...) or movielens", "data"};
 const Option kColumns = {"columns", "U,I[,R[,T]]", "", "user, item, rating, timestamp columns: header names or 1-based positions, - for none", "data"};
-const Option kItems = {"items", "FILE", "", "item metadata CSV: id,title,tags (tags separated by |)", "data"};
+const Option kItems = {"items", "FILE", "", "item metadata CSV: id, title and tag columns (tags, genres, moods, series; '|'-separated; a 'mood:' prefix gives a tag its kind)", "data"};
 const Option kThreads = {"threads", "N", "2", "threads for training and evaluation", "all models"};
 const Option kSeed = {"seed", "N", "42", "initialization and sampling seed", "all models"};
 
