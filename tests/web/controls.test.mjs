@@ -235,13 +235,13 @@ test('bad controls are rejected with a HearthError naming the option', async () 
   }
 });
 
-test('results keep their fields and gain modelRank, controls, isNew; catalog() marks new items', async () => {
+test('results keep their fields and gain modelRank, controls, isNew, reason; catalog() marks new items', async () => {
   const { dir, bundle } = trainedBundle('als');
   const rec = await createRecommender({ bundle });
   try {
     const [history] = sampleHistories(join(dir, 'ratings.csv'), readFileSync, 1);
     const [r] = await rec.recommend(history, { k: 1, diversity: 0.3 });
-    assert.deepEqual(Object.keys(r), ['id', 'title', 'tags', 'model', 'score', 'base', 'because', 'modelRank', 'controls', 'isNew']);
+    assert.deepEqual(Object.keys(r), ['id', 'title', 'tags', 'model', 'score', 'base', 'because', 'modelRank', 'controls', 'isNew', 'reason']);
     const catalog = rec.catalog();
     assert.equal(catalog.length, rec.size);
     assert.ok(catalog.every((c, i) => i === 0 || c.popularity <= catalog[i - 1].popularity), 'most popular first');

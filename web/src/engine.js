@@ -191,11 +191,39 @@ const utf8Encoder = new TextEncoder();
  */
 export async function openEngine(options) {
   if (!options || options.bundle === undefined) throw new HearthError('argument', 'createRecommender needs { bundle }');
-  const [module, bytes] = await Promise.all([loadModule(options), loadBundle(options.bundle, options)]);
-  const ptr = module.allocateAligned(bytes.byteLength);
-  if (!ptr) throw new HearthError('memory', `cannot allocate ${bytes.byteLength} bytes for the bundle`);
-  module.HEAPU8.set(bytes, ptr);
-  const engine = new module.Engine(ptr, bytes.byteLength);  // owns ptr from here on
+  // A file or a download of known length streams straight into the heap (the bundle is in
+  // memory once); bytes the caller holds, or a download of unknown length, are copied in.
+  const modulePromise = loadModule(options);
+  let module;
+  let ptr = 0;
+  const allocate = (size) => {
+    if (ptr) module._free(ptr);
+    ptr = module.allocateAligned(size);
+    if (!ptr) throw new HearthError('memory', `cannot allocate ${size} bytes for the bundle`);
+    return ptr;
+  };
+  const views = new WeakSet();  // the views of the heap handed to the loader
+  const into = async (size) => {
+    module = await modulePromise;
+    const at = allocate(size);
+    const bytes = () => {
+      const view = module.HEAPU8.subarray(at, at + size);
+      views.add(view);
+      return view;
+    };
+    return { write: (chunk, offset) => module.HEAPU8.set(chunk, at + offset), bytes };
+  };
+  let size;
+  try {
+    const [loadedModule, bytes] = await Promise.all([modulePromise, loadBundle(options.bundle, options, into)]);
+    module = loadedModule;
+    size = bytes.byteLength;
+    if (!views.has(bytes)) module.HEAPU8.set(bytes, allocate(size));
+  } catch (e) {
+    if (ptr) module._free(ptr);
+    throw e;
+  }
+  const engine = new module.Engine(ptr, size);  // owns ptr from here on
   if (!engine.ok()) {
     const error = new HearthError(engine.errorCode() || 'bundle', engine.error());
     engine.delete();

@@ -23,6 +23,14 @@ const DIGESTS = { sha256: 'SHA-256', sha384: 'SHA-384', sha512: 'SHA-512' };
  */
 
 /**
+ * Where a bundle of known size can be written as it arrives (the WebAssembly heap), so that
+ * it is in memory once: `into(size)` reserves the room (dropping any earlier reservation)
+ * and returns its writer. `bytes()` is a fresh view of the whole room: the heap may have
+ * grown (detaching older views) since the writer was made.
+ * @typedef {(size: number) => Promise<{ write(chunk: Uint8Array, at: number): void, bytes(): Uint8Array }>} Destination
+ */
+
+/**
  * Returns the bytes of a bundle, checked: right magic, a supported major version and,
  * when `integrity` is given, the right digest.
  *
@@ -32,11 +40,16 @@ const DIGESTS = { sha256: 'SHA-256', sha384: 'SHA-384', sha512: 'SHA-512' };
  * - string path or file: URL in Node: read from disk.
  * - ArrayBuffer / Uint8Array: used as is (not copied).
  *
+ * With `into`, a file, and a download or cached copy whose length is known, are streamed
+ * into the destination and the result is its view; other sources come back as before (the
+ * caller copies them).
+ *
  * @param {string | URL | ArrayBuffer | Uint8Array} source
  * @param {LoadOptions} [options]
+ * @param {Destination} [into]
  * @returns {Promise<Uint8Array>}
  */
-export async function loadBundle(source, options = {}) {
+export async function loadBundle(source, options = {}, into = undefined) {
   const expected = options.integrity === undefined ? null : parseIntegrity(options.integrity);
   let bytes;
   let label;
@@ -49,9 +62,9 @@ export async function loadBundle(source, options = {}) {
   } else if (typeof source === 'string' || source instanceof URL) {
     label = String(source);
     if (isNode && !/^(https?|blob|data):/i.test(label)) {
-      bytes = await readPath(label);
+      bytes = await readPath(label, into);
     } else {
-      return fetchBundle(label, expected, options);
+      return fetchBundle(label, expected, options, into);
     }
   } else {
     throw new HearthError('argument', 'bundle must be a URL, a path (in Node), an ArrayBuffer or a Uint8Array');
@@ -95,16 +108,20 @@ function sniff(bytes) {
   return '';
 }
 
-async function readPath(path) {
-  const { readBytes } = await nodePlatform();
+async function readPath(path, into) {
+  const { readBytes, readInto } = await nodePlatform();
   try {
-    return await readBytes(path);
+    if (!into) return await readBytes(path);
+    let writer;
+    await readInto(path, async (size) => (writer = await into(size)));
+    return writer.bytes();
   } catch (e) {
+    if (e instanceof HearthError) throw e;
     throw new HearthError('io', `cannot read bundle ${path}: ${e.message}`);
   }
 }
 
-async function fetchBundle(url, expected, options) {
+async function fetchBundle(url, expected, options, into) {
   const doFetch = options.fetch || globalThis.fetch;
   if (typeof doFetch !== 'function') throw new HearthError('io', `cannot fetch bundle ${url}: no fetch() in this environment`);
   const warn = (message) => {
@@ -116,7 +133,7 @@ async function fetchBundle(url, expected, options) {
   // With an integrity value the content is pinned, so a cached copy is used without asking
   // the network at all.
   if (cache && expected) {
-    const hit = await cachedBytes(cache, cacheKey(url, expected.text));
+    const hit = await cachedBytes(cache, cacheKey(url, expected.text), into);
     if (hit) {
       try {
         await verifyIntegrity(hit, expected, url);
@@ -147,7 +164,7 @@ async function fetchBundle(url, expected, options) {
   const etag = response.headers.get('etag');
   const key = expected ? cacheKey(url, expected.text) : etag ? cacheKey(url, 'etag:' + etag) : null;
   if (cache && key && !expected) {
-    const hit = await cachedBytes(cache, key);
+    const hit = await cachedBytes(cache, key, into);
     if (hit && isBundle(hit)) {
       await response.body?.cancel().catch(() => {});
       report(options.onProgress, hit.byteLength, hit.byteLength);
@@ -155,24 +172,45 @@ async function fetchBundle(url, expected, options) {
     }
   }
 
-  const bytes = await readBody(response, url, options.onProgress);
-  if (expected) await verifyIntegrity(bytes, expected, url);
-  const type = response.headers.get('content-type');
+  // Streamed into the destination, the bytes are not kept in JS: the Cache API gets its own
+  // branch of the body as it arrives, and the entry is dropped again if the bytes fail a check.
+  let stored = null;
+  let body = response;
+  if (cache && key && into && knownLength(response) !== null && response.body && typeof response.body.tee === 'function') {
+    const [mine, theirs] = response.body.tee();
+    body = new Response(mine, { headers: response.headers });
+    stored = storeResponse(cache, key, new Response(theirs, { headers: cacheHeaders(knownLength(response), etag) }), warn);
+  }
+  let bytes;
   try {
-    checkHeader(bytes, url);
+    bytes = await readBody(body, url, options.onProgress, into);
+    if (expected) await verifyIntegrity(bytes, expected, url);
+    const type = response.headers.get('content-type');
+    try {
+      checkHeader(bytes, url);
+    } catch (e) {
+      if (type && /html|json|text/i.test(type)) e.message += ` [served as ${type}]`;
+      throw e;
+    }
   } catch (e) {
-    if (type && /html|json|text/i.test(type)) e.message += ` [served as ${type}]`;
+    if (stored && (await stored)) await cache.delete(key).catch(() => {});
     throw e;
   }
-  if (cache && key) await storeBytes(cache, key, bytes, etag, warn);
+  if (stored) await stored;
+  else if (cache && key) await storeBytes(cache, key, bytes, etag, warn);
   return bytes;
 }
 
-async function readBody(response, url, onProgress) {
-  // Content-Length counts encoded bytes, so with gzip/br it cannot be the total of what is read.
+// The decoded length of a response, or null when it is not known before reading:
+// Content-Length counts encoded bytes, so with gzip/br it cannot be the total.
+function knownLength(response) {
   const encoding = response.headers.get('content-encoding');
   const length = Number(response.headers.get('content-length'));
-  const total = length > 0 && (!encoding || encoding === 'identity') ? length : null;
+  return length > 0 && (!encoding || encoding === 'identity') ? length : null;
+}
+
+async function readBody(response, url, onProgress, into) {
+  const total = knownLength(response);
   try {
     if (!response.body || typeof response.body.getReader !== 'function') {
       const bytes = new Uint8Array(await response.arrayBuffer());
@@ -180,9 +218,26 @@ async function readBody(response, url, onProgress) {
       return bytes;
     }
     const reader = response.body.getReader();
-    const chunks = [];
     let loaded = 0;
     report(onProgress, 0, total);
+    if (into && total !== null) {
+      // Straight into the destination, chunk by chunk.
+      const writer = await into(total);
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        if (loaded + value.byteLength > total) {
+          await reader.cancel().catch(() => {});
+          throw new HearthError('io', `cannot fetch bundle ${url}: more bytes than its Content-Length (${total})`);
+        }
+        writer.write(value, loaded);
+        loaded += value.byteLength;
+        report(onProgress, loaded, total);
+      }
+      if (loaded !== total) throw new HearthError('io', `cannot fetch bundle ${url}: the download ended at byte ${loaded} of ${total}`);
+      return writer.bytes();
+    }
+    const chunks = [];
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
@@ -230,8 +285,11 @@ async function verifyIntegrity(bytes, expected, label) {
   if (!subtle) {
     throw new HearthError('integrity', 'cannot check the bundle integrity: crypto.subtle is unavailable (browsers only provide it in secure contexts: https or localhost)');
   }
-  const digest = new Uint8Array(await subtle.digest(DIGESTS[expected.alg], bytes));
-  const actual = toBase64(digest);
+  // In Node without a copy (SubtleCrypto copies its input: a second bundle in memory).
+  // A view of shared memory (the threaded module's heap) must be copied for SubtleCrypto.
+  const shared = typeof SharedArrayBuffer !== 'undefined' && bytes.buffer instanceof SharedArrayBuffer;
+  const actual = isNode ? (await nodePlatform()).digestBase64(expected.alg, bytes)
+    : toBase64(new Uint8Array(await subtle.digest(DIGESTS[expected.alg], shared ? bytes.slice() : bytes)));
   if (!expected.digests.some((d) => stripPadding(d) === stripPadding(actual))) {
     const want = expected.digests.map((d) => `${expected.alg}-${d}`).join(' or ');
     throw new HearthError('integrity', `bundle integrity check failed for ${label}: expected ${want}, got ${expected.alg}-${actual}`);
@@ -268,29 +326,41 @@ function cacheKey(url, version) {
   return key.href;
 }
 
-async function cachedBytes(cache, key) {
+async function cachedBytes(cache, key, into) {
   try {
     const hit = await cache.match(key);
-    return hit ? new Uint8Array(await hit.arrayBuffer()) : null;
+    if (!hit) return null;
+    return into ? await readBody(hit, key, undefined, into) : new Uint8Array(await hit.arrayBuffer());
   } catch {
     return null;
   }
 }
 
-async function storeBytes(cache, key, bytes, etag, warn) {
-  const headers = { 'content-type': 'application/octet-stream', 'content-length': String(bytes.byteLength) };
+function cacheHeaders(length, etag) {
+  const headers = { 'content-type': 'application/octet-stream', 'content-length': String(length) };
   if (etag) headers.etag = etag;
+  return headers;
+}
+
+async function storeBytes(cache, key, bytes, etag, warn) {
+  // Response copies what it reads; the caller keeps `bytes` intact.
+  return storeResponse(cache, key, new Response(bytes.slice(), { headers: cacheHeaders(bytes.byteLength, etag) }), warn);
+}
+
+// Resolves to whether the entry was stored.
+async function storeResponse(cache, key, response, warn) {
   try {
-    // Response copies what it reads; the caller keeps `bytes` intact.
-    await cache.put(key, new Response(bytes.slice(), { headers }));
+    await cache.put(key, response);
     // Other versions of the same URL are dead weight (a bundle is megabytes).
     const url = unversioned(key);
     for (const request of await cache.keys()) {
       if (request.url !== key && unversioned(request.url) === url) await cache.delete(request);
     }
+    return true;
   } catch (e) {
     // Quota exceeded or storage disabled: the bundle still loads, it is just not kept.
     warn(`the bundle could not be kept in the Cache API (${e && e.message}); it will be downloaded again next time`);
+    return false;
   }
 }
 
