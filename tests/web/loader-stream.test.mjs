@@ -4,11 +4,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { loadBundle, CACHE_NAME } from '../../web/src/loader.js';
 import { createRecommender } from '../../web/src/index.js';
-import { trainedBundle } from './helpers.mjs';
+import { hearth, trainedBundle } from './helpers.mjs';
 import { serve, memoryCaches } from './server.mjs';
 
 const { bundle } = trainedBundle('als');
@@ -113,4 +115,21 @@ test('a recommender opened by path, by URL and from bytes gives the same lists',
     for (const rec of opened) await rec.dispose();
     await server.close();
   }
+});
+
+test('a bundle larger than the free heap opens from bytes and from a path (the heap grows under the copy)', async () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'hearth-grow-')), 'big.hearth');
+  hearth('bench-bundle', '--items', '150000', '--model', 'mf', '--out', path);
+  const big = new Uint8Array(readFileSync(path));
+  const lists = [];
+  for (const source of [big, path]) {
+    const rec = await createRecommender({ bundle: source, storage: 'memory' });
+    try {
+      lists.push(await rec.recommend([rec.catalog()[0].id], { k: 5 }));
+    } finally {
+      await rec.dispose();
+    }
+  }
+  assert.deepEqual(lists[1], lists[0]);
+  assert.equal(lists[0].length, 5);
 });

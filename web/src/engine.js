@@ -218,7 +218,10 @@ export async function openEngine(options) {
     const [loadedModule, bytes] = await Promise.all([modulePromise, loadBundle(options.bundle, options, into)]);
     module = loadedModule;
     size = bytes.byteLength;
-    if (!views.has(bytes)) module.HEAPU8.set(bytes, allocate(size));
+    if (!views.has(bytes)) {
+      const at = allocate(size);  // first: it may grow the heap, which detaches older views
+      module.HEAPU8.set(bytes, at);
+    }
   } catch (e) {
     if (ptr) module._free(ptr);
     throw e;
