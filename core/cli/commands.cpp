@@ -24,6 +24,7 @@
 #include "core/train/export/export.h"
 #include "core/train/mf/rating_matrix.h"
 #include "core/train/mf/trainer.h"
+#include "core/train/tune/coordinate_search.h"
 #include "core/train/tune/mf_tune.h"
 
 namespace hearth::cli {
@@ -150,9 +151,7 @@ MfConfig chosen_mf_config(const Args& a, const Dataset& d, std::string* tuning_j
     std::fputs(tune_summary(r).c_str(), stderr);
     if (tuning_json) {
         Json j;
-        size_t chosen = 0;
-        for (size_t i = 0; i < r.trials.size(); ++i)
-            if (r.trials[i].adopted) chosen = i;
+        const size_t chosen = chosen_trial(r.trials);
         j.begin_object().field("method", "coordinate search from the defaults on validation NDCG@10");
         j.key("searched").begin_array();
         for (const std::string& name : r.searched) j.value(name);

@@ -1,5 +1,7 @@
 #include "core/cli/progress.h"
 
+#include "core/train/tune/coordinate_search.h"
+
 #include <unistd.h>
 
 #include <cmath>
@@ -212,47 +214,48 @@ std::string tune_trial_line(size_t index, const MfTuneTrial& t) {
     return buf;
 }
 
-std::string tune_summary(const SasrecTuneResult& r) {
-    std::string text;
+namespace {
+
+// "tuning: 6 trials of dropout, max_len, ... (spent: ...)", the trials with the chosen one
+// starred (`row` words one trial), and what was chosen against the default.
+template <typename Result, typename Row, typename Settings>
+std::string summary(const Result& r, const std::string& spent, Row row, Settings settings) {
     char buf[400];
-    std::snprintf(buf, sizeof buf, "tuning: %zu trials of %s, %.2f of a budget of %.2g trainings%s\n",
-                  r.trials.size(), join(r.searched, ", ").c_str(), r.spent, r.budget,
-                  r.budget_ran_out ? " (spent: some neighbours were left untried)" : "");
-    text += buf;
-    size_t chosen = 0;
+    std::snprintf(buf, sizeof buf, "tuning: %zu trials of %s, %s%s\n", r.trials.size(), join(r.searched, ", ").c_str(),
+                  spent.c_str(), r.budget_ran_out ? " (spent: some neighbours were left untried)" : "");
+    std::string text = buf;
+    const size_t chosen = chosen_trial(r.trials);
     for (size_t i = 0; i < r.trials.size(); ++i)
-        if (r.trials[i].adopted) chosen = i;
-    for (size_t i = 0; i < r.trials.size(); ++i) {
-        const SasrecTuneTrial& t = r.trials[i];
+        text += std::string("  ") + (i == chosen ? "*" : " ") + " " + (i < 9 ? " " : "") + std::to_string(i + 1) +
+                "  " + row(r.trials[i]) + "\n";
+    return text + chosen_line(r, settings(r.trials[chosen]), r.trials[chosen].val_ndcg10, r.trials[0].val_ndcg10);
+}
+
+}  // namespace
+
+std::string tune_summary(const SasrecTuneResult& r) {
+    char spent[80];
+    std::snprintf(spent, sizeof spent, "%.2f of a budget of %.2g trainings", r.spent, r.budget);
+    return summary(r, spent, [](const SasrecTuneTrial& t) {
+        char buf[200];
         if (t.pruned)
-            std::snprintf(buf, sizeof buf, "  %s %2zu  %-50s  stopped at epoch %u (%.4f)\n",
-                          i == chosen ? "*" : " ", i + 1, sasrec_settings(t).c_str(), t.epochs, t.val_ndcg10);
+            std::snprintf(buf, sizeof buf, "%-50s  stopped at epoch %u (%.4f)", sasrec_settings(t).c_str(), t.epochs,
+                          t.val_ndcg10);
         else
-            std::snprintf(buf, sizeof buf, "  %s %2zu  %-50s  validation NDCG@10 %.4f, %u epochs\n",
-                          i == chosen ? "*" : " ", i + 1, sasrec_settings(t).c_str(), t.val_ndcg10, t.epochs);
-        text += buf;
-    }
-    return text + chosen_line(r, sasrec_settings(r.trials[chosen]), r.trials[chosen].val_ndcg10,
-                              r.trials[0].val_ndcg10);
+            std::snprintf(buf, sizeof buf, "%-50s  validation NDCG@10 %.4f, %u epochs", sasrec_settings(t).c_str(),
+                          t.val_ndcg10, t.epochs);
+        return std::string(buf);
+    }, sasrec_settings);
 }
 
 std::string tune_summary(const MfTuneResult& r) {
-    std::string text;
-    char buf[300];
-    std::snprintf(buf, sizeof buf, "tuning: %zu trials of %s, budget %.2g trainings%s\n", r.trials.size(),
-                  join(r.searched, ", ").c_str(), r.budget,
-                  r.budget_ran_out ? " (spent: some neighbours were left untried)" : "");
-    text += buf;
-    size_t chosen = 0;
-    for (size_t i = 0; i < r.trials.size(); ++i)
-        if (r.trials[i].adopted) chosen = i;
-    for (size_t i = 0; i < r.trials.size(); ++i) {
-        std::snprintf(buf, sizeof buf, "  %s %2zu  %-36s  validation NDCG@10 %.4f\n", i == chosen ? "*" : " ",
-                      i + 1, mf_settings(r.trials[i]).c_str(), r.trials[i].val_ndcg10);
-        text += buf;
-    }
-    return text + chosen_line(r, mf_settings(r.trials[chosen]), r.trials[chosen].val_ndcg10,
-                              r.trials[0].val_ndcg10);
+    char spent[80];
+    std::snprintf(spent, sizeof spent, "budget %.2g trainings", r.budget);
+    return summary(r, spent, [](const MfTuneTrial& t) {
+        char buf[120];
+        std::snprintf(buf, sizeof buf, "%-36s  validation NDCG@10 %.4f", mf_settings(t).c_str(), t.val_ndcg10);
+        return std::string(buf);
+    }, mf_settings);
 }
 
 }  // namespace hearth::cli

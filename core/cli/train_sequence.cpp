@@ -28,6 +28,7 @@
 #include "core/train/export/export.h"
 #include "core/train/import/import.h"
 #include "core/train/sasrec/sasrec_trainer.h"
+#include "core/train/tune/coordinate_search.h"
 #include "core/train/tune/sasrec_tune.h"
 
 namespace hearth::cli {
@@ -338,10 +339,7 @@ int run_sequence(const std::vector<std::string>& argv, bool train) {
     meta.field("protocol", "leave-one-out: last item test, second to last validation");
     meta.field("seconds", seconds);
     // The curve of the run that made these weights (with --tune, the chosen trial's).
-    size_t chosen = 0;
-    if (tuned)
-        for (size_t i = 0; i < tuned->trials.size(); ++i)
-            if (tuned->trials[i].adopted) chosen = i;
+    const size_t chosen = tuned ? chosen_trial(tuned->trials) : 0;
     meta.key("curve").raw(curves.at(chosen));
     meta.end_object();
     if (tuned) {

@@ -53,6 +53,38 @@ struct TuneOutcome {
     bool budget_ran_out = false;    // some neighbour was left untried
 };
 
+// A setting of a trainer's config that a search varies: its grid, and how a value is
+// written into the config.
+template <typename Config>
+struct ConfigSetting {
+    TuneDimension dim;
+    void (*set)(Config&, double);
+};
+
+// `start` with every setting at its value of `point`.
+template <typename Config>
+Config config_at(Config start, const std::vector<ConfigSetting<Config>>& settings,
+                 const std::vector<size_t>& point) {
+    for (size_t k = 0; k < settings.size(); ++k) settings[k].set(start, settings[k].dim.values[point[k]]);
+    return start;
+}
+
+template <typename Config>
+std::vector<TuneDimension> dimensions_of(const std::vector<ConfigSetting<Config>>& settings) {
+    std::vector<TuneDimension> dims;
+    for (const auto& s : settings) dims.push_back(s.dim);
+    return dims;
+}
+
+// The trial the search ended on: the last one adopted (each adopted trial beat the one before).
+template <typename Trials>
+size_t chosen_trial(const Trials& trials) {
+    size_t chosen = 0;
+    for (size_t i = 0; i < trials.size(); ++i)
+        if (trials[i].adopted) chosen = i;
+    return chosen;
+}
+
 // Runs `trial(point, best_so_far_index, remaining_budget)`; best_so_far_index is the index
 // in `trials` of the current best (a trial may compare its progress against it).
 // A trial is adopted when score > best_score * (1 + min_gain) (min_gain >= 0 keeps a tie,

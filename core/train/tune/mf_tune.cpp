@@ -16,11 +16,7 @@ MfTuneResult tune_mf(const Interactions& data, const MfConfig& start, const MfFi
     if (start.params.kind != MfKind::Implicit)
         throw Error("argument", "--tune chooses implicit ALS's settings (als, sasrec, hybrid); biased MF "
                                 "is measured by RMSE: hearth eval --model bmf --split random");
-    struct Setting {
-        TuneDimension dim;
-        void (*set)(MfConfig&, double);
-    };
-    std::vector<Setting> settings;
+    std::vector<ConfigSetting<MfConfig>> settings;
     if (!fixed.factors)
         settings.push_back({grid_dimension("factors", {32, 64, 128}, start.factors),
                             [](MfConfig& c, double v) { c.factors = uint32_t(v); }});
@@ -34,16 +30,7 @@ MfTuneResult tune_mf(const Interactions& data, const MfConfig& start, const MfFi
 
     MfTuneResult result;
     result.budget = budget;
-    std::vector<TuneDimension> dims;
-    for (const Setting& s : settings) {
-        result.searched.push_back(s.dim.name);
-        dims.push_back(s.dim);
-    }
-    auto config_at = [&](const std::vector<size_t>& point) {
-        MfConfig c = start;
-        for (size_t k = 0; k < settings.size(); ++k) settings[k].set(c, settings[k].dim.values[point[k]]);
-        return c;
-    };
+    for (const auto& s : settings) result.searched.push_back(s.dim.name);
 
     const Split split = leave_last_out(data, true);
     if (split.validation.empty())
@@ -52,7 +39,7 @@ MfTuneResult tune_mf(const Interactions& data, const MfConfig& start, const MfFi
                                                    static_cast<uint32_t>(data.item_ids.size()),
                                                    split.train, MfKind::Implicit);
     const TrialFunction trial = [&](const std::vector<size_t>& point, size_t, double) {
-        const MfConfig c = config_at(point);
+        const MfConfig c = config_at(start, settings, point);
         const auto t0 = std::chrono::steady_clock::now();
         const MfModel model = train_mf(train, c);
         const RankingMetrics m = evaluate_ranking(train.items, train.by_user, split.validation,
@@ -67,9 +54,9 @@ MfTuneResult tune_mf(const Interactions& data, const MfConfig& start, const MfFi
         if (trial_finished) trial_finished(result.trials.size() - 1, t);
         return TrialResult{m.ndcg10, 1.0, false};
     };
-    const TuneOutcome outcome = coordinate_search(dims, budget, min_gain, trial);
+    const TuneOutcome outcome = coordinate_search(dimensions_of(settings), budget, min_gain, trial);
     for (size_t i = 0; i < outcome.trials.size(); ++i) result.trials[i].adopted = outcome.trials[i].adopted;
-    result.config = config_at(outcome.best);
+    result.config = config_at(start, settings, outcome.best);
     result.spent = outcome.spent;
     result.budget_ran_out = outcome.budget_ran_out;
     return result;

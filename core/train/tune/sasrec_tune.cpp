@@ -79,11 +79,7 @@ SasrecTuneResult tune_sasrec(const SasrecTrainData& data, const SasrecTrainConfi
         throw Error("argument", "--tune needs early stopping (--patience of at least 1)");
 
     // The settings searched, in order of how much they have mattered.
-    struct Setting {
-        TuneDimension dim;
-        void (*set)(SasrecTrainConfig&, double);
-    };
-    std::vector<Setting> settings;
+    std::vector<ConfigSetting<SasrecTrainConfig>> settings;
     if (!fixed.dropout)
         settings.push_back({grid_dimension("dropout", {0.1, 0.2, 0.3, 0.5, 0.7}, start.dropout),
                             [](SasrecTrainConfig& c, double v) { c.dropout = float(v); }});
@@ -110,17 +106,8 @@ SasrecTuneResult tune_sasrec(const SasrecTrainData& data, const SasrecTrainConfi
 
     SasrecTuneResult result;
     result.budget = options.budget;
-    std::vector<TuneDimension> dims;
-    for (const Setting& s : settings) {
-        result.searched.push_back(s.dim.name);
-        dims.push_back(s.dim);
-    }
+    for (const auto& s : settings) result.searched.push_back(s.dim.name);
 
-    auto config_at = [&](const std::vector<size_t>& point) {
-        SasrecTrainConfig c = start;
-        for (size_t k = 0; k < settings.size(); ++k) settings[k].set(c, settings[k].dim.values[point[k]]);
-        return c;
-    };
 
     double unit = 0;  // tokens of the default recipe's whole training
     std::vector<std::vector<double>> curves;  // per trial: best validation NDCG@10 so far, per epoch
@@ -133,7 +120,7 @@ SasrecTuneResult tune_sasrec(const SasrecTrainData& data, const SasrecTrainConfi
         if (latest && best_trial == latest_index) best = std::move(latest);
         latest.reset();
         const size_t index = result.trials.size();
-        SasrecTrainConfig config = config_at(point);
+        SasrecTrainConfig config = config_at(start, settings, point);
         SasrecTuneTrial t;
         t.dropout = config.dropout;
         t.max_len = config.model.max_len;
@@ -188,10 +175,10 @@ SasrecTuneResult tune_sasrec(const SasrecTrainData& data, const SasrecTrainConfi
         return TrialResult{t.val_ndcg10, t.cost, t.pruned};
     };
 
-    const TuneOutcome outcome = coordinate_search(dims, options.budget, options.min_gain, trial);
+    const TuneOutcome outcome = coordinate_search(dimensions_of(settings), options.budget, options.min_gain, trial);
     if (latest && outcome.trials[latest_index].adopted) best = std::move(latest);
     for (size_t i = 0; i < outcome.trials.size(); ++i) result.trials[i].adopted = outcome.trials[i].adopted;
-    result.config = config_at(outcome.best);
+    result.config = config_at(start, settings, outcome.best);
     result.config.stop_after = nullptr;
     result.weights = std::move(*best);
     result.spent = outcome.spent;
