@@ -5,6 +5,7 @@
 
 #include "core/cli/bench.h"
 #include "core/cli/bench_pq.h"
+#include "core/cli/bench_reasons.h"
 #include "core/cli/commands.h"
 #include "core/cli/eval_bundle.h"
 #include "core/cli/options.h"
@@ -29,6 +30,7 @@ const char* kUsage =
     "  eval-bundle  leave-last-out evaluation of bundles through the engine (fp32 vs int8 vs PQ)\n"
     "  bench-bundle  a timing-only bundle of any size (random weights, synthetic catalog)\n"
     "  bench-native  native latency, allocations, cold start and bandwidth probe (JSON)\n"
+    "  bench-reasons  recommend()'s budgeted reasons against exact leave-one-out (JSON)\n"
     "  bench-pq   PQ scan vs gemv, candidate recall and latency of a PQ bundle (JSON)\n"
     "  pad-bundle pad a trained bundle with synthetic distractor items (experiments at scale)\n"
     "  predict    predicted ratings (or scores) for user,item pairs through the engine\n"
@@ -62,6 +64,7 @@ int main(int argc, char** argv) {
         if (command == "export") return hearth::cli::run_export(args);
         if (command == "eval-bundle") return hearth::cli::run_eval_bundle(args);
         if (command == "bench-pq") return hearth::cli::run_bench_pq(args);
+        if (command == "bench-reasons") return hearth::cli::run_bench_reasons(args);
         if (command == "pad-bundle") return hearth::cli::run_pad_bundle(args);
         if (command == "bench-bundle") return hearth::cli::run_bench_bundle(args);
         if (command == "bench-native") return hearth::cli::run_bench_native(args);

@@ -211,6 +211,18 @@ const Command kBenchNative = {
     "Prints JSON: latency percentiles, allocations per warm call, cold start, peak RSS,\n"
     "the bandwidth probe and the scoring kernel alone.\n"};
 
+const Command kBenchReasons = {
+    "bench-reasons", "--bundle FILE --data PATH [options]",
+    {{"bundle", "FILE", "", "a bundle with a SASRec model", "input"},
+     kData, kFormat, kColumns, kItems,
+     {"encodings", "N", "8", "recommend()'s leave-one-out budget, in encodings of the window", "bench"},
+     {"k", "N", "20", "recommendations per history", "bench"},
+     {"reasons", "N", "3", "reasons shown per recommendation", "bench"},
+     {"model", "sasrec|hybrid", "sasrec", "which of the bundle's models scores", "bench"},
+     {"max-users", "N", "all", "the first N users only", "bench"}},
+    "Prints JSON: per window length, how often the reasons shown under the budget are the\n"
+    "exact leave-one-out's (same items, same order), and the time of both calls.\n"};
+
 const Command kBenchPq = {
     "bench-pq", "--bundle PQ.hearth [options]",
     {{"bundle", "PQ.hearth", "", "the PQ bundle", "input"},
@@ -270,7 +282,7 @@ const Option* Command::find(const std::string& option) const {
 const std::vector<const Command*>& all_commands() {
     static const std::vector<const Command*> all = {
         &kSynth, &kTrain, &kEval, &kInspect, &kRecommend, &kExplain, &kImport, &kExport,
-        &kEvalBundle, &kBenchBundle, &kBenchNative, &kBenchPq, &kPadBundle, &kPredict};
+        &kEvalBundle, &kBenchBundle, &kBenchNative, &kBenchReasons, &kBenchPq, &kPadBundle, &kPredict};
     return all;
 }
 

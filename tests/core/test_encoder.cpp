@@ -195,6 +195,40 @@ TEST_CASE("leave-one-out over several batches gives the same rows", "[sasrec][en
     }
 }
 
+TEST_CASE("leave-one-out at chosen positions gives those variants' rows", "[sasrec][encoder]") {
+    const auto variant = GENERATE(SasrecVariant::PreNorm, SasrecVariant::Original);
+    const uint32_t heads = GENERATE(1u, 2u);
+    SasrecConfig c = small_config(variant, Activation::Gelu, heads);
+    c.max_len = 12;
+    const SasrecWeights w = random_model(c, 21 + heads);
+    SasrecEncoder enc(w.view()), direct(w.view());
+    std::mt19937 rng(9);
+    for (size_t n : {size_t(1), size_t(5), size_t(12), size_t(15)}) {
+        const auto items = random_history(n, c.items, static_cast<uint32_t>(n * 7));
+        const size_t m = std::min<size_t>(n, c.max_len);
+        for (int trial = 0; trial < 8; ++trial) {
+            // A random ascending subset, sometimes with the newest item (P itself), sometimes
+            // without it (P is then encoded only for its keys and values).
+            std::vector<uint32_t> positions;
+            for (uint32_t j = 0; j < m; ++j)
+                if (rng() % 3 == 0) positions.push_back(j);
+            const float* loo = enc.encode_leave_one_out_at(items.data(), n, positions.data(), positions.size());
+            for (size_t r = 0; r < positions.size(); ++r) {
+                INFO("n " << n << " trial " << trial << " position " << positions[r]);
+                std::vector<uint32_t> reduced = items;
+                reduced.erase(reduced.begin() + static_cast<std::ptrdiff_t>(n - m + positions[r]));
+                const float* z = direct.encode(reduced.data(), reduced.size());
+                for (uint32_t i = 0; i < c.dim; ++i) CHECK(std::fabs(loo[r * c.dim + i] - z[i]) <= 1e-5f);
+            }
+        }
+    }
+    const auto items = random_history(10, c.items, 3);
+    const uint32_t unordered[] = {4, 2};
+    const uint32_t past[] = {3, 10};
+    CHECK_THROWS_WITH(enc.encode_leave_one_out_at(items.data(), 10, unordered, 2), Contains("must ascend"));
+    CHECK_THROWS_WITH(enc.encode_leave_one_out_at(items.data(), 10, past, 2), Contains("window of 10"));
+}
+
 TEST_CASE("items outside the catalog are rejected", "[sasrec][encoder]") {
     const SasrecConfig c = small_config(SasrecVariant::Original, Activation::Relu, 1);
     const SasrecWeights w = random_model(c, 2);

@@ -182,3 +182,37 @@ TEST_CASE("hybrid blends standardized scores and their reasons", "[engine][hybri
     o.hybrid_weight = 1.5f;
     CHECK_THROWS_WITH(b.engine->recommend(h.data(), h.size(), o), Catch::Contains("[0, 1]"));
 }
+
+TEST_CASE("reasons under a leave-one-out budget are exact influences of the items measured",
+          "[engine][sasrec][explain]") {
+    Bundle b = make_bundle(false, 0.5f);
+    // A full window of 6 distinct items: leave-one-out over all of it costs 15 rows; one
+    // encoding (6 rows) measures the newest three (2 + 1 + 0 rows) and then older items
+    // that fit in the 3 rows left.
+    const std::vector<uint32_t> items = {2, 5, 10, 11, 12, 13, 14};
+    const auto h = history_of(items);
+    RecommendOptions exact, budgeted;
+    exact.k = budgeted.k = 6;
+    exact.reasons = budgeted.reasons = 6;
+    budgeted.reason_encodings = 1;
+    const Recommendations full = b.engine->recommend(h.data(), h.size(), exact);
+    const Recommendations cheap = b.engine->recommend(h.data(), h.size(), budgeted);
+    REQUIRE(cheap.items.size() == full.items.size());
+    size_t fewer = 0;
+    for (size_t k = 0; k < cheap.items.size(); ++k) {
+        REQUIRE(cheap.items[k].index == full.items[k].index);
+        const Explanation& x = b.engine->explain(h.data(), h.size(), cheap.items[k].index);
+        std::map<uint32_t, float> exact_weight;
+        for (const Reason& c : x.contributions) exact_weight[c.item] = c.weight;
+        for (uint32_t r = cheap.reason_start[k]; r < cheap.reason_start[k + 1]; ++r) {
+            INFO("recommendation " << k << " reason item " << cheap.reasons[r].item);
+            CHECK(cheap.reasons[r].weight == Approx(exact_weight.at(cheap.reasons[r].item)).margin(1e-5));
+            // The newest three are always measured; the two oldest (4 and 5 rows) never fit.
+            CHECK(cheap.reasons[r].item != 5);
+            CHECK(cheap.reasons[r].item != 10);
+        }
+        fewer += (cheap.reason_start[k + 1] - cheap.reason_start[k]) < (full.reason_start[k + 1] - full.reason_start[k]);
+    }
+    // The exact call measured items the budgeted one could not.
+    CHECK(fewer > 0);
+}

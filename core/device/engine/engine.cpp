@@ -447,6 +447,13 @@ void Engine::recommend(const HistoryEntry* history, size_t n, const RecommendOpt
     out.reasons.clear();
     out.reason_start.assign(1, 0);
     const bool with_reasons = model == ModelChoice::Mf || options.sequence_reasons;
+    if (with_reasons && options.reasons > 0 && model != ModelChoice::Mf && !ws.cold_start()) {
+        ws.reason_items_.clear();
+        for (const Scored& s : out.items) ws.reason_items_.push_back(s.index);
+        const size_t window = std::min<size_t>(ws.sasrec_->history_length(), sasrec_->config.max_len);
+        ws.sasrec_->select_reasons(ws.reason_items_.data(), ws.reason_items_.size(),
+                                   size_t(options.reason_encodings) * window);
+    }
     for (const Scored& s : out.items) {
         const bool additive = model == ModelChoice::Mf;
         out.base.push_back(ws.cold_start() ? s.score : (additive ? mf_->base_score(s.index) : 0.0f));

@@ -47,6 +47,13 @@ struct RecommendOptions {
     ModelChoice model = ModelChoice::Auto;
     float hybrid_weight = -1.0f;        // SASRec's share in a hybrid; < 0: the bundle's
     bool sequence_reasons = true;       // SASRec leave-one-out influences for the top k
+    // What those influences may cost, in encodings of the history window (m rows each).
+    // Leave-one-out over every item of a window of m costs m (m - 1) / 2 rows: 100
+    // encodings at m = 200. 0 (the default): every item, so the reasons shown are the
+    // largest exact influences. N: within N encodings, the newest items and the older ones
+    // SasrecScorer::select_reasons screens in; each weight is still exact, but the largest
+    // influences may be missed (`hearth bench-reasons` measures how often).
+    uint32_t reason_encodings = 0;
     // Re-ranking (core/device/rerank/rerank.h). Avoided items are also never recommended.
     RerankControls controls;
     int32_t mood = -1;                  // a mood of the bundle's table (used when
@@ -215,6 +222,7 @@ private:
     std::vector<float> mood_weights_;
     Reranker reranker_;
     std::vector<Reason> candidates_, extra_;
+    std::vector<uint32_t> reason_items_;  // recommend(): the list its reasons are for
     // PQ: each model's query tables, the scan's u16 sums, the MF query ([u; 1] for explicit
     // models), the selection heap, the candidates' exact scores.
     std::optional<PqIndex::Tables> mf_tables_, seq_tables_;

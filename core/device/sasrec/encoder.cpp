@@ -62,6 +62,9 @@ SasrecEncoder::SasrecEncoder(const SasrecView& model) : model_(model) {
     zeros_.assign(d_, 0.0f);
     attention_.assign(heads_ * max_len_, 0.0f);
     seqs_.resize(max_len_);
+    pz_.assign(d_, 0.0f);
+    all_positions_.resize(max_len_);
+    for (size_t j = 0; j < max_len_; ++j) all_positions_[j] = static_cast<uint32_t>(j);
 }
 
 void SasrecEncoder::check_items(const uint32_t* items, size_t n) const {
@@ -115,16 +118,29 @@ const float* SasrecEncoder::encode(const uint32_t* items, size_t n) {
 // rows are the full window's rows (same items, same positions), so block 0's layer norm
 // and projections come from one pass over the window.
 const float* SasrecEncoder::encode_leave_one_out(const uint32_t* items, size_t n, size_t& rows) {
+    rows = std::min(n, max_len_);
+    return encode_leave_one_out_at(items, n, all_positions_.data(), rows);
+}
+
+const float* SasrecEncoder::encode_leave_one_out_at(const uint32_t* items, size_t n, const uint32_t* positions,
+                                                     size_t count) {
     check_items(items, n);
     const size_t m = std::min(n, max_len_);
-    rows = m;
-    if (m == 0) return loo_.data();
+    for (size_t r = 0; r < count; ++r)
+        if (positions[r] >= m || (r > 0 && positions[r] <= positions[r - 1]))
+            throw Error("argument", "leave-one-out positions must ascend within the window of " +
+                                        std::to_string(m) + " items (position " + std::to_string(positions[r]) +
+                                        " at " + std::to_string(r) + ")");
+    if (count == 0) return loo_.data();
     const uint32_t* window = items + (n - m);
     const size_t p = std::min(n - 1, max_len_);
     const size_t p0 = p - (m - 1);  // 1 when an item from before the window shifts in
 
-    // Variant m - 1 (the newest item removed) is P itself.
-    float* newest_removed = loo_.data() + (m - 1) * d_;
+    // The variant without the newest item is P itself; P is encoded whether or not that
+    // variant is asked for, since every other variant attends to its cached keys and values.
+    const bool newest_asked = positions[count - 1] == m - 1;
+    const size_t older = newest_asked ? count - 1 : count;
+    float* newest_removed = newest_asked ? loo_.data() + older * d_ : pz_.data();
     if (p == 0) {
         std::fill(newest_removed, newest_removed + d_, 0.0f);
     } else {
@@ -132,7 +148,7 @@ const float* SasrecEncoder::encode_leave_one_out(const uint32_t* items, size_t n
         const Seq seq{0, p, 0};
         run(&seq, 1, p, false, true, false, newest_removed);
     }
-    if (m == 1) return loo_.data();
+    if (older == 0) return loo_.data();
 
     const SasrecConfig& c = model_.config;
     const bool prenorm = c.variant == SasrecVariant::PreNorm;
@@ -147,23 +163,24 @@ const float* SasrecEncoder::encode_leave_one_out(const uint32_t* items, size_t n
     float* base = prenorm ? h_.data() : x_.data();
     const float* front_base = prenorm ? fh_.data() : fx_.data();
 
-    size_t j = 0;
-    while (j + 1 < m) {
-        const size_t first = j;
-        size_t count = 0, stacked = 0;
-        while (j + 1 < m) {
+    size_t r = 0;
+    while (r < older) {
+        const size_t first = r;
+        size_t batch = 0, stacked = 0;
+        while (r < older) {
+            const size_t j = positions[r];
             const size_t len = m - 1 - j;
-            if (count > 0 && stacked + len > stack_rows_) break;
-            seqs_[count++] = Seq{stacked, len, p0 + j};
+            if (batch > 0 && stacked + len > stack_rows_) break;
+            seqs_[batch++] = Seq{stacked, len, p0 + j};
             const size_t from = (j + 1) * d_, to = stacked * d_;
             copy_rows(base + to, front_base + from, len, d_);
             copy_rows(q_.data() + to, fq_.data() + from, len, d_);
             copy_rows(k_.data() + to, fk_.data() + from, len, d_);
             copy_rows(v_.data() + to, fv_.data() + from, len, d_);
             stacked += len;
-            ++j;
+            ++r;
         }
-        run(seqs_.data(), count, stacked, true, false, false, loo_.data() + first * d_);
+        run(seqs_.data(), batch, stacked, true, false, false, loo_.data() + first * d_);
     }
     return loo_.data();
 }

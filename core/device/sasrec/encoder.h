@@ -36,6 +36,15 @@ public:
     // rows = 0. Same errors as encode(); valid until the next call.
     const float* encode_leave_one_out(const uint32_t* items, size_t n, size_t& rows);
 
+    // The same rows for some window positions only: row r is the encoding without window
+    // item positions[r] (strictly ascending, each < min(n, max_len)), as encode_leave_one_out
+    // gives it (to rounding: natively, a batch of another size may take another linear
+    // kernel). Removing position j costs the m - 1 - j rows after it, plus one encoding of
+    // P shared by all, so the newest items are the cheap ones. Throws Error("argument") for
+    // positions out of order or past the window.
+    const float* encode_leave_one_out_at(const uint32_t* items, size_t n, const uint32_t* positions,
+                                         size_t count);
+
     // After encode(): the attention weights of the last position in the last block, `heads`
     // rows of `len` weights (len = the window length), oldest item first. A cheap secondary
     // view for explanations, not a faithful one (leave-one-out is). len = 0 before the first
@@ -96,6 +105,8 @@ private:
     std::vector<float> probs_;      // one query's attention weights (max_len)
     std::vector<float> z_, zeros_;  // dim
     std::vector<float> loo_;        // max_len x dim
+    std::vector<float> pz_;         // P's encoding when its variant is not asked for
+    std::vector<uint32_t> all_positions_;  // 0 .. max_len - 1
     std::vector<float> attention_;  // heads x max_len
     size_t attention_len_ = 0;
     std::vector<Seq> seqs_;  // max_len
