@@ -3,7 +3,9 @@
 #include <chrono>
 #include <filesystem>
 #include <cstdio>
+#include <cmath>
 #include <iostream>
+#include <optional>
 #include <set>
 
 #include "core/cli/args.h"
@@ -23,6 +25,7 @@
 #include "core/train/export/content_model.h"
 #include "core/train/export/export.h"
 #include "core/train/mf/rating_matrix.h"
+#include "core/train/mf/private_als.h"
 #include "core/train/mf/trainer.h"
 #include "core/train/tune/coordinate_search.h"
 #include "core/train/tune/mf_tune.h"
@@ -30,6 +33,40 @@
 namespace hearth::cli {
 
 namespace {
+
+// --dp-epsilon and its companions; nullopt when training is not private.
+std::optional<DpAlsConfig> dp_config(const Args& a) {
+    if (!a.has("dp-epsilon")) return std::nullopt;
+    DpAlsConfig dp;
+    dp.epsilon = a.get_float("dp-epsilon", 0.0f);
+    if (!(dp.epsilon > 0.0) || !std::isfinite(dp.epsilon))
+        throw Error("argument", "--dp-epsilon must be a positive number, got " + a.get("dp-epsilon"));
+    dp.delta = a.get_float("dp-delta", 0.0f);
+    if (a.has("dp-delta") && !(dp.delta > 0.0 && dp.delta < 1.0))
+        throw Error("argument", "--dp-delta must be in (0, 1), got " + a.get("dp-delta"));
+    dp.max_items_per_user = a.get_u32("dp-max-items", dp.max_items_per_user);
+    dp.user_norm_clip = a.get_float("dp-clip", dp.user_norm_clip);
+    return dp;
+}
+
+// train_mf, or train_mf_private under --dp-epsilon (its report into `privacy`).
+MfModel train_mf_maybe_private(const RatingMatrix& data, const MfConfig& config, const std::optional<DpAlsConfig>& dp,
+                               DpAlsReport* privacy) {
+    if (!dp) return train_mf(data, config, mf_progress(config));
+    DpAlsReport report;
+    MfModel m = train_mf_private(data, config, *dp, report, [&](const IterationReport& r) {
+        std::fprintf(stderr, "private ALS iteration %u/%u  %.1f s\n", r.iteration, config.iterations, r.seconds);
+    });
+    std::fprintf(stderr,
+                 "private: epsilon %.3g, delta %.3g (user level; noise multiplier %.3f over %u releases); "
+                 "%llu interactions used, %llu beyond %u per user left out; %u iterations needed a larger ridge\n",
+                 report.epsilon, report.delta, report.noise_multiplier, report.releases,
+                 static_cast<unsigned long long>(report.interactions_used),
+                 static_cast<unsigned long long>(report.interactions_dropped), report.max_items_per_user,
+                 report.shifted_solves);
+    if (privacy) *privacy = report;
+    return m;
+}
 
 RatingMatrix matrix_of(const Interactions& data, const std::vector<Interaction>& events,
                        MfKind kind) {
@@ -67,7 +104,7 @@ EvalResult evaluate_model(const Dataset& d, const Args& a, const std::string& mo
     const RatingMatrix train = matrix_of(d.interactions, split.train, config.params.kind);
     std::fprintf(stderr, "training %s on %zu events, %zu held out\n", model.c_str(),
                  split.train.size(), split.test.size());
-    const MfModel m = train_mf(train, config, mf_progress(config));
+    const MfModel m = train_mf_maybe_private(train, config, dp_config(a), nullptr);
     const UserScorer scorer = mf_scorer(m);
     r.ranking = evaluate_ranking(items, train.by_user, split.test, scorer, threads);
     if (config.params.kind == MfKind::Explicit) {
@@ -198,7 +235,9 @@ int run_train(const std::vector<std::string>& argv) {
                  model_name.c_str(), d.interactions.events.size(), all.users, all.items,
                  config.factors);
     const auto t0 = std::chrono::steady_clock::now();
-    MfModel model = train_mf(all, config, mf_progress(config));
+    const std::optional<DpAlsConfig> dp = dp_config(a);
+    DpAlsReport privacy;
+    MfModel model = train_mf_maybe_private(all, config, dp, &privacy);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
@@ -230,6 +269,7 @@ int run_train(const std::vector<std::string>& argv) {
     j.field("seconds", seconds);
     j.end_object();
     if (!tuning.empty()) j.key("tuning").raw(tuning);
+    j.key("privacy").raw(dp ? privacy_json(privacy, config.iterations) : no_privacy_json());
     if (a.has("eval")) {
         j.key("metrics");
         metrics_json(j, metrics);

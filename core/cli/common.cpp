@@ -88,10 +88,16 @@ MfConfig model_config(const Args& a) {
     } else {
         throw Error("argument", "--model must be als, bmf, sasrec or hybrid, got '" + model + "'");
     }
+    // Private ALS: every iteration spends budget and the noise grows with the factors, so
+    // fewer of both (chosen on Amazon Beauty, scripts/BENCHMARKS.md).
+    if (a.has("dp-epsilon")) {
+        c.factors = 32;
+        c.iterations = 3;
+    }
     c.factors = a.get_u32("factors", c.factors);
     c.params.reg = a.get_float("reg", c.params.reg);
     c.params.alpha = a.get_float("alpha", c.params.alpha);
-    c.iterations = a.get_u32("iterations", 15);
+    c.iterations = a.get_u32("iterations", a.has("dp-epsilon") ? c.iterations : 15);
     c.threads = a.get_u32("threads", 2);
     c.seed = a.get_u64("seed", 42);
     return c;

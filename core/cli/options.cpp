@@ -62,6 +62,15 @@ const std::vector<Option> kTune = {
     {"tune-budget", "X", "3 sasrec, 12 als", "the search's budget in trainings of the default recipe", "tuning"},
 };
 
+// Differential privacy (core/train/mf/private_als.h): ALS only for now.
+const std::vector<Option> kPrivacy = {
+    {"dp-epsilon", "E", "", "train with user-level differential privacy at this epsilon (als; unless "
+     "given, --factors 32 and --iterations 3)", "privacy"},
+    {"dp-delta", "D", "1/(10 users)", "the delta of the guarantee", "privacy"},
+    {"dp-max-items", "N", "8", "the most interactions of one user that training uses (a uniform sample)", "privacy"},
+    {"dp-clip", "C", "1", "the largest norm of a user vector in the item statistics", "privacy"},
+};
+
 const Option kHybridWeight = {"hybrid-weight", "W", "tuned", "SASRec share of the blend in [0, 1]; tuned on validation when absent", "hybrid"};
 
 const std::vector<Option> kLists = {
@@ -99,7 +108,7 @@ const Command kTrain = {
            kThreads, kSeed,
            {"out", "FILE", "", "the .hearth bundle to write (checked before training)", "output"},
            {"eval", "", "", "also report leave-last-out test metrics (stored in the bundle)", "all models"}},
-          kMf, kSasrec, {kHybridWeight}, kTune}),
+          kMf, kSasrec, {kHybridWeight}, kTune, kPrivacy}),
     "ALS/BMF options also shape the hybrid's ALS half; SASRec options apply to sasrec and hybrid.\n"};
 
 const Command kEval = {
@@ -108,7 +117,7 @@ const Command kEval = {
            {"model", "als|bmf|pop|sasrec|hybrid", "als",
             "as for train, plus pop (popularity, the baseline)", "all models"},
            kThreads, kSeed, {"json", "", "", "print JSON", "all models"}},
-          kMf, kSasrec, {kHybridWeight}, kTune,
+          kMf, kSasrec, {kHybridWeight}, kTune, kPrivacy,
           {{"split", "temporal|random", "temporal",
             "temporal: each user's latest event held out; random: K-fold over all ratings (bmf)", "split"},
            {"folds", "K", "5", "folds of --split random; --seed also seeds the shuffle", "split"}},
@@ -336,6 +345,14 @@ void check_model_options(const Args& a, const Command& c) {
                                         " is a SASRec option: it needs --model sasrec or hybrid");
         if (group == "hybrid" && model != "hybrid")
             throw Error("argument", std::string("--") + o.name + " needs --model hybrid");
+        if (group == "privacy" && model != "als")
+            throw Error("argument", std::string("--") + o.name + " is for --model als: private training of " +
+                                        model + " is not available");
+        if (group == "privacy" && o.name != std::string("dp-epsilon") && !a.has("dp-epsilon"))
+            throw Error("argument", std::string("--") + o.name + " needs --dp-epsilon");
+        if (group == "privacy" && a.has("tune"))
+            throw Error("argument", "--tune would choose settings on the private data without accounting for it; "
+                                    "give --factors, --reg and --alpha with --dp-epsilon");
         if (group == "tuning" && model != "als" && !sasrec)
             throw Error("argument", std::string("--") + o.name +
                                         " tunes als, sasrec and hybrid (for bmf, compare settings "

@@ -26,6 +26,7 @@
 #include "core/eval/sequences.h"
 #include "core/train/export/content_model.h"
 #include "core/train/export/export.h"
+#include "core/train/mf/private_als.h"
 #include "core/train/import/import.h"
 #include "core/train/sasrec/sasrec_trainer.h"
 #include "core/train/tune/coordinate_search.h"
@@ -375,6 +376,7 @@ int run_sequence(const std::vector<std::string>& argv, bool train) {
                 report_sweep(lists, r.result.lists, sweep_subject(a, model), a.has("json"), &meta);
                 break;
             }
+    meta.key("privacy").raw(no_privacy_json());
     meta.end_object();
 
     if (!train) {
@@ -446,7 +448,9 @@ int run_import(const std::vector<std::string>& argv) {
     meta.key("training").begin_object();
     meta.field("source", std::filesystem::path(a.require("safetensors")).filename().string());
     meta.field("imported", true).field("items", c.items);
-    meta.end_object().end_object();
+    meta.end_object();
+    meta.key("privacy").raw(no_privacy_json("imported weights: whether and how their training was private is not known"));
+    meta.end_object();
 
     BundleWriter w;
     w.add_json("meta", meta.str());

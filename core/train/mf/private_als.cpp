@@ -1,0 +1,276 @@
+#include "core/train/mf/private_als.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <random>
+
+#include "core/common/error.h"
+#include "core/common/parallel.h"
+#include "core/common/rng.h"
+#include "core/data/json.h"
+#include "core/device/mf/ridge.h"
+#include "core/train/privacy/rdp.h"
+
+namespace hearth {
+
+namespace {
+
+template <typename Fn>
+void for_ranges(uint32_t rows, uint32_t threads, Fn fn) {
+    threads = std::max(1u, std::min(threads, rows));
+    const uint32_t chunk = (rows + threads - 1) / threads;
+    parallel_for(threads, [&](unsigned t) {
+        const uint32_t begin = t * chunk, end = std::min(rows, begin + chunk);
+        if (begin < end) fn(begin, end);
+    });
+}
+
+// A symmetric d x d matrix of N(0, sigma^2) entries (one draw per pair) added to m.
+void add_symmetric_noise(double* m, uint32_t d, double sigma, SplitMix64& rng) {
+    for (uint32_t a = 0; a < d; ++a)
+        for (uint32_t b = 0; b <= a; ++b) {
+            const double e = sigma * rng.normal();
+            m[a * d + b] += e;
+            if (a != b) m[b * d + a] += e;
+        }
+}
+
+// In-place lower Cholesky factor of the d x d matrix a; false if it is not positive definite.
+bool cholesky(double* a, uint32_t d) {
+    for (uint32_t j = 0; j < d; ++j) {
+        double s = a[j * d + j];
+        for (uint32_t k = 0; k < j; ++k) s -= a[j * d + k] * a[j * d + k];
+        if (!(s > 0.0)) return false;
+        const double l = std::sqrt(s);
+        a[j * d + j] = l;
+        for (uint32_t i = j + 1; i < d; ++i) {
+            double t = a[i * d + j];
+            for (uint32_t k = 0; k < j; ++k) t -= a[i * d + k] * a[j * d + k];
+            a[i * d + j] = t / l;
+        }
+    }
+    return true;
+}
+
+void cholesky_solve(const double* l, uint32_t d, double* x) {
+    for (uint32_t i = 0; i < d; ++i) {
+        double t = x[i];
+        for (uint32_t k = 0; k < i; ++k) t -= l[i * d + k] * x[k];
+        x[i] = t / l[i * d + i];
+    }
+    for (uint32_t i = d; i-- > 0;) {
+        double t = x[i];
+        for (uint32_t k = i + 1; k < d; ++k) t -= l[k * d + i] * x[k];
+        x[i] = t / l[i * d + i];
+    }
+}
+
+constexpr double kGramNoiseRatio = 4.0;
+
+uint64_t system_seed() {
+    std::random_device device;
+    return (static_cast<uint64_t>(device()) << 32) ^ device();
+}
+
+}  // namespace
+
+MfModel train_mf_private(const RatingMatrix& data, const MfConfig& config, const DpAlsConfig& dp,
+                         DpAlsReport& report, const std::function<void(const IterationReport&)>& progress) {
+    if (config.params.kind != MfKind::Implicit)
+        throw Error("argument", "private training is for implicit ALS (--model als), not explicit MF");
+    if (config.params.reg_scales_with_count)
+        throw Error("argument", "private ALS cannot scale the ridge with each item's (private) count");
+    if (dp.max_items_per_user == 0) throw Error("argument", "--dp-max-items must be at least 1");
+    if (!(dp.user_norm_clip > 0.0f)) throw Error("argument", "--dp-clip must be a positive number");
+    if (config.factors == 0 || config.factors > 1024)
+        throw Error("argument", "factors must be in 1..1024, got " + std::to_string(config.factors));
+    if (data.users == 0 || data.items == 0) throw Error("data", "no interactions to train on");
+    const auto started = std::chrono::steady_clock::now();
+    const uint32_t d = config.factors, m = dp.max_items_per_user;
+    const double delta = dp.delta > 0.0 ? dp.delta : 0.1 / static_cast<double>(data.users);
+    // The Gram matrix sums every user, so its noise is small beside it even when it is
+    // large beside one user: it gets kGramNoiseRatio times the item sums' noise multiplier,
+    // and per iteration the two releases cost as much as one Gaussian release with
+    // multiplier z / sqrt(1 + 1 / ratio^2) (RDP adds up: a/2 (1/z^2 + 1/(ratio z)^2)).
+    const uint32_t releases = 2 * config.iterations;
+    const double combined = std::sqrt(1.0 + 1.0 / (kGramNoiseRatio * kGramNoiseRatio));
+    const double z_equivalent = noise_for_epsilon(1.0, config.iterations, dp.epsilon, delta);
+    const double z = z_equivalent * combined;
+    const PrivacySpent spent = sampled_gaussian_epsilon(1.0, z_equivalent, config.iterations, delta);
+    report = {};
+    report.epsilon = spent.epsilon;
+    report.delta = delta;
+    report.order = spent.order;
+    report.noise_multiplier = z;
+    report.gram_noise_multiplier = kGramNoiseRatio * z;
+    report.releases = releases;
+    report.max_items_per_user = m;
+    report.user_norm_clip = dp.user_norm_clip;
+
+    // Each user's contribution: a uniform sample of at most m of their items, drawn once.
+    const uint64_t noise_seed = dp.noise_seed ? dp.noise_seed : system_seed();
+    SplitMix64 sampler(mix_seed(noise_seed, 1));
+    std::vector<uint32_t> sample_start(data.users + 1, 0), sample;
+    std::vector<uint32_t> own;
+    for (uint32_t u = 0; u < data.users; ++u) {
+        own.assign(data.by_user.index.begin() + data.by_user.start[u],
+                   data.by_user.index.begin() + data.by_user.start[u + 1]);
+        for (uint32_t k = 0; k < own.size() && k < m; ++k)  // partial Fisher-Yates
+            std::swap(own[k], own[k + sampler.below(static_cast<uint32_t>(own.size() - k))]);
+        const size_t kept = std::min<size_t>(own.size(), m);
+        sample.insert(sample.end(), own.begin(), own.begin() + static_cast<long>(kept));
+        sample_start[u + 1] = static_cast<uint32_t>(sample.size());
+        report.interactions_dropped += own.size() - kept;
+    }
+    report.interactions_used = sample.size();
+    // The sample by item: which users' vectors each item's statistics add up.
+    std::vector<uint32_t> item_start(data.items + 1, 0), item_users(sample.size());
+    for (uint32_t i : sample) ++item_start[i + 1];
+    for (uint32_t i = 0; i < data.items; ++i) item_start[i + 1] += item_start[i];
+    {
+        std::vector<uint32_t> fill(item_start.begin(), item_start.end() - 1);
+        for (uint32_t u = 0; u < data.users; ++u)
+            for (uint32_t k = sample_start[u]; k < sample_start[u + 1]; ++k) item_users[fill[sample[k]]++] = u;
+    }
+
+    MfModel model;
+    model.params = config.params;
+    model.dim = d;
+    SplitMix64 init(config.seed);  // data-independent, so it may be public
+    model.item_factors.resize(static_cast<size_t>(data.items) * d);
+    for (float& v : model.item_factors) v = static_cast<float>(0.1 * init.normal() / std::sqrt(double(d)));
+    std::vector<float> users(static_cast<size_t>(data.users) * d, 0.0f);
+    const double alpha = config.params.alpha, clip = dp.user_norm_clip, reg = config.params.reg;
+    const double sigma_g = kGramNoiseRatio * z * clip * clip;
+    const double sigma_b = z * clip * std::sqrt(double(m));
+    std::vector<double> user_gram(static_cast<size_t>(d) * d), lower(user_gram.size());
+    uint32_t shifted = 0;
+
+    for (uint32_t it = 0; it < config.iterations; ++it) {
+        // Users: the exact solve a device would make against the current items (every item
+        // of the user, binary), then scaled to norm C.
+        model.gram = gram_matrix(model.item_factors.data(), data.items, d);
+        const FactorRows item_rows{model.item_factors.data(), data.items, d, false};
+        for_ranges(data.users, config.threads, [&](uint32_t begin, uint32_t end) {
+            RidgeSolver solver;
+            std::vector<RidgeTerm> terms;
+            for (uint32_t u = begin; u < end; ++u) {
+                terms.clear();
+                for (uint32_t k = data.by_user.start[u]; k < data.by_user.start[u + 1]; ++k)
+                    terms.push_back({data.by_user.index[k], static_cast<float>(1.0 + alpha), 1.0f});
+                float* x = &users[static_cast<size_t>(u) * d];
+                solver.solve(item_rows, model.gram.data(), terms.data(), terms.size(), reg, x);
+                // Scaled to norm C exactly, not only clipped: a user's ranking does not change
+                // with the vector's length, and the noise is calibrated to C, so shorter
+                // vectors would only lose signal to it.
+                double norm = 0.0;
+                for (uint32_t a = 0; a < d; ++a) norm += double(x[a]) * x[a];
+                norm = std::sqrt(norm);
+                if (norm > 0.0)
+                    for (uint32_t a = 0; a < d; ++a) x[a] = static_cast<float>(x[a] * (clip / norm));
+            }
+        });
+        // G = X^T X + noise, once per iteration.
+        std::fill(user_gram.begin(), user_gram.end(), 0.0);
+        for (uint32_t u = 0; u < data.users; ++u) {
+            const float* x = &users[static_cast<size_t>(u) * d];
+            for (uint32_t a = 0; a < d; ++a)
+                for (uint32_t b = 0; b <= a; ++b) user_gram[a * d + b] += double(x[a]) * x[b];
+        }
+        for (uint32_t a = 0; a < d; ++a)
+            for (uint32_t b = 0; b < a; ++b) user_gram[b * d + a] = user_gram[a * d + b];
+        SplitMix64 gram_noise(mix_seed(noise_seed, 2 + uint64_t(it)));
+        add_symmetric_noise(user_gram.data(), d, sigma_g, gram_noise);
+
+        // The one matrix every item solve shares, made positive definite if the noise left
+        // it indefinite: a larger ridge, from public quantities only (the noise scale).
+        double ridge = reg;
+        for (int attempt = 0;; ++attempt) {
+            std::copy(user_gram.begin(), user_gram.end(), lower.begin());
+            for (uint32_t p = 0; p < d; ++p) lower[p * d + p] += ridge;
+            if (cholesky(lower.data(), d)) break;
+            if (attempt == 0) ++shifted;
+            ridge = ridge * 2.0 + sigma_g * std::sqrt(double(d));
+        }
+        // Items: the noisy sum of their sampled users' vectors, then the solve. Each item's
+        // noise has its own stream, so the result does not depend on the thread count.
+        for_ranges(data.items, config.threads, [&](uint32_t begin, uint32_t end) {
+            std::vector<double> b(d);
+            for (uint32_t i = begin; i < end; ++i) {
+                std::fill(b.begin(), b.end(), 0.0);
+                for (uint32_t k = item_start[i]; k < item_start[i + 1]; ++k) {
+                    const float* x = &users[static_cast<size_t>(item_users[k]) * d];
+                    for (uint32_t p = 0; p < d; ++p) b[p] += x[p];
+                }
+                SplitMix64 noise(mix_seed(noise_seed, (uint64_t(it) + 1) * 0x100000000ull + i));
+                for (uint32_t p = 0; p < d; ++p) b[p] += sigma_b * noise.normal();
+                cholesky_solve(lower.data(), d, b.data());
+                float* y = &model.item_factors[static_cast<size_t>(i) * d];
+                for (uint32_t p = 0; p < d; ++p) y[p] = static_cast<float>(b[p]);
+            }
+        });
+        if (progress) {
+            const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+            progress({it + 1, std::nan(""), secs});
+        }
+    }
+    report.shifted_solves = shifted;
+
+    // What a device folds users in against; the training users' vectors (for evaluation
+    // only, never exported) through the same solve.
+    model.gram = gram_matrix(model.item_factors.data(), data.items, d);
+    const MfModelView view = model.view();
+    model.user_factors.assign(static_cast<size_t>(data.users) * d, 0.0f);
+    for_ranges(data.users, config.threads, [&](uint32_t begin, uint32_t end) {
+        RidgeSolver solver;
+        std::vector<HistoryEntry> history;
+        std::vector<RidgeTerm> terms;
+        for (uint32_t u = begin; u < end; ++u) {
+            history.clear();
+            for (uint32_t k = data.by_user.start[u]; k < data.by_user.start[u + 1]; ++k)
+                history.push_back({data.by_user.index[k], data.by_user.value[k]});
+            history_terms(view, history.data(), history.size(), terms);
+            solver.solve(view.items, view.gram, terms.data(), terms.size(), effective_reg(view.params, terms.size()),
+                         &model.user_factors[static_cast<size_t>(u) * d]);
+        }
+    });
+    return model;
+}
+
+std::string privacy_json(const DpAlsReport& r, uint32_t iterations) {
+    Json j;
+    j.begin_object();
+    j.field("private", true);
+    j.field("mechanism", "Gaussian noise on the item-side statistics of ALS (joint DP, in the manner of Private ALS)");
+    j.field("unit", "user");
+    j.field("epsilon", r.epsilon).field("delta", r.delta);
+    j.field("accountant", "RDP, Gaussian mechanism composed over every release");
+    j.field("rdp_order", r.order).field("noise_multiplier", r.noise_multiplier);
+    j.field("gram_noise_multiplier", r.gram_noise_multiplier);
+    j.field("releases", r.releases).field("iterations", iterations);
+    j.key("bounds").begin_object();
+    j.field("max_items_per_user", r.max_items_per_user);
+    j.field("user_vector_norm", static_cast<double>(r.user_norm_clip));
+    j.field("values", "binary: each interaction counts once, its value is not used");
+    j.end_object();
+    j.key("protected").begin_array().value("item factors").value("the Gram matrix of the item factors").end_array();
+    j.key("not_covered").begin_array();
+    j.value("the catalog: which items exist, their ids, titles and tags");
+    j.value("item popularity and the new-item flags, counted from the training data without noise");
+    j.value("the number of users and events in the training summary");
+    j.value("floating-point attacks on the noise sampler");
+    j.end_array();
+    j.end_object();
+    return j.str();
+}
+
+std::string no_privacy_json(const char* note) {
+    Json j;
+    j.begin_object().field("private", false);
+    j.field("note", note);
+    j.end_object();
+    return j.str();
+}
+
+}  // namespace hearth

@@ -1,0 +1,62 @@
+// Implicit ALS with user-level joint differential privacy, in the manner of Private ALS
+// (Chien, Jain, Krichene, Rendle, Song, Thakurta, Zhang, ICML 2021). Only the item side
+// is released (the bundle); each user's vector is recomputed on the user's own device,
+// which is what makes "joint" DP enough: every released item factor is a function of
+// noisy aggregates, and each user's influence on those aggregates is bounded.
+//
+// Per iteration, with X the user vectors (each clipped to norm C) and S_u a uniform
+// sample of at most `max_items_per_user` (m) of user u's items, drawn once:
+//   G   = sum_u x_u x_u^T                 + N(0, (4 z C^2)^2)      (symmetric)
+//   b_i = sum_{u: i in S_u} x_u            + N(0, (z C sqrt(m))^2)
+//   y_i = (G + reg I)^-1 b_i
+// Adding or removing one user moves G by at most C^2 and all b_i together by at most
+// C sqrt(m) (L2), so they are Gaussian mechanisms with noise multipliers 4z and z, and T
+// iterations are 2T of them, composed by the RDP accountant (core/train/privacy/rdp.h).
+// (G sums every user, so it takes more noise for a smaller share of the budget.) User
+// vectors are scaled to norm C, not only clipped: a user's ranking does not depend on the
+// length, and shorter vectors would only lose signal to the noise.
+// Unlike non-private implicit ALS, the item solve gives every entry the same weight: the
+// per-item confidence term alpha sum x_u x_u^T would be a d x d matrix per item, and the
+// noise it needs swamped every item with fewer than thousands of users. Interactions
+// count once each (binary): the values of the data are not used. Users still fold in on
+// the device with the bundle's confidence (alpha) and their full history.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "core/train/mf/trainer.h"
+
+namespace hearth {
+
+struct DpAlsConfig {
+    double epsilon = 0.0;              // the target; > 0
+    double delta = 0.0;                // 0: 1 / (10 users)
+    uint32_t max_items_per_user = 8;   // m: the contribution bound
+    float user_norm_clip = 1.0f;       // C
+    uint64_t noise_seed = 0;           // 0: from the operating system (a published seed would undo the noise)
+};
+
+struct DpAlsReport {
+    double epsilon = 0.0, delta = 0.0, order = 0.0;  // what the accountant certifies
+    double noise_multiplier = 0.0;                   // z, of the item sums
+    double gram_noise_multiplier = 0.0;              // of the Gram matrix
+    uint32_t releases = 0;                           // 2 per iteration
+    uint32_t max_items_per_user = 0;
+    float user_norm_clip = 0.0f;
+    uint64_t interactions_used = 0, interactions_dropped = 0;  // by the per-user bound
+    uint32_t shifted_solves = 0;  // iterations whose noisy Gram matrix needed a larger ridge
+};
+
+// Trains implicit ALS privately. config.params.kind must be Implicit; reg_scales_with_count
+// is not allowed (the count per item is private). Throws Error("argument") otherwise.
+MfModel train_mf_private(const RatingMatrix& data, const MfConfig& config, const DpAlsConfig& dp,
+                         DpAlsReport& report, const std::function<void(const IterationReport&)>& progress = {});
+
+// The `privacy` object of a bundle's metadata for a model trained this way, and for one
+// trained without (which says so, with `note`).
+std::string privacy_json(const DpAlsReport& report, uint32_t iterations);
+std::string no_privacy_json(
+    const char* note = "trained without differential privacy: the model may reveal the people it was trained on");
+
+}  // namespace hearth

@@ -1,0 +1,201 @@
+// Private ALS (core/train/mf/private_als.h): its noise is what the accountant says, its
+// contribution bound holds, and without noise it is exactly the algorithm it claims (a
+// second, plain implementation below). The attack that measures what a bundle leaks is
+// scripts/bench-privacy.mjs.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <fstream>
+#include <random>
+
+#include "core/cli/commands.h"
+#include "core/common/error.h"
+#include "core/common/rng.h"
+#include "core/data/json_parse.h"
+#include "core/device/bundle/bundle.h"
+#include "core/device/mf/ridge.h"
+#include "core/train/mf/private_als.h"
+#include "core/train/privacy/rdp.h"
+#include "tests/core/catch_helpers.h"
+#include "tests/core/fixtures.h"
+
+using namespace hearth;
+using hearth::test::contains;
+using hearth::test::error_of;
+
+namespace {
+
+struct Data {
+    uint32_t users = 120, items = 40;
+    std::vector<Interaction> events;
+};
+
+// Users in two taste groups with histories of 3 to 14 items.
+Data two_groups() {
+    Data d;
+    std::mt19937 rng(5);
+    for (uint32_t u = 0; u < d.users; ++u) {
+        const uint32_t n = 3 + static_cast<uint32_t>(rng() % 12), group = u % 2;
+        for (uint32_t k = 0; k < n; ++k) {
+            const uint32_t item = static_cast<uint32_t>(rng() % (d.items / 2)) * 2 + (rng() % 6 == 0 ? 1 - group : group);
+            d.events.push_back({u, item, 1.0f, static_cast<int64_t>(k)});
+        }
+    }
+    return d;
+}
+
+// The noise-free algorithm written out plainly: users solved against the items (binary
+// confidence 1 + alpha, the Gram of the items), scaled to norm C; items = (X^T X + reg I)^-1
+// times the sum of their users' vectors. Every user's items are used (no cap reached).
+std::vector<double> plain_private_als(const RatingMatrix& m, const MfConfig& c, double clip) {
+    const uint32_t d = c.factors;
+    SplitMix64 init(c.seed);
+    std::vector<float> items(static_cast<size_t>(m.items) * d);
+    for (float& v : items) v = static_cast<float>(0.1 * init.normal() / std::sqrt(double(d)));
+    std::vector<float> users(static_cast<size_t>(m.users) * d);
+    for (uint32_t it = 0; it < c.iterations; ++it) {
+        const std::vector<float> gram = gram_matrix(items.data(), m.items, d);
+        const FactorRows rows{items.data(), m.items, d, false};
+        RidgeSolver solver;
+        for (uint32_t u = 0; u < m.users; ++u) {
+            std::vector<RidgeTerm> terms;
+            for (uint32_t k = m.by_user.start[u]; k < m.by_user.start[u + 1]; ++k)
+                terms.push_back({m.by_user.index[k], 1.0f + c.params.alpha, 1.0f});
+            float* x = &users[size_t(u) * d];
+            solver.solve(rows, gram.data(), terms.data(), terms.size(), c.params.reg, x);
+            double n = 0;
+            for (uint32_t a = 0; a < d; ++a) n += double(x[a]) * x[a];
+            for (uint32_t a = 0; a < d; ++a) x[a] = static_cast<float>(x[a] * clip / std::sqrt(n));
+        }
+        // Items: the same ridge system through RidgeSolver, with the users as the fixed side
+        // (weight 1, target 1 for each of the item's users; no Gram: X^T X is every user).
+        const std::vector<float> user_gram = gram_matrix(users.data(), m.users, d);
+        const FactorRows user_rows{users.data(), m.users, d, false};
+        for (uint32_t i = 0; i < m.items; ++i) {
+            std::vector<RidgeTerm> terms;
+            for (uint32_t k = m.by_item.start[i]; k < m.by_item.start[i + 1]; ++k)
+                terms.push_back({m.by_item.index[k], 1.0f, 1.0f});
+            solver.solve(user_rows, user_gram.data(), terms.data(), terms.size(), c.params.reg, &items[size_t(i) * d]);
+        }
+    }
+    return std::vector<double>(items.begin(), items.end());
+}
+
+}  // namespace
+
+TEST_CASE("private ALS without noise is the plain algorithm", "[privacy][mf]") {
+    const Data d = two_groups();
+    const RatingMatrix m = RatingMatrix::build(d.users, d.items, d.events, MfKind::Implicit);
+    MfConfig c;
+    c.factors = 6;
+    c.iterations = 3;
+    c.params.alpha = 2.0f;
+    c.params.reg = 0.5f;
+    DpAlsConfig dp;
+    dp.epsilon = 1e12;  // noise multiplier ~1e-11: numerically none
+    dp.max_items_per_user = 100;
+    dp.noise_seed = 3;
+    DpAlsReport report;
+    const MfModel got = train_mf_private(m, c, dp, report);
+    CHECK(report.interactions_dropped == 0);
+    const std::vector<double> want = plain_private_als(m, c, dp.user_norm_clip);
+    REQUIRE(got.item_factors.size() == want.size());
+    double worst = 0;
+    for (size_t k = 0; k < want.size(); ++k) worst = std::max(worst, std::fabs(got.item_factors[k] - want[k]));
+    CHECK(worst < 1e-4);
+    // And the Gram matrix the bundle carries is that of the released items.
+    const std::vector<float> gram = gram_matrix(got.item_factors.data(), m.items, c.factors);
+    for (size_t k = 0; k < gram.size(); ++k) CHECK(got.gram[k] == gram[k]);
+}
+
+TEST_CASE("private ALS: the accountant's noise, the contribution bound, thread independence", "[privacy][mf]") {
+    const Data d = two_groups();
+    const RatingMatrix m = RatingMatrix::build(d.users, d.items, d.events, MfKind::Implicit);
+    MfConfig c;
+    c.factors = 4;
+    c.iterations = 3;
+    DpAlsConfig dp;
+    dp.epsilon = 2.0;
+    dp.max_items_per_user = 5;
+    dp.noise_seed = 11;
+    DpAlsReport r1, r2;
+    c.threads = 1;
+    const MfModel one = train_mf_private(m, c, dp, r1);
+    c.threads = 2;
+    const MfModel two = train_mf_private(m, c, dp, r2);
+    CHECK(one.item_factors == two.item_factors);
+
+    // Delta defaults below 1 / users; the epsilon certified is the target, reached by the
+    // smallest noise; the Gram matrix takes 4 times the item sums' noise.
+    CHECK(r1.delta == Approx(0.1 / d.users));
+    CHECK(r1.epsilon <= 2.0);
+    CHECK(r1.epsilon > 1.99);
+    CHECK(r1.releases == 6);
+    CHECK(r1.gram_noise_multiplier == Approx(4 * r1.noise_multiplier));
+    const double equivalent = r1.noise_multiplier / std::sqrt(1.0 + 1.0 / 16.0);
+    CHECK(sampled_gaussian_epsilon(1.0, equivalent, 3, r1.delta).epsilon == Approx(r1.epsilon).epsilon(1e-9));
+    CHECK(noise_for_epsilon(1.0, 3, 2.0, r1.delta) == Approx(equivalent).epsilon(1e-9));
+
+    // At most 5 interactions per user: what is used is exactly sum min(n_u, 5).
+    uint64_t bound = 0, all = 0;
+    for (uint32_t u = 0; u < m.users; ++u) {
+        const uint64_t n = m.by_user.start[u + 1] - m.by_user.start[u];
+        bound += std::min<uint64_t>(n, 5);
+        all += n;
+    }
+    CHECK(r1.interactions_used == bound);
+    CHECK(r1.interactions_dropped == all - bound);
+
+    // Another noise draw gives other factors (the noise is there), the same seed the same.
+    dp.noise_seed = 12;
+    DpAlsReport r3;
+    CHECK(train_mf_private(m, c, dp, r3).item_factors != one.item_factors);
+
+    MfConfig bmf = c;
+    bmf.params.kind = MfKind::Explicit;
+    CHECK(contains(error_of([&] { train_mf_private(m, bmf, dp, r3); }, "argument"), "implicit ALS"));
+    dp.max_items_per_user = 0;
+    CHECK(contains(error_of([&] { train_mf_private(m, c, dp, r3); }, "argument"), "--dp-max-items"));
+}
+
+TEST_CASE("hearth train --dp-epsilon states its guarantee in the bundle; others state none", "[privacy][cli]") {
+    const auto dir = test::temp_folder("private-cli");
+    const auto data = dir / "ratings.csv";
+    {
+        std::ofstream f(data);
+        f << "user,item,rating,timestamp\n";
+        for (int u = 0; u < 80; ++u)
+            for (int i = 0; i < 6; ++i) f << "u" << u << ",i" << (u * 3 + i * (1 + u % 2)) % 30 << ",1," << i << "\n";
+    }
+    const std::string out = (dir / "m.hearth").string();
+    const auto privacy_of = [&](const std::string& path) {
+        const std::vector<uint8_t> bytes = read_file_bytes(path);
+        const BundleReader b(bytes.data(), bytes.size());
+        return parse_json(b.json("meta")).find("privacy") ? *parse_json(b.json("meta")).find("privacy") : JsonValue();
+    };
+    cli::run_train({"--data", data.string(), "--out", out, "--dp-epsilon", "4", "--dp-max-items", "3"});
+    const JsonValue p = privacy_of(out);
+    CHECK(p.find("private")->as_bool("private"));
+    CHECK(p.find("unit")->as_string("unit") == "user");
+    CHECK(p.find("epsilon")->as_number("epsilon") <= 4.0);
+    CHECK(p.find("epsilon")->as_number("epsilon") > 3.99);
+    CHECK(p.find("delta")->as_number("delta") == Approx(0.1 / 80));
+    CHECK(p.find("bounds")->find("max_items_per_user")->as_u64("m") == 3);
+    CHECK(p.find("iterations")->as_u64("iterations") == 3);  // the private default
+    CHECK(!p.find("not_covered")->as_array("not_covered").empty());
+
+    cli::run_train({"--data", data.string(), "--out", out});
+    const JsonValue q = privacy_of(out);
+    CHECK_FALSE(q.find("private")->as_bool("private"));
+    CHECK(contains(q.find("note")->as_string("note"), "without differential privacy"));
+
+    CHECK(contains(error_of([&] { cli::run_train({"--data", data.string(), "--out", out, "--model", "bmf", "--dp-epsilon", "4"}); },
+                            "argument"), "is for --model als"));
+    CHECK(contains(error_of([&] { cli::run_train({"--data", data.string(), "--out", out, "--dp-delta", "1e-6"}); },
+                            "argument"), "needs --dp-epsilon"));
+    CHECK(contains(error_of([&] { cli::run_train({"--data", data.string(), "--out", out, "--dp-epsilon", "4", "--tune"}); },
+                            "argument"), "--tune would choose settings on the private data"));
+    CHECK(contains(error_of([&] { cli::run_train({"--data", data.string(), "--out", out, "--dp-epsilon", "-1"}); },
+                            "argument"), "--dp-epsilon must be a positive number"));
+    std::filesystem::remove_all(dir);
+}
