@@ -267,6 +267,8 @@ export interface SimilarItem extends CatalogItem {
 export class Recommender {
   /** Bundle metadata: model, hyper-parameters, training summary, metrics. */
   readonly meta: Record<string, unknown>;
+  /** What the bundle promises about the people it was trained on (from meta.privacy). */
+  readonly privacy: PrivacyStatement;
   readonly models: { mf: 'implicit' | 'explicit' | null; sasrec: boolean; hybridWeight: number | null };
   /** Number of items in the catalog. */
   readonly size: number;
@@ -526,3 +528,28 @@ export function createIndexedDBAdapter(options?: { indexedDB?: IDBFactory; datab
 /** True for the errors browsers raise when a storage write does not fit. */
 export function isQuotaError(error: unknown): boolean;
 
+/** What a private bundle's guarantee does not cover. */
+export type NotCovered = 'catalog' | 'popularity' | 'training_counts' | 'floating_point';
+
+/**
+ * A bundle's privacy statement. `private: true` only with a valid epsilon and delta: a
+ * differentially private model at the user level (one person's whole history is the unit
+ * protected). Anything else, including a bundle that says nothing, is not private.
+ */
+export type PrivacyStatement =
+  | {
+      private: true;
+      stated: true;
+      unit: string;
+      epsilon: number;
+      delta: number;
+      mechanism: string;
+      accountant: string;
+      /** The most interactions of one person that training used, when bounded. */
+      maxItemsPerUser: number | null;
+      notCovered: Array<NotCovered | string>;
+    }
+  | { private: false; stated: boolean; note: string };
+
+/** The privacy statement of bundle metadata (what `privacy` of a recommender returns). */
+export function privacyOf(meta: Record<string, unknown>): PrivacyStatement;

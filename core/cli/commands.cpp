@@ -358,6 +358,7 @@ int run_inspect(const std::vector<std::string>& argv) {
     if (engine->has_mf() && engine->has_sasrec())
         std::printf("hybrid: SASRec weight %g\n", engine->hybrid_weight());
     const std::string_view meta = engine->meta_json();
+    std::printf("privacy: %s\n", privacy_words(meta).c_str());
     std::printf("meta: %.*s\n", static_cast<int>(meta.size()), meta.data());
     return 0;
 }

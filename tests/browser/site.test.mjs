@@ -115,6 +115,8 @@ test('rate, see recommendations change, ask why, delete, reload, clear', async (
     const cores = await page.evaluate(() => navigator.hardwareConcurrency);
     const scoring = await page.locator('#scoring-threads').textContent();
     assert.equal(scoring, cores > 1 ? `on ${Math.min(cores, 4)} threads (this page is cross-origin isolated)` : 'on one thread');
+    // The demo's bundle is trained without differential privacy, and the page says so.
+    assert.match(await page.locator('#privacy').textContent(), /^Not private: trained without differential privacy/);
     await screenshot(page, 'about.png');
 
     // Clear all: nothing left in the UI or in storage.

@@ -1,115 +1,58 @@
-// Privacy by construction: every way a page could send data out (fetch, XMLHttpRequest,
-// sendBeacon, WebSocket) is replaced by a recorder, the bundle is served by a local
-// server that logs what it receives, and after many recommend/explain calls the only
-// traffic is GETs of the bundle URL that carry no history id and no score.
+// rec.privacy on real bundles: what `hearth train --dp-epsilon` wrote, read back through the
+// library, and worded by `hearth inspect`; a bundle that says nothing or claims privacy
+// without numbers is not private.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRecommender } from '../../web/src/index.js';
-import { createWorkerRecommender } from '../../web/src/worker-client.js';
-import { trainedBundle, sampleHistories } from './helpers.mjs';
-import { serve } from './server.mjs';
+import { createRecommender, privacyOf } from '../../web/src/index.js';
+import { hearth, trainedBundle } from './helpers.mjs';
 
-function recordEgress() {
-  const calls = [];
-  const saved = {};
-  const replace = (name, value) => {
-    saved[name] = Object.getOwnPropertyDescriptor(globalThis, name);
-    Object.defineProperty(globalThis, name, { value, configurable: true, writable: true });
-  };
-  const realFetch = globalThis.fetch;
-  replace('fetch', async (input, init = {}) => {
-    const request = new Request(input, init);
-    calls.push({
-      api: 'fetch',
-      method: request.method,
-      url: request.url,
-      headers: Object.fromEntries(request.headers),
-      body: init.body === undefined ? '' : String(init.body),
-    });
-    return realFetch(input, init);
-  });
-  replace('XMLHttpRequest', class {
-    open(method, url) { calls.push({ api: 'xhr', method, url: String(url), headers: {}, body: '' }); }
-    setRequestHeader(name, value) { calls.at(-1).headers[name] = value; }
-    send(body) { calls.at(-1).body = String(body ?? ''); }
-  });
-  replace('WebSocket', class {
-    constructor(url) { calls.push({ api: 'websocket', method: 'CONNECT', url: String(url), headers: {}, body: '' }); }
-    send(data) { calls.push({ api: 'websocket', method: 'SEND', url: '', headers: {}, body: String(data) }); }
-  });
-  const nav = globalThis.navigator ? Object.create(globalThis.navigator) : {};
-  nav.sendBeacon = (url, data) => {
-    calls.push({ api: 'beacon', method: 'POST', url: String(url), headers: {}, body: String(data ?? '') });
-    return true;
-  };
-  replace('navigator', nav);
-  const restore = () => {
-    for (const [name, descriptor] of Object.entries(saved)) {
-      if (descriptor) Object.defineProperty(globalThis, name, descriptor);
-      else delete globalThis[name];
-    }
-  };
-  return { calls, restore };
-}
+test('a private bundle states its guarantee; rec.privacy reads it; a plain one says it is not private', async () => {
+  const { dir } = trainedBundle('als');
+  const out = mkdtempSync(join(tmpdir(), 'hearth-privacy-'));
+  const privateBundle = join(out, 'private.hearth');
+  hearth('train', '--data', join(dir, 'ratings.csv'), '--items', join(dir, 'items.csv'),
+    '--dp-epsilon', '4', '--dp-max-items', '10', '--out', privateBundle);
 
-// A whole-token match, so that id 17 is found in "?item=17" but not in port 41753.
-function mentions(text, token) {
-  const escaped = token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`(^|[^0-9A-Za-z])${escaped}($|[^0-9A-Za-z])`).test(text);
-}
-
-test('no request carries history, ids or scores; the only traffic is the bundle GET', async () => {
-  const { dir, bundle } = trainedBundle('hybrid');
-  const server = await serve({ '/models/catalog.hearth': { body: readFileSync(bundle), headers: { 'content-type': 'application/octet-stream' } } });
-  const bundleUrl = server.url('/models/catalog.hearth');
-  const egress = recordEgress();
-  const secrets = new Set();
+  const rec = await createRecommender({ bundle: readFileSync(privateBundle), storage: 'memory' });
   try {
-    const histories = sampleHistories(join(dir, 'ratings.csv'), readFileSync, 8);
-    for (const rec of [await createRecommender({ bundle: bundleUrl }), await createWorkerRecommender({ bundle: bundleUrl, worker: true })]) {
-      try {
-        for (const history of histories) {
-          for (const h of history) secrets.add(h.id);
-          for (const options of [{}, { model: 'mf', k: 20 }, { model: 'sasrec', k: 5, reasons: 5 }]) {
-            for (const r of await rec.recommend(history, options)) {
-              secrets.add(r.id);
-              secrets.add(String(r.score));
-              for (const b of r.because) secrets.add(String(b.weight));
-            }
-          }
-          const [top] = await rec.recommend(history, { k: 1 });
-          const e = await rec.explain(history, top.id);
-          secrets.add(String(e.score));
-          for (const c of e.contributions) secrets.add(String(c.weight));
-        }
-      } finally {
-        await rec.dispose();
-      }
-    }
+    const p = rec.privacy;
+    assert.equal(p.private, true);
+    assert.equal(p.unit, 'user');
+    assert.equal(p.epsilon, rec.meta.privacy.epsilon);
+    assert.ok(p.epsilon <= 4 && p.epsilon > 3.99, `epsilon ${p.epsilon}`);
+    assert.ok(p.delta > 0 && p.delta <= 1 / 300 / 10 + 1e-12, `delta ${p.delta} for 300 users`);
+    assert.equal(p.maxItemsPerUser, 10);
+    assert.deepEqual(p.notCovered, ['catalog', 'popularity', 'training_counts', 'floating_point']);
+    // It still recommends, from the history alone.
+    const history = readFileSync(join(dir, 'ratings.csv'), 'utf8').trim().split('\n').slice(1, 6).map((l) => l.split(',')[1]);
+    let ts = 1;
+    for (const item of history) await rec.record({ type: 'view', item, ts: ts++ });
+    assert.equal((await rec.recommend({ k: 5 })).length, 5);
   } finally {
-    egress.restore();
-    await server.close();
+    rec.dispose();
   }
+  assert.match(hearth('inspect', privateBundle), /^privacy: differentially private for each user: epsilon 4, delta [0-9.e-]+; at most 10 interactions/m);
 
-  // What left this realm: only fetches, only GETs of the bundle URL, no body.
-  assert.ok(egress.calls.length >= 2, 'the bundle was fetched through the patched fetch (in-thread and worker mode)');
-  for (const call of egress.calls) {
-    assert.deepEqual([call.api, call.method, call.url, call.body], ['fetch', 'GET', bundleUrl, ''], JSON.stringify(call));
+  const plain = await createRecommender({ bundle: readFileSync(trainedBundle('als').bundle), storage: 'memory' });
+  try {
+    assert.equal(plain.privacy.private, false);
+    assert.equal(plain.privacy.stated, true);
+    assert.match(plain.privacy.note, /without differential privacy/);
+  } finally {
+    plain.dispose();
   }
-  // What reached the server, from any thread: the same.
-  assert.equal(server.requests.length, egress.calls.length);
-  for (const request of server.requests) {
-    assert.deepEqual([request.method, request.url, request.body], ['GET', '/models/catalog.hearth', ''], JSON.stringify(request));
-  }
-  // No header of either side mentions an id or a score.
-  assert.ok(secrets.size > 50, `checked ${secrets.size} ids and scores`);
-  const headerTexts = [
-    ...egress.calls.map((c) => JSON.stringify(c.headers)),
-    ...server.requests.map(({ headers: { host, ...rest } }) => JSON.stringify(rest)),
-  ];
-  for (const text of headerTexts) {
-    for (const secret of secrets) assert.ok(!mentions(text, secret), `'${secret}' appears in request headers ${text}`);
-  }
+  assert.match(hearth('inspect', trainedBundle('als').bundle), /^privacy: not private \(trained without differential privacy/m);
+});
+
+test('privacyOf never reads a missing or incomplete claim as private', () => {
+  assert.deepEqual(privacyOf({}), { private: false, stated: false, note: 'the bundle does not say how it was trained' });
+  assert.equal(privacyOf({ privacy: 'yes' }).private, false);
+  assert.equal(privacyOf({ privacy: { private: true } }).private, false);
+  assert.equal(privacyOf({ privacy: { private: true, epsilon: 1, delta: 2 } }).private, false);
+  assert.equal(privacyOf({ privacy: { private: true, epsilon: -1, delta: 1e-6 } }).private, false);
+  assert.equal(privacyOf({ privacy: { private: true, epsilon: 1, delta: 1e-6 } }).private, true);
+  assert.equal(privacyOf({ privacy: { private: false } }).stated, true);
 });

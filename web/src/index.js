@@ -1,12 +1,13 @@
 // Hearth: recommendations computed on the device, each with its true reasons, from a
 // history that stays on the device.
+import { privacyOf } from './privacy.js';
 import { HearthError, ERROR_CODES } from './errors.js';
 import { openEngine, checkMoodWeights } from './engine.js';
 import { createWorkerRecommender } from './worker-client.js';
 import { openHistory, createMemoryAdapter, createLocalStorageAdapter, createIndexedDBAdapter } from './history.js';
 import { loadBundle } from './loader.js';
 
-export { HearthError, ERROR_CODES, openHistory, createMemoryAdapter, createLocalStorageAdapter, createIndexedDBAdapter, loadBundle };
+export { HearthError, ERROR_CODES, privacyOf, openHistory, createMemoryAdapter, createLocalStorageAdapter, createIndexedDBAdapter, loadBundle };
 
 /**
  * @typedef {import('./history.js').HistoryStore} HistoryStore
@@ -92,6 +93,8 @@ export class Recommender {
 
   /** Bundle metadata: model, hyper-parameters, training summary, metrics. */
   get meta() { return this._inner.meta; }
+  /** What the bundle promises about the people it was trained on (from meta.privacy). */
+  get privacy() { return privacyOf(this._inner.meta); }
   /** The models in the bundle. */
   get models() { return this._inner.models; }
   /** Number of items in the catalog. */

@@ -2,6 +2,7 @@
 // whose scoring runs in a worker (a module Web Worker in browsers, worker_threads in Node),
 // so the calling thread never blocks on it. The bundle is loaded here (progress, integrity,
 // cache) and its bytes are handed to the worker.
+import { privacyOf } from './privacy.js';
 import { HearthError } from './errors.js';
 import { loadBundle } from './loader.js';
 import { isNode, nodePlatform, besideThisModule } from './node.js';
@@ -169,6 +170,9 @@ export class WorkerRecommender {
   _live() {
     if (this._closed) throw new HearthError('disposed', 'this recommender has been disposed');
   }
+
+  /** What the bundle promises about the people it was trained on (from meta.privacy). */
+  get privacy() { return privacyOf(this.meta); }
 
   _accept({ meta, models, catalog, moods, threads, tagKinds }) {
     this.meta = meta;

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "core/train/mf/trainer.h"
 
@@ -56,6 +57,8 @@ MfModel train_mf_private(const RatingMatrix& data, const MfConfig& config, const
 // The `privacy` object of a bundle's metadata for a model trained this way, and for one
 // trained without (which says so, with `note`).
 std::string privacy_json(const DpAlsReport& report, uint32_t iterations);
+// One line of plain words for a bundle's metadata: what its privacy object promises.
+std::string privacy_words(std::string_view meta_json);
 std::string no_privacy_json(
     const char* note = "trained without differential privacy: the model may reveal the people it was trained on");
 

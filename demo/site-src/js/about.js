@@ -1,7 +1,7 @@
 // "About this model": what the bundle says about itself (model, hyper-parameters, training,
 // held-out metrics), the training curve, and the genre mix of the history vs. the picks.
 import { h, bdi } from './dom.js';
-import { t, tp, num, unit, significant, compare } from './i18n/index.js';
+import { t, tp, num, unit, significant, compare, listParts } from './i18n/index.js';
 import { lineChart, compareBars } from './charts.js';
 import { modelName } from './why.js';
 import { tagsOfKind } from './tags.js';
@@ -47,6 +47,17 @@ function genreMix(ctx, recs) {
       history: h('span', { class: 'key hist' }, t('yourHistory')),
       recs: h('span', { class: 'key recs' }, t('yourTop10')),
     })));
+}
+
+// The bundle's privacy statement in the page's words (web/src/privacy.js normalizes it).
+function privacyWords(p) {
+  if (!p.private) return t(p.stated ? 'privacyNone' : 'privacyUnstated');
+  const notCovered = p.notCovered.map((code) => known('notCovered_', code));
+  return [
+    t('privacyPrivate', { epsilon: significant(p.epsilon, 3), delta: significant(p.delta, 2) }),
+    p.maxItemsPerUser !== null ? [' ', t('privacyBound', { count: p.maxItemsPerUser })] : null,
+    notCovered.length ? [' ', tp('privacyNotCovered', { list: listParts(notCovered) })] : null,
+  ];
 }
 
 export async function renderAbout(ctx, view) {
@@ -96,7 +107,8 @@ export async function renderAbout(ctx, view) {
         source: training.source ? h('code', {}, training.source) : t('unknownSource'),
         seconds: unit(training.seconds ?? NaN, 'second', 1),
       }))] : null,
-      training.protocol ? [h('dt', {}, t('factProtocol')), h('dd', {}, known('protocol_', training.protocol))] : null),
+      training.protocol ? [h('dt', {}, t('factProtocol')), h('dd', {}, known('protocol_', training.protocol))] : null,
+      h('dt', {}, t('factPrivacy')), h('dd', { id: 'privacy' }, privacyWords(rec.privacy))),
     metricsTable,
     h('h3', {}, t('trainingCurve')),
     charts.length ? h('div', { class: 'charts' }, charts) : h('p', {}, t('noCurve')),
