@@ -529,7 +529,7 @@ export function createIndexedDBAdapter(options?: { indexedDB?: IDBFactory; datab
 export function isQuotaError(error: unknown): boolean;
 
 /** What a private bundle's guarantee does not cover. */
-export type NotCovered = 'catalog' | 'popularity' | 'training_counts' | 'floating_point';
+export type NotCovered = 'catalog' | 'popularity' | 'training_counts' | 'training_report' | 'floating_point';
 
 /**
  * A bundle's privacy statement. `private: true` only with a valid epsilon and delta: a

@@ -26,6 +26,7 @@
 #include "core/train/export/export.h"
 #include "core/train/mf/rating_matrix.h"
 #include "core/train/mf/private_als.h"
+#include "core/train/privacy/statement.h"
 #include "core/train/mf/trainer.h"
 #include "core/train/tune/coordinate_search.h"
 #include "core/train/tune/mf_tune.h"

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "core/cli/audit.h"
 #include "core/cli/bench.h"
 #include "core/cli/bench_pq.h"
 #include "core/cli/bench_reasons.h"
@@ -30,6 +31,7 @@ const char* kUsage =
     "  eval-bundle  leave-last-out evaluation of bundles through the engine (fp32 vs int8 vs PQ)\n"
     "  bench-bundle  a timing-only bundle of any size (random weights, synthetic catalog)\n"
     "  bench-native  native latency, allocations, cold start and bandwidth probe (JSON)\n"
+    "  audit-privacy  attacks on an ALS bundle's item factors: what it reveals (JSON)\n"
     "  bench-reasons  recommend()'s budgeted reasons against exact leave-one-out (JSON)\n"
     "  bench-pq   PQ scan vs gemv, candidate recall and latency of a PQ bundle (JSON)\n"
     "  pad-bundle pad a trained bundle with synthetic distractor items (experiments at scale)\n"
@@ -65,6 +67,7 @@ int main(int argc, char** argv) {
         if (command == "eval-bundle") return hearth::cli::run_eval_bundle(args);
         if (command == "bench-pq") return hearth::cli::run_bench_pq(args);
         if (command == "bench-reasons") return hearth::cli::run_bench_reasons(args);
+        if (command == "audit-privacy") return hearth::cli::run_audit_privacy(args);
         if (command == "pad-bundle") return hearth::cli::run_pad_bundle(args);
         if (command == "bench-bundle") return hearth::cli::run_bench_bundle(args);
         if (command == "bench-native") return hearth::cli::run_bench_native(args);

@@ -64,11 +64,12 @@ const std::vector<Option> kTune = {
 
 // Differential privacy (core/train/mf/private_als.h): ALS only for now.
 const std::vector<Option> kPrivacy = {
-    {"dp-epsilon", "E", "", "train with user-level differential privacy at this epsilon (als; unless "
-     "given, --factors 32 and --iterations 3)", "privacy"},
+    {"dp-epsilon", "E", "", "train with user-level differential privacy at this epsilon (als: unless given, "
+     "32 factors and 3 iterations; sasrec: DP-SGD for 20 epochs, no early stopping)", "privacy"},
     {"dp-delta", "D", "1/(10 users)", "the delta of the guarantee", "privacy"},
     {"dp-max-items", "N", "8", "the most interactions of one user that training uses (a uniform sample)", "privacy"},
-    {"dp-clip", "C", "1", "the largest norm of a user vector in the item statistics", "privacy"},
+    {"dp-clip", "C", "1", "als: the norm of a user vector in the item statistics; sasrec: the largest norm of "
+     "one user's gradient", "privacy"},
 };
 
 const Option kHybridWeight = {"hybrid-weight", "W", "tuned", "SASRec share of the blend in [0, 1]; tuned on validation when absent", "hybrid"};
@@ -232,6 +233,17 @@ const Command kBenchReasons = {
     "Prints JSON: per window length, how often the reasons shown under the budget are the\n"
     "exact leave-one-out's (same items, same order), and the time of both calls.\n"};
 
+const Command kAuditPrivacy = {
+    "audit-privacy", "--data PATH [--dp-epsilon E] [options]",
+    rows({{kData, kFormat, kColumns, kItems, kThreads, kSeed,
+           {"canaries", "N", "200", "made-up users added to training (and as many not added)", "audit"},
+           {"canary-items", "K", "8", "random items per made-up user", "audit"},
+           {"attacked-users", "N", "1000", "real users the neighbour attack tries, members and non-members each", "audit"}},
+          kMf, kPrivacy}),
+    "Trains ALS on half of the users plus canaries, then attacks the item factors: canary\n"
+    "membership (AUC, an empirical epsilon lower bound) and hidden-item recovery from item\n"
+    "neighbours, for members against non-members. Prints JSON.\n"};
+
 const Command kBenchPq = {
     "bench-pq", "--bundle PQ.hearth [options]",
     {{"bundle", "PQ.hearth", "", "the PQ bundle", "input"},
@@ -291,7 +303,7 @@ const Option* Command::find(const std::string& option) const {
 const std::vector<const Command*>& all_commands() {
     static const std::vector<const Command*> all = {
         &kSynth, &kTrain, &kEval, &kInspect, &kRecommend, &kExplain, &kImport, &kExport,
-        &kEvalBundle, &kBenchBundle, &kBenchNative, &kBenchReasons, &kBenchPq, &kPadBundle, &kPredict};
+        &kEvalBundle, &kBenchBundle, &kBenchNative, &kBenchReasons, &kAuditPrivacy, &kBenchPq, &kPadBundle, &kPredict};
     return all;
 }
 
@@ -345,9 +357,11 @@ void check_model_options(const Args& a, const Command& c) {
                                         " is a SASRec option: it needs --model sasrec or hybrid");
         if (group == "hybrid" && model != "hybrid")
             throw Error("argument", std::string("--") + o.name + " needs --model hybrid");
-        if (group == "privacy" && model != "als")
-            throw Error("argument", std::string("--") + o.name + " is for --model als: private training of " +
+        if (group == "privacy" && model != "als" && model != "sasrec")
+            throw Error("argument", std::string("--") + o.name + " is for --model als or sasrec: private training of " +
                                         model + " is not available");
+        if (group == "privacy" && model == "sasrec" && o.name == std::string("dp-max-items"))
+            throw Error("argument", "--dp-max-items is for als: private SASRec uses each user's last max-len + 1 items");
         if (group == "privacy" && o.name != std::string("dp-epsilon") && !a.has("dp-epsilon"))
             throw Error("argument", std::string("--") + o.name + " needs --dp-epsilon");
         if (group == "privacy" && a.has("tune"))

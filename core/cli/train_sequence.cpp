@@ -27,6 +27,8 @@
 #include "core/train/export/content_model.h"
 #include "core/train/export/export.h"
 #include "core/train/mf/private_als.h"
+#include "core/train/privacy/rdp.h"
+#include "core/train/privacy/statement.h"
 #include "core/train/import/import.h"
 #include "core/train/sasrec/sasrec_trainer.h"
 #include "core/train/tune/coordinate_search.h"
@@ -171,6 +173,34 @@ int run_sequence(const std::vector<std::string>& argv, bool train) {
     const SasrecFixedSettings fixed{a.has("dropout"), a.has("max-len"), a.has("lr"), a.has("weight-decay")};
     std::fputs(apply_sasrec_recipe(config, sequence_shape(split.train), fixed).c_str(), stderr);
     config.model.validate();
+    // DP-SGD: the noise for the target epsilon over every step of the fixed epochs.
+    const bool dp = a.has("dp-epsilon");
+    double dp_epsilon = 0, dp_delta = 0, dp_order = 0, dp_rate = 0;
+    uint64_t dp_steps = 0;
+    if (dp) {
+        if (hybrid) throw Error("argument", "--dp-epsilon trains als or sasrec, not the hybrid");
+        const double target = a.get_float("dp-epsilon", 0.0f);
+        if (!(target > 0.0) || !std::isfinite(target))
+            throw Error("argument", "--dp-epsilon must be a positive number, got " + a.get("dp-epsilon"));
+        size_t examples = 0;
+        for (const auto& s : data.sequences) examples += s.size() >= 2;
+        if (examples == 0) throw Error("data", "SASRec needs a user with at least 2 training items");
+        dp_delta = a.has("dp-delta") ? a.get_float("dp-delta", 0.0f) : 0.1 / static_cast<double>(sequences.size());
+        if (!(dp_delta > 0.0 && dp_delta < 1.0)) throw Error("argument", "--dp-delta must be in (0, 1), got " + a.get("dp-delta"));
+        if (!a.has("epochs")) config.epochs = 20;
+        dp_rate = std::min(1.0, double(config.batch) / double(examples));
+        dp_steps = uint64_t(config.epochs) * std::max<uint64_t>(1, static_cast<uint64_t>(std::llround(1.0 / dp_rate)));
+        config.dp_noise_multiplier = static_cast<float>(noise_for_epsilon(dp_rate, double(dp_steps), target, dp_delta));
+        config.dp_clip = a.get_float("dp-clip", 1.0f);
+        const PrivacySpent spent = sampled_gaussian_epsilon(dp_rate, config.dp_noise_multiplier, double(dp_steps), dp_delta);
+        dp_epsilon = spent.epsilon;
+        dp_order = spent.order;
+        std::fprintf(stderr,
+                     "private: epsilon %.3g, delta %.3g (user level; DP-SGD, noise multiplier %.3f, sampling rate %.4g, "
+                     "%llu steps, gradient clip %g)\n",
+                     dp_epsilon, dp_delta, config.dp_noise_multiplier, dp_rate,
+                     static_cast<unsigned long long>(dp_steps), config.dp_clip);
+    }
     std::fprintf(stderr, "training SASRec on %zu users, %u items (%zu validation, %zu test users)\n",
                  sequences.size(), items, split.validation.size(), split.test.size());
     const auto t0 = std::chrono::steady_clock::now();
@@ -218,7 +248,7 @@ int run_sequence(const std::vector<std::string>& argv, bool train) {
     } else {
         if (a.has("tune-budget")) throw Error("argument", "--tune-budget needs --tune");
         curve.begin_array();
-        SasrecProgressPrinter printer(config.epochs, config.patience, config.lr_patience, terminal);
+        SasrecProgressPrinter printer(config.epochs, dp ? 0 : config.patience, dp ? 0 : config.lr_patience, terminal);
         weights = train_sasrec(data, config, [&](const SasrecEpochReport& r) {
             printer(r);
             record(r);
@@ -376,7 +406,9 @@ int run_sequence(const std::vector<std::string>& argv, bool train) {
                 report_sweep(lists, r.result.lists, sweep_subject(a, model), a.has("json"), &meta);
                 break;
             }
-    meta.key("privacy").raw(no_privacy_json());
+    meta.key("privacy").raw(dp ? dp_sgd_privacy_json(dp_epsilon, dp_delta, dp_order, config.dp_noise_multiplier, dp_rate,
+                                                      dp_steps, config.dp_clip, config.model.max_len)
+                               : no_privacy_json());
     meta.end_object();
 
     if (!train) {

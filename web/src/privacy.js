@@ -3,9 +3,6 @@
 // it; this module only normalizes it, so that a missing or malformed statement reads as
 // "not stated", never as private.
 
-/** Codes of what a private bundle's guarantee does not cover. */
-export const NOT_COVERED = ['catalog', 'popularity', 'training_counts', 'floating_point'];
-
 const finite = (x) => (typeof x === 'number' && Number.isFinite(x) ? x : null);
 
 /**

@@ -3,16 +3,15 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <random>
 
 #include "core/common/error.h"
 #include "core/common/parallel.h"
 #include "core/common/rng.h"
 #include "core/data/json.h"
-#include "core/data/json_parse.h"
 #include "core/device/mf/ridge.h"
 #include "core/train/privacy/rdp.h"
+#include "core/train/privacy/statement.h"
 
 namespace hearth {
 
@@ -69,11 +68,6 @@ void cholesky_solve(const double* l, uint32_t d, double* x) {
 }
 
 constexpr double kGramNoiseRatio = 4.0;
-
-// What the guarantee does not cover: catalog (ids, titles, tags), popularity (item
-// popularity and the new-item flags, counted without noise), training_counts (users and
-// events in meta.training), floating_point (attacks on the noise's floating-point sampler).
-constexpr const char* kNotCovered[] = {"catalog", "popularity", "training_counts", "floating_point"};
 
 uint64_t system_seed() {
     std::random_device device;
@@ -267,53 +261,6 @@ std::string privacy_json(const DpAlsReport& r, uint32_t iterations) {
     j.key("not_covered").begin_array();
     for (const char* code : kNotCovered) j.value(code);
     j.end_array();
-    j.end_object();
-    return j.str();
-}
-
-std::string privacy_words(std::string_view meta_json) {
-    JsonValue meta;
-    try {
-        meta = parse_json(meta_json);
-    } catch (const Error&) {
-        return "not stated (the metadata is not valid JSON)";
-    }
-    const JsonValue* p = meta.find("privacy");
-    if (!p || !p->is_object() || !p->find("private") || !p->find("private")->is_bool())
-        return "not stated: the bundle does not say how it was trained; treat it as not private";
-    if (!p->find("private")->as_bool("private")) {
-        const JsonValue* note = p->find("note");
-        return "not private (" + (note && note->is_string() ? note->as_string("note") : std::string("no note")) + ")";
-    }
-    const auto number = [&](const char* key) {
-        const JsonValue* v = p->find(key);
-        return v && v->is_number() ? v->as_number(key) : std::nan("");
-    };
-    char head[256];
-    std::snprintf(head, sizeof head, "differentially private for each user: epsilon %.3g, delta %.2g", number("epsilon"),
-                  number("delta"));
-    std::string out = head;
-    if (const JsonValue* b = p->find("bounds"); b && b->find("max_items_per_user") && b->find("max_items_per_user")->is_number())
-        out += "; at most " + b->find("max_items_per_user")->number_text() + " interactions of each user were used";
-    out += ". Not covered:";
-    if (const JsonValue* nc = p->find("not_covered"); nc && nc->is_array())
-        for (const JsonValue& code : nc->as_array("not_covered")) {
-            if (!code.is_string()) continue;
-            const std::string& c = code.as_string("code");
-            out += c == "catalog"            ? " the catalog (items, titles, tags);"
-                   : c == "popularity"       ? " item popularity and new-item flags;"
-                   : c == "training_counts"  ? " the numbers of users and events;"
-                   : c == "floating_point"   ? " floating-point attacks on the noise;"
-                                             : " " + c + ";";
-        }
-    if (out.back() == ';') out.back() = '.';
-    return out;
-}
-
-std::string no_privacy_json(const char* note) {
-    Json j;
-    j.begin_object().field("private", false);
-    j.field("note", note);
     j.end_object();
     return j.str();
 }

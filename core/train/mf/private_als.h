@@ -24,7 +24,6 @@
 #include <cstdint>
 #include <functional>
 #include <string>
-#include <string_view>
 
 #include "core/train/mf/trainer.h"
 
@@ -54,12 +53,9 @@ struct DpAlsReport {
 MfModel train_mf_private(const RatingMatrix& data, const MfConfig& config, const DpAlsConfig& dp,
                          DpAlsReport& report, const std::function<void(const IterationReport&)>& progress = {});
 
-// The `privacy` object of a bundle's metadata for a model trained this way, and for one
-// trained without (which says so, with `note`).
+// The `privacy` object of a bundle's metadata for a model trained this way
+// (core/train/privacy/statement.h has the rest).
 std::string privacy_json(const DpAlsReport& report, uint32_t iterations);
-// One line of plain words for a bundle's metadata: what its privacy object promises.
-std::string privacy_words(std::string_view meta_json);
-std::string no_privacy_json(
-    const char* note = "trained without differential privacy: the model may reveal the people it was trained on");
+
 
 }  // namespace hearth

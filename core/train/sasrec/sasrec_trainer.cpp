@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <random>
 
 #include "core/common/error.h"
 #include "core/common/parallel.h"
@@ -34,7 +35,8 @@ using Eigen::Index;
 constexpr uint32_t kNone = UINT32_MAX;
 // Stream tags that keep the seeds of different purposes apart (epochs and users are
 // far below them).
-constexpr uint64_t kInitStream = 1ull << 50, kBatchStream = 1ull << 51, kBceStream = 1ull << 52;
+constexpr uint64_t kInitStream = 1ull << 50, kBatchStream = 1ull << 51, kBceStream = 1ull << 52,
+                   kNoiseStream = 1ull << 53;
 constexpr uint32_t kEvalUsersPerBatch = 256;
 constexpr uint32_t kCheckpointVersion = 1;
 
@@ -183,6 +185,8 @@ public:
 
 private:
     double train_epoch(size_t& rows);
+    double train_epoch_private(size_t& rows);
+    double private_step(const std::vector<uint32_t>& ids, uint64_t step_seed, size_t& rows);
     double train_batch(const std::vector<uint32_t>& ids, uint64_t epoch_seed, size_t batch_index,
                        size_t& rows);
     double shard_loss(uint32_t shard, const PackedBatch& batch, const std::vector<uint32_t>& ids,
@@ -208,6 +212,9 @@ private:
     std::vector<float> log_q_;    // SampledSoftmax: log of each item's sampling probability
     std::vector<double> cdf_;     // and its cumulative distribution
     TrainState state_;
+    bool private_ = false;
+    uint64_t noise_seed_ = 0;
+    std::vector<Params<float>> example_grads_;  // DP-SGD: one user's gradient, per thread
 };
 
 Trainer::Trainer(const SasrecTrainData& data, const SasrecTrainConfig& config)
@@ -239,7 +246,25 @@ Trainer::Trainer(const SasrecTrainData& data, const SasrecTrainConfig& config)
     grads_.assign(threads_, Params<float>(c));
     encoders_.resize(threads_);
 
-    if (cfg_.loss == SasrecLoss::SampledSoftmax) {
+    private_ = cfg_.dp_noise_multiplier > 0.0f;
+    if (private_) {
+        if (!(cfg_.dp_clip > 0.0f)) throw Error("argument", "the DP clip norm must be positive");
+        if (cfg_.loss == SasrecLoss::Bce) throw Error("argument", "private SASRec trains with --loss ce or sampled");
+        noise_seed_ = cfg_.dp_noise_seed;
+        if (noise_seed_ == 0) {
+            std::random_device device;
+            noise_seed_ = (uint64_t(device()) << 32) ^ device();
+        }
+        example_grads_.assign(threads_, Params<float>(c));
+        if (!cfg_.checkpoint.empty()) throw Error("argument", "private SASRec does not checkpoint");
+    }
+    if (cfg_.loss == SasrecLoss::SampledSoftmax && private_) {
+        // Uniform: the data's popularity is private.
+        for (uint32_t i = 0; i < c.items; ++i) {
+            log_q_.push_back(-std::log(static_cast<float>(c.items)));
+            cdf_.push_back(double(i + 1) / c.items);
+        }
+    } else if (cfg_.loss == SasrecLoss::SampledSoftmax) {
         // Popularity with add-one smoothing: every item can be a negative and has a finite
         // log q when it is a target.
         std::vector<double> count(c.items, 1.0);
@@ -406,11 +431,11 @@ SasrecWeights Trainer::run(const std::function<void(const SasrecEpochReport&)>& 
         const auto start = std::chrono::steady_clock::now();
         ++state_.epoch;
         size_t rows = 0;
-        const double loss = train_epoch(rows);
+        const double loss = private_ ? train_epoch_private(rows) : train_epoch(rows);
         SasrecRankMetrics val;
         if (has_validation_) {
             val = rank_targets(params_, data_.sequences, data_.validation_target, threads_);
-            record_validation(val.ndcg10);
+            if (!private_) record_validation(val.ndcg10);
         }
         if (!cfg_.checkpoint.empty()) save_checkpoint();
         const double seconds =
@@ -422,7 +447,79 @@ SasrecWeights Trainer::run(const std::function<void(const SasrecEpochReport&)>& 
         if (progress) progress(report);
         if (cfg_.stop_after && cfg_.stop_after(report)) break;
     }
-    return weights_from_params(has_validation_ ? best_ : params_);
+    return weights_from_params(has_validation_ && !private_ ? best_ : params_);
+}
+
+double Trainer::train_epoch_private(size_t& rows) {
+    const uint64_t epoch_seed = mix_seed(noise_seed_, state_.epoch);
+    const double q = std::min(1.0, double(cfg_.batch) / double(samples_.size()));
+    const size_t steps = std::max<size_t>(1, static_cast<size_t>(std::llround(1.0 / q)));
+    double loss = 0.0;
+    for (size_t step = 0; step < steps; ++step) {
+        const uint64_t step_seed = mix_seed(epoch_seed, kBatchStream + step);
+        SplitMix64 pick(step_seed);
+        std::vector<uint32_t> ids;
+        for (uint32_t i = 0; i < samples_.size(); ++i)
+            if (pick.uniform() < q) ids.push_back(i);
+        loss += private_step(ids, step_seed, rows);
+    }
+    return loss;
+}
+
+// One DP-SGD step: every example's gradient alone, clipped, summed; then the noise, and
+// the mean over the expected batch size (not the drawn one, which is private).
+double Trainer::private_step(const std::vector<uint32_t>& ids, uint64_t step_seed, size_t& rows) {
+    std::vector<uint32_t> negatives;
+    if (cfg_.loss == SasrecLoss::SampledSoftmax) negatives = draw_negatives(mix_seed(step_seed, 1));
+    std::vector<double> losses(threads_, 0.0);
+    std::vector<size_t> counted(threads_, 0);
+    parallel_for(threads_, [&](uint32_t t) {
+        Params<float>& sum = grads_[t];
+        sum.set_zero();
+        for (size_t k = t; k < ids.size(); k += threads_) {
+            const Sample& s = samples_[ids[k]];
+            PackedBatch batch(cfg_.model.max_len);
+            const uint32_t* w = data_.sequences[s.user].data() + s.begin;
+            batch.add(w, w + 1, s.length - 1, mix_seed(step_seed, s.user));
+            counted[t] += batch.rows();
+            // shard_loss writes the example's gradient into grads_[t]; keep the sum aside.
+            std::swap(grads_[t], example_grads_[t]);
+            losses[t] += shard_loss(t, batch, {ids[k]}, negatives, 1.0f / static_cast<float>(batch.rows()));
+            std::swap(grads_[t], example_grads_[t]);
+            Params<float>& g = example_grads_[t];
+            double sq = 0.0;
+            for (const auto& tensor : g.tensors)
+                for (float v : tensor) sq += double(v) * v;
+            const double norm = std::sqrt(sq);
+            const float scale = norm > cfg_.dp_clip ? static_cast<float>(cfg_.dp_clip / norm) : 1.0f;
+            for (size_t i = 0; i < g.tensors.size(); ++i) {
+                float* dst = sum.at(i);
+                const float* src = g.at(i);
+                for (size_t e = 0; e < g.tensors[i].size(); ++e) dst[e] += scale * src[e];
+            }
+        }
+    });
+    for (uint32_t t = 1; t < threads_; ++t) grads_[0].add(grads_[t]);
+    for (size_t c : counted) rows += c;
+    // Noise from its own stream per tensor, so it does not depend on the thread count.
+    const double expected = std::min<double>(cfg_.batch, double(samples_.size()));  // q * users
+    const double sigma = double(cfg_.dp_noise_multiplier) * cfg_.dp_clip;
+    for (size_t i = 0; i < grads_[0].tensors.size(); ++i) {
+        SplitMix64 noise(mix_seed(step_seed, kNoiseStream + i));
+        float* g = grads_[0].at(i);
+        for (size_t e = 0; e < grads_[0].tensors[i].size(); ++e)
+            g[e] = static_cast<float>((g[e] + sigma * noise.normal()) / expected);
+    }
+    AdamWConfig opt;
+    opt.lr = cfg_.lr;
+    opt.beta1 = cfg_.beta1;
+    opt.beta2 = cfg_.beta2;
+    opt.eps = cfg_.adam_eps;
+    opt.weight_decay = cfg_.weight_decay;
+    adamw_step(opt, decay_, params_.tensors, grads_[0].tensors, adam_);
+    double loss = 0.0;
+    for (double l : losses) loss += l;
+    return loss;
 }
 
 // ---- checkpoint: a .hearth bundle with the state words and every tensor four times ----

@@ -59,6 +59,17 @@ struct SasrecTrainConfig {
     // test NDCG@10 on every seed tried and made the result less seed-dependent.
     uint32_t lr_patience = 3;
     float lr_decay = 0.5f;
+    // > 0: DP-SGD with user-level privacy (Abadi et al. 2016, one user's training window =
+    // one example): each step takes every user independently with probability
+    // batch / users (Poisson sampling, as the accountant assumes), clips each user's
+    // gradient to L2 norm dp_clip, adds N(0, (dp_noise_multiplier dp_clip)^2) to every
+    // coordinate of the sum and divides by the expected batch; an epoch is users / batch
+    // steps. Sampled-softmax negatives are then drawn uniformly (the popularity of the data
+    // is private), and early stopping and learning-rate cuts are off (both would choose on
+    // the private validation items): the run trains `epochs` epochs and returns the last.
+    float dp_noise_multiplier = 0.0f;
+    float dp_clip = 1.0f;
+    uint64_t dp_noise_seed = 0;  // 0: from the operating system
     // Asked after each epoch's report: true ends the run there, with the best epoch's
     // weights as usual (the tuner stops trials that trail its best one this way).
     std::function<bool(const SasrecEpochReport&)> stop_after;

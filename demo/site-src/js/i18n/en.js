@@ -264,6 +264,7 @@ export default {
   notCovered_catalog: 'the catalog (items, titles, tags)',
   notCovered_popularity: 'item popularity',
   notCovered_training_counts: 'the numbers of people and events',
+  notCovered_training_report: 'the training curve and metrics shown here',
   notCovered_floating_point: 'floating-point attacks on the noise',
   privacyNone: 'Not private: trained without differential privacy, so the model may reveal things about the people it was trained on.',
   privacyUnstated: 'Not stated: the model does not say how it was trained, so treat it as not private.',

@@ -249,6 +249,7 @@ export default {
   notCovered_catalog: '商品目录（条目、标题、标签）',
   notCovered_popularity: '条目的热度',
   notCovered_training_counts: '用户数和事件数',
+  notCovered_training_report: '此处显示的训练曲线和指标',
   notCovered_floating_point: '针对噪声浮点实现的攻击',
   privacyNone: '不具备隐私保护：训练时未使用差分隐私，模型可能泄露训练数据中的个人信息。',
   privacyUnstated: '未说明：模型没有说明训练方式，请视为不具备隐私保护。',
