@@ -2,10 +2,11 @@
 // learn from each bundle (`hearth audit-privacy`):
 //   HEARTH_DATA_DIR=../shared/data node scripts/bench-privacy.mjs [ml beauty beauty-sasrec]
 //   node scripts/bench-privacy.mjs --report     the tables and chart again from privacy.json
+// A run of some series keeps the other series' rows of privacy.json.
 // Writes out/bench/privacy.json, privacy.md (the tables) and privacy.svg (NDCG@10 against
 // epsilon). Each private run draws fresh noise, so a rerun moves the numbers a little.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const hearth = process.env.HEARTH_CLI ?? 'build/native/bin/hearth';
@@ -35,9 +36,12 @@ function run(command, name, epsilon) {
 const metricsOf = (evaluation) => evaluation.metrics.sasrec ?? evaluation.metrics;
 const ndcg = (evaluation) => metricsOf(evaluation)['ndcg@10'];
 
-const rows = reportOnly ? JSON.parse(readFileSync('out/bench/privacy.json', 'utf8')) : [];
-const names = reportOnly ? [...new Set(rows.map((r) => r.name))] : picked.length ? picked : Object.keys(datasets);
-for (const name of reportOnly ? [] : names) {
+// The series run now replace their old rows; the others are kept, so one series can be rerun.
+const previous = existsSync('out/bench/privacy.json') ? JSON.parse(readFileSync('out/bench/privacy.json', 'utf8')) : [];
+const running = reportOnly ? [] : picked.length ? picked : Object.keys(datasets);
+const rows = previous.filter((r) => !running.includes(r.name));
+const names = Object.keys(datasets).filter((n) => running.includes(n) || rows.some((r) => r.name === n));
+for (const name of running) {
   if (!datasets[name]) throw new Error(`unknown dataset ${name}; choose from ${Object.keys(datasets).join(', ')}`);
   for (const epsilon of EPSILONS) {
     const evaluation = run('eval', name, epsilon);

@@ -65,11 +65,12 @@ const std::vector<Option> kTune = {
 // Differential privacy (core/train/mf/private_als.h): ALS only for now.
 const std::vector<Option> kPrivacy = {
     {"dp-epsilon", "E", "", "train with user-level differential privacy at this epsilon (als: unless given, "
-     "32 factors and 3 iterations; sasrec: DP-SGD for 20 epochs, no early stopping)", "privacy"},
+     "32 factors and 3 iterations; sasrec: DP-SGD for 10 epochs of batches of up to 4096 at lr 0.005, no "
+     "early stopping)", "privacy"},
     {"dp-delta", "D", "1/(10 users)", "the delta of the guarantee", "privacy"},
     {"dp-max-items", "N", "8", "the most interactions of one user that training uses (a uniform sample)", "privacy"},
-    {"dp-clip", "C", "1", "als: the norm of a user vector in the item statistics; sasrec: the largest norm of "
-     "one user's gradient", "privacy"},
+    {"dp-clip", "C", "1 als, 0.1 sasrec", "als: the norm of a user vector in the item statistics; sasrec: the "
+     "largest norm of one user's gradient", "privacy"},
 };
 
 const Option kHybridWeight = {"hybrid-weight", "W", "tuned", "SASRec share of the blend in [0, 1]; tuned on validation when absent", "hybrid"};

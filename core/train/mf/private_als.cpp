@@ -218,24 +218,9 @@ MfModel train_mf_private(const RatingMatrix& data, const MfConfig& config, const
     }
     report.shifted_solves = shifted;
 
-    // What a device folds users in against; the training users' vectors (for evaluation
-    // only, never exported) through the same solve.
-    model.gram = gram_matrix(model.item_factors.data(), data.items, d);
-    const MfModelView view = model.view();
-    model.user_factors.assign(static_cast<size_t>(data.users) * d, 0.0f);
-    for_ranges(data.users, config.threads, [&](uint32_t begin, uint32_t end) {
-        RidgeSolver solver;
-        std::vector<HistoryEntry> history;
-        std::vector<RidgeTerm> terms;
-        for (uint32_t u = begin; u < end; ++u) {
-            history.clear();
-            for (uint32_t k = data.by_user.start[u]; k < data.by_user.start[u + 1]; ++k)
-                history.push_back({data.by_user.index[k], data.by_user.value[k]});
-            history_terms(view, history.data(), history.size(), terms);
-            solver.solve(view.items, view.gram, terms.data(), terms.size(), effective_reg(view.params, terms.size()),
-                         &model.user_factors[static_cast<size_t>(u) * d]);
-        }
-    });
+    // What a device folds users in against, and the training users' vectors (for
+    // evaluation only, never exported).
+    fold_in_training_users(data, config.threads, model);
     return model;
 }
 

@@ -139,6 +139,27 @@ std::vector<float> gram_matrix(const float* rows, uint32_t count, uint32_t dim) 
     return g;
 }
 
+void fold_in_training_users(const RatingMatrix& data, uint32_t threads, MfModel& m) {
+    if (m.params.kind == MfKind::Implicit) m.gram = gram_matrix(m.item_factors.data(), m.items(), m.dim);
+    const MfModelView view = m.view();
+    const uint32_t ud = view.user_dim();
+    m.user_factors.assign(static_cast<size_t>(data.users) * ud, 0.0f);
+    for_row_ranges(data.users, threads, [&](uint32_t begin, uint32_t end) {
+        RidgeSolver solver;
+        std::vector<HistoryEntry> history;
+        std::vector<RidgeTerm> terms;
+        for (uint32_t u = begin; u < end; ++u) {
+            history.clear();
+            for (uint32_t k = data.by_user.start[u]; k < data.by_user.start[u + 1]; ++k)
+                history.push_back({data.by_user.index[k], data.by_user.value[k]});
+            history_terms(view, history.data(), history.size(), terms);
+            solver.solve(view.items, view.gram, terms.data(), terms.size(),
+                         effective_reg(view.params, terms.size()),
+                         &m.user_factors[static_cast<size_t>(u) * ud]);
+        }
+    });
+}
+
 MfModel train_mf(const RatingMatrix& data, const MfConfig& config,
                  const std::function<void(const IterationReport&)>& progress) {
     if (config.factors == 0 || config.factors > 1024)
@@ -186,26 +207,7 @@ MfModel train_mf(const RatingMatrix& data, const MfConfig& config,
         }
     }
 
-    // Final user pass through the inference code path: each stored user vector is exactly
-    // what folding that user's history into the exported items gives on a device.
-    if (!explicit_kind) m.gram = gram_matrix(m.item_factors.data(), data.items, d);
-    const MfModelView view = m.view();
-    const uint32_t ud = view.user_dim();
-    m.user_factors.assign(static_cast<size_t>(data.users) * ud, 0.0f);
-    for_row_ranges(data.users, config.threads, [&](uint32_t begin, uint32_t end) {
-        RidgeSolver solver;
-        std::vector<HistoryEntry> history;
-        std::vector<RidgeTerm> terms;
-        for (uint32_t u = begin; u < end; ++u) {
-            history.clear();
-            for (uint32_t k = data.by_user.start[u]; k < data.by_user.start[u + 1]; ++k)
-                history.push_back({data.by_user.index[k], data.by_user.value[k]});
-            history_terms(view, history.data(), history.size(), terms);
-            solver.solve(view.items, view.gram, terms.data(), terms.size(),
-                         effective_reg(view.params, terms.size()),
-                         &m.user_factors[static_cast<size_t>(u) * ud]);
-        }
-    });
+    fold_in_training_users(data, config.threads, m);
     return m;
 }
 

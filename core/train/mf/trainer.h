@@ -44,6 +44,11 @@ struct IterationReport {
 MfModel train_mf(const RatingMatrix& data, const MfConfig& config,
                  const std::function<void(const IterationReport&)>& progress = {});
 
+// Sets model.gram (implicit) and model.user_factors: each training user folded into the
+// model's items by the inference code path, so each stored user vector is exactly what a
+// device folding in that user's history would compute.
+void fold_in_training_users(const RatingMatrix& data, uint32_t threads, MfModel& model);
+
 // Y^T Y of a rows x dim matrix, accumulated in double and rounded to float.
 std::vector<float> gram_matrix(const float* rows, uint32_t count, uint32_t dim);
 

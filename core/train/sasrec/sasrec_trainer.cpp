@@ -195,6 +195,7 @@ private:
                                         const PackedBatch& batch) const;
     std::vector<uint32_t> draw_negatives(uint64_t seed) const;
     void clip_gradient(Params<float>& g) const;
+    void adam_step(const Params<float>& g);
     void record_validation(double ndcg);
     void save_checkpoint() const;
     void load_checkpoint();
@@ -369,16 +370,21 @@ double Trainer::train_batch(const std::vector<uint32_t>& ids, uint64_t epoch_see
     });
     for (uint32_t t = 1; t < threads_; ++t) grads_[0].add(grads_[t]);
     if (cfg_.clip_norm > 0.0f) clip_gradient(grads_[0]);
+    adam_step(grads_[0]);
+    double loss = 0.0;
+    for (double l : losses) loss += l;
+    return loss;
+}
+
+// AdamW at the current learning rate (private runs never cut it: lr_scale stays 1).
+void Trainer::adam_step(const Params<float>& g) {
     AdamWConfig opt;
     opt.lr = cfg_.lr * state_.lr_scale;
     opt.beta1 = cfg_.beta1;
     opt.beta2 = cfg_.beta2;
     opt.eps = cfg_.adam_eps;
     opt.weight_decay = cfg_.weight_decay;
-    adamw_step(opt, decay_, params_.tensors, grads_[0].tensors, adam_);
-    double loss = 0.0;
-    for (double l : losses) loss += l;
-    return loss;
+    adamw_step(opt, decay_, params_.tensors, g.tensors, adam_);
 }
 
 void Trainer::clip_gradient(Params<float>& g) const {
@@ -510,13 +516,7 @@ double Trainer::private_step(const std::vector<uint32_t>& ids, uint64_t step_see
         for (size_t e = 0; e < grads_[0].tensors[i].size(); ++e)
             g[e] = static_cast<float>((g[e] + sigma * noise.normal()) / expected);
     }
-    AdamWConfig opt;
-    opt.lr = cfg_.lr;
-    opt.beta1 = cfg_.beta1;
-    opt.beta2 = cfg_.beta2;
-    opt.eps = cfg_.adam_eps;
-    opt.weight_decay = cfg_.weight_decay;
-    adamw_step(opt, decay_, params_.tensors, grads_[0].tensors, adam_);
+    adam_step(grads_[0]);
     double loss = 0.0;
     for (double l : losses) loss += l;
     return loss;
