@@ -217,7 +217,8 @@ const Command kBenchNative = {
      {"k", "N", "20", "recommendations per request", "bench"},
      {"model", "auto|mf|sasrec|hybrid", "auto", "which of the bundle's models scores", "bench"},
      {"seed", "N", "1", "seed of the random histories", "bench"},
-     {"cold", "N", "5", "cold-start samples", "bench"},
+     {"cold", "N", "5", "cold-start samples (in this process, after the timings)", "bench"},
+     {"cold-once", "", "", "only one cold start, in this fresh process (open + first recommend), as JSON", "bench"},
      {"probe-mb", "N", "256", "size of the streaming-read probe", "bench"}},
     "Prints JSON: latency percentiles, allocations per warm call, cold start, peak RSS,\n"
     "the bandwidth probe and the scoring kernel alone.\n"};
