@@ -161,14 +161,16 @@ const Command kExplain = {
     ""};
 
 const Command kImport = {
-    "import", "--safetensors FILE --config FILE --out BUNDLE [options]",
+    "import", "(--safetensors FILE | --mf FACTORS) --config FILE --out BUNDLE [options]",
     {{"safetensors", "FILE", "", "SASRec weights trained in PyTorch", "input"},
+     {"mf", "FACTORS", "", "MF item factors trained elsewhere: a .npy file or a .safetensors tensor", "input"},
      {"config", "FILE", "", "its JSON config (keys in core/train/import/IMPORT.md)", "input"},
      {"out", "BUNDLE", "", "the .hearth bundle to write", "output"},
      {"items", "FILE", "", "item metadata CSV: titles and tags", "data"},
      {"data", "PATH", "", "interactions, for popularity (cold start)", "data"},
      {"format", "F", "auto", "auto, csv, seq or movielens", "data"}},
-    "Converts a SASRec trained in PyTorch into a bundle; --items adds titles and tags, --data\n"
+    "Converts a SASRec trained in PyTorch, or MF item factors (e.g. Spark MLlib's ALS) whose\n"
+    "users then fold in on the device, into a bundle; --items adds titles and tags, --data\n"
     "popularity (a new user's cold start).\n"};
 
 const Command kExport = {

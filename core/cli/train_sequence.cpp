@@ -30,6 +30,7 @@
 #include "core/train/privacy/rdp.h"
 #include "core/train/privacy/statement.h"
 #include "core/train/import/import.h"
+#include "core/train/import/import_mf.h"
 #include "core/train/sasrec/sasrec_trainer.h"
 #include "core/train/tune/coordinate_search.h"
 #include "core/train/tune/sasrec_tune.h"
@@ -440,17 +441,12 @@ int run_sequence(const std::vector<std::string>& argv, bool train) {
 
 namespace hearth::cli {
 
-int run_import(const std::vector<std::string>& argv) {
-    if (wants_help(argv, command("import"))) return 0;
-    const Args a(argv, command("import"));
-    const std::string out = a.require("out");
-    check_output_path(out, "out");
-    ImportedSasrec imported = import_pytorch_sasrec(a.require("safetensors"), a.require("config"));
-    for (const std::string& t : imported.ignored_tensors)
-        std::fprintf(stderr, "import: tensor '%s' is not part of the model and was left out\n", t.c_str());
+namespace {
 
+// The catalog of imported item ids: titles and tags from --items, popularity from --data.
+CatalogData imported_catalog(const Args& a, const std::vector<std::string>& item_ids) {
     Interactions catalog_items;
-    for (const std::string& id : imported.item_ids) catalog_items.intern_item(id);
+    for (const std::string& id : item_ids) catalog_items.intern_item(id);
     ItemMetadata metadata;
     if (a.has("items")) {
         ParseReport report;
@@ -461,7 +457,7 @@ int run_import(const std::vector<std::string>& argv) {
     if (a.has("data")) {
         const Dataset d = load(a);
         std::unordered_map<std::string, uint32_t> index;
-        for (uint32_t k = 0; k < imported.item_ids.size(); ++k) index.emplace(imported.item_ids[k], k);
+        for (uint32_t k = 0; k < item_ids.size(); ++k) index.emplace(item_ids[k], k);
         size_t unknown = 0;
         for (const Interaction& e : d.interactions.events) {
             const auto it = index.find(d.interactions.item_ids[e.item]);
@@ -472,6 +468,49 @@ int run_import(const std::vector<std::string>& argv) {
     } else {
         std::fprintf(stderr, "import: no --data, so popularity is unknown: a new user gets catalog order\n");
     }
+    return catalog;
+}
+
+int run_import_mf(const Args& a, const std::string& out) {
+    ImportedMf imported = import_mf(a.require("mf"), a.require("config"));
+    const MfModel& m = imported.model;
+    const CatalogData catalog = imported_catalog(a, imported.item_ids);
+    Json meta;
+    const bool implicit = m.params.kind == MfKind::Implicit;
+    meta.begin_object().field("format", "hearth-bundle").field("model", implicit ? "mf-implicit-als" : "mf-biased");
+    meta.key("hyperparameters").begin_object();
+    meta.field("factors", m.dim).field("reg", m.params.reg).field("alpha", m.params.alpha);
+    meta.field("reg_scales_with_count", m.params.reg_scales_with_count);
+    meta.end_object();
+    meta.key("training").begin_object();
+    meta.field("source", std::filesystem::path(a.require("mf")).filename().string());
+    meta.field("imported", true).field("items", m.items());
+    meta.end_object();
+    meta.key("privacy").raw(no_privacy_json("imported factors: whether and how their training was private is not known"));
+    meta.end_object();
+    BundleWriter w = mf_bundle_writer(m, catalog, meta.str());
+    w.write_file(out);
+    std::printf("wrote %s (MF, %s: %u items, %u factors; users fold in with reg %g%s)\n", out.c_str(),
+                implicit ? "implicit" : "explicit", m.items(), m.dim, m.params.reg,
+                implicit ? (", alpha " + std::to_string(m.params.alpha)).c_str() : "");
+    return 0;
+}
+
+}  // namespace
+
+int run_import(const std::vector<std::string>& argv) {
+    if (wants_help(argv, command("import"))) return 0;
+    const Args a(argv, command("import"));
+    const std::string out = a.require("out");
+    check_output_path(out, "out");
+    if (a.has("mf") && a.has("safetensors"))
+        throw Error("argument", "give --safetensors (a SASRec) or --mf (MF item factors), not both");
+    if (a.has("mf")) return run_import_mf(a, out);
+    if (!a.has("safetensors")) throw Error("argument", "say what to import: --safetensors FILE (a SASRec) or --mf FILE (MF item factors)");
+    ImportedSasrec imported = import_pytorch_sasrec(a.require("safetensors"), a.require("config"));
+    for (const std::string& t : imported.ignored_tensors)
+        std::fprintf(stderr, "import: tensor '%s' is not part of the model and was left out\n", t.c_str());
+    const CatalogData catalog = imported_catalog(a, imported.item_ids);
 
     Json meta;
     const SasrecConfig& c = imported.weights.config;
