@@ -6,8 +6,9 @@
 const finite = (x) => (typeof x === 'number' && Number.isFinite(x) ? x : null);
 
 /**
+ * The PrivacyStatement of index.d.ts.
  * @param {Record<string, unknown>} meta the bundle's metadata
- * @returns {import('../index.js').PrivacyStatement}
+ * @returns {object}
  */
 export function privacyOf(meta) {
   const p = meta && typeof meta === 'object' ? meta.privacy : undefined;
