@@ -17,16 +17,6 @@ namespace hearth {
 
 namespace {
 
-template <typename Fn>
-void for_ranges(uint32_t rows, uint32_t threads, Fn fn) {
-    threads = std::max(1u, std::min(threads, rows));
-    const uint32_t chunk = (rows + threads - 1) / threads;
-    parallel_for(threads, [&](unsigned t) {
-        const uint32_t begin = t * chunk, end = std::min(rows, begin + chunk);
-        if (begin < end) fn(begin, end);
-    });
-}
-
 // A symmetric d x d matrix of N(0, sigma^2) entries (one draw per pair) added to m.
 void add_symmetric_noise(double* m, uint32_t d, double sigma, SplitMix64& rng) {
     for (uint32_t a = 0; a < d; ++a)
@@ -153,7 +143,7 @@ MfModel train_mf_private(const RatingMatrix& data, const MfConfig& config, const
         // of the user, binary), then scaled to norm C.
         model.gram = gram_matrix(model.item_factors.data(), data.items, d);
         const FactorRows item_rows{model.item_factors.data(), data.items, d, false};
-        for_ranges(data.users, config.threads, [&](uint32_t begin, uint32_t end) {
+        for_row_ranges(data.users, config.threads, [&](uint32_t begin, uint32_t end) {
             RidgeSolver solver;
             std::vector<RidgeTerm> terms;
             for (uint32_t u = begin; u < end; ++u) {
@@ -196,7 +186,7 @@ MfModel train_mf_private(const RatingMatrix& data, const MfConfig& config, const
         }
         // Items: the noisy sum of their sampled users' vectors, then the solve. Each item's
         // noise has its own stream, so the result does not depend on the thread count.
-        for_ranges(data.items, config.threads, [&](uint32_t begin, uint32_t end) {
+        for_row_ranges(data.items, config.threads, [&](uint32_t begin, uint32_t end) {
             std::vector<double> b(d);
             for (uint32_t i = begin; i < end; ++i) {
                 std::fill(b.begin(), b.end(), 0.0);

@@ -19,18 +19,6 @@ double initial_normal(SplitMix64& rng) {
     return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
 }
 
-// fn(begin, end) over [0, rows) in `threads` contiguous ranges; every row is solved on its
-// own, so the result is the same for any thread count.
-template <typename Fn>
-void for_row_ranges(uint32_t rows, uint32_t threads, Fn fn) {
-    threads = std::max(1u, std::min(threads, rows));
-    const uint32_t chunk = (rows + threads - 1) / threads;
-    parallel_for(threads, [&](unsigned t) {
-        const uint32_t begin = t * chunk, end = std::min(rows, begin + chunk);
-        if (begin < end) fn(begin, end);
-    });
-}
-
 // One side of an alternating step: every row of `sparse` gets a new [vector; bias]
 // (explicit) or vector (implicit) from the fixed side `other`.
 void solve_side(const SparseRows& sparse, const FactorRows& other, const float* other_bias,

@@ -6,10 +6,12 @@
 // Every solve is exact (Cholesky), so training is deterministic given the seed and
 // independent of the thread count.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <vector>
 
+#include "core/common/parallel.h"
 #include "core/device/mf/mf_model.h"
 #include "core/train/mf/rating_matrix.h"
 
@@ -48,6 +50,18 @@ MfModel train_mf(const RatingMatrix& data, const MfConfig& config,
 // model's items by the inference code path, so each stored user vector is exactly what a
 // device folding in that user's history would compute.
 void fold_in_training_users(const RatingMatrix& data, uint32_t threads, MfModel& model);
+
+// fn(begin, end) over [0, rows) in `threads` contiguous ranges; when every row is solved on
+// its own, the result is the same for any thread count.
+template <typename Fn>
+void for_row_ranges(uint32_t rows, uint32_t threads, Fn fn) {
+    threads = std::max(1u, std::min(threads, rows));
+    const uint32_t chunk = (rows + threads - 1) / threads;
+    parallel_for(threads, [&](unsigned t) {
+        const uint32_t begin = t * chunk, end = std::min(rows, begin + chunk);
+        if (begin < end) fn(begin, end);
+    });
+}
 
 // Y^T Y of a rows x dim matrix, accumulated in double and rounded to float.
 std::vector<float> gram_matrix(const float* rows, uint32_t count, uint32_t dim);
