@@ -525,6 +525,16 @@ function render({ env, wasm, probe, configs }) {
       }
     }
   }
+  // The default call's reasons against the same call without them: what a user gets by
+  // default may cost at most half again the bare call (the leave-one-out reasons are exact;
+  // why this misses is in scripts/BENCHMARKS.md, "Budgeted reasons against exact ones").
+  for (const c of fp32.filter((x) => x.model !== 'mf')) {
+    for (const r of c.wasm.runs) {
+      const ratio = r.recommend.p50_ms / r.recommend_no_reasons.p50_ms;
+      target(`recommend() ${c.model} N=${c.n} L=${r.history}, default reasons / explain: false (p50)`,
+        `${f(r.recommend.p50_ms)} / ${f(r.recommend_no_reasons.p50_ms)} ms = ${f(ratio, 1)}×`, '≤ 1.5×', ratio <= 1.5);
+    }
+  }
   // PQ: the whole call against the fp32 floor of the same model and size (the scan alone is
   // in scripts/bench-pq.mjs).
   for (const c of configs.filter((x) => x.catalog === 'pq' && x.n >= 1000000)) {
