@@ -71,7 +71,7 @@ writeFileSync('out/bench/privacy.md', lines.join('\n') + '\n');
 console.log(lines.join('\n'));
 
 // NDCG@10 against epsilon (log scale), one line per series, its non-private value dashed.
-const W = 640, H = 320, L = 60, R = 200, T = 20, B = 45;
+const W = 680, H = 320, L = 60, R = 230, T = 20, B = 45;
 const xs = EPSILONS.filter((e) => e !== null);
 const x = (e) => L + (Math.log2(e) - Math.log2(xs[0])) / (Math.log2(xs.at(-1)) - Math.log2(xs[0])) * (W - L - R);
 const top = Math.max(...rows.map((r) => ndcg(r.evaluation))) * 1.1;
