@@ -5,8 +5,8 @@ users whose id hashes to its rank. A folder (or glob) of shard files is split fi
 The shards must then be partitioned by user, as Spark's `repartition("user")` writes them.
 
 Formats, as `hearth train --format` reads them:
-  seq  one event a line, `user item`, separated by whitespace, oldest first per user
-       (the SASRec datasets);
+  seq  `user item [item ...]` a line, separated by whitespace, oldest first per user (the
+       SASRec and S3-Rec datasets);
   csv  a header naming the columns: user (user, userId, user_id), item (item, itemId,
        item_id, movieId) and optionally a timestamp (timestamp, ts, time); `,` `;` or tab.
   auto csv when the first line names a user column, else seq.
@@ -89,9 +89,12 @@ def _seq_rows(path, lines, first_number):
         fields = line.split()
         if not fields:
             continue
-        if len(fields) != 2:
-            raise DataError(f'{path}:{line_no}: expected `user item`, found {len(fields)} fields')
-        yield fields[0], fields[1], 0.0
+        if len(fields) < 2:
+            raise DataError(f'{path}:{line_no}: expected a user id followed by at least one item id')
+        if ',' in line:
+            raise DataError(f'{path}:{line_no}: unexpected comma (use --format csv for comma-separated files)')
+        for item in fields[1:]:
+            yield fields[0], item, 0.0
 
 
 def read_events(path, fmt='auto'):

@@ -18,6 +18,43 @@ import torch.nn.functional as F
 from torch import nn
 
 
+class ChunkedSoftmaxCE(torch.autograd.Function):
+    """Summed full-softmax cross-entropy of z [P, d] against every item row of E [N, d], a few
+    positions at a time and recomputed in backward, so the P x N logits never exist at once
+    (1000 positions over 1M items would be 4 GB; small chunks also reuse the allocator's
+    pages instead of faulting in fresh ones every step)."""
+
+    @staticmethod
+    def forward(ctx, z, E, t, chunk):
+        total = z.new_zeros((), dtype=torch.float64)
+        for s in range(0, len(z), chunk):
+            logits = z[s:s + chunk] @ E.T
+            picked = logits.gather(1, t[s:s + chunk, None])[:, 0]
+            total += (torch.logsumexp(logits, 1) - picked).sum().double()
+        ctx.save_for_backward(z, E, t)
+        ctx.chunk = chunk
+        return total.to(z.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        z, E, t = ctx.saved_tensors
+        gz, gE = torch.empty_like(z), torch.zeros_like(E)
+        scale = grad
+        for s in range(0, len(z), ctx.chunk):
+            zc = z[s:s + ctx.chunk]
+            p = torch.softmax(zc @ E.T, 1)
+            p[torch.arange(len(zc)), t[s:s + ctx.chunk]] -= 1
+            p *= scale
+            gz[s:s + ctx.chunk] = p @ E
+            gE.addmm_(p.T, zc)
+        return gz, gE, None, None
+
+
+def softmax_ce(z, E, t):
+    """F.cross_entropy(z @ E.T, t, reduction='sum') without materialising the logits."""
+    return ChunkedSoftmaxCE.apply(z, E, t, max(1, 2_000_000 // E.shape[0]))
+
+
 class Attention(nn.Module):
     def __init__(self, dim, heads):
         super().__init__()
@@ -122,9 +159,10 @@ class SASRec(nn.Module):
         return self.last_layernorm(h)
 
     def forward(self, inputs, targets, loss='ce', negatives=None, log_q=None):
-        """Mean next-item loss over the real positions of a batch ([B, max_len] each; a
-        target of 0 is padding). The loss sits in forward so that DistributedDataParallel
-        sees every parameter it touches.
+        """Next-item loss summed over the real positions of a batch ([B, max_len] each; a
+        target of 0 is padding): the trainer divides by the positions of every worker's
+        share, so the step is the native trainer's mean however the batch is split. The loss
+        sits in forward so that DistributedDataParallel sees every parameter it touches.
           ce       full softmax over every item;
           sampled  softmax over the target and `negatives` (shared by the batch) with the
                    log-q correction of the sampling distribution `log_q` [items + 1];
@@ -132,17 +170,17 @@ class SASRec(nn.Module):
         mask = targets > 0
         z, t = self.hidden(inputs)[mask], targets[mask]
         if loss == 'ce':
-            return F.cross_entropy(z @ self.item_matrix().T, t - 1)
+            return softmax_ce(z, self.item_matrix(), t - 1)
         e = self.item_emb.weight
         pos = (z * e[t]).sum(-1)
         if loss == 'sampled':
             pos = pos - log_q[t]
             neg = z @ e[negatives].T - log_q[negatives][None]
             neg = neg.masked_fill(negatives[None] == t[:, None], float('-inf'))
-            return (torch.logsumexp(torch.cat([pos[:, None], neg], 1), 1) - pos).mean()
+            return (torch.logsumexp(torch.cat([pos[:, None], neg], 1), 1) - pos).sum()
         if loss == 'bce':
             neg = (z * e[negatives[mask]]).sum(-1)
-            return (F.softplus(-pos) + F.softplus(neg)).mean()
+            return (F.softplus(-pos) + F.softplus(neg)).sum()
         raise ValueError(f'loss {loss!r}: ce, sampled or bce')
 
     def item_matrix(self):

@@ -284,16 +284,19 @@ def main(argv=None):
                     if not clash.any():
                         break
                     negatives[clash] = torch.randint(1, items + 1, (int(clash.sum()),), generator=g).to(w.device)
-            loss = net(x, y, args.loss, negatives, log_q)
+            # DDP averages the workers' gradients: scaling each worker's sum by W / (all
+            # workers' positions) makes that the mean over every position of the step.
+            positions = float(w.sum([(y > 0).sum().item()])[0])
+            loss = net(x, y, args.loss, negatives, log_q) * (w.world / positions)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if args.clip_norm > 0:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), args.clip_norm)
             optimizer.step()
-            loss_sum += loss.item()
+            loss_sum += loss.item() / w.world
         epoch_train = time.perf_counter() - t0
         train_seconds += epoch_train
-        mean_loss = float(w.sum([loss_sum / steps])[0]) / w.world
+        mean_loss = float(w.sum([loss_sum / steps])[0])
         val = evaluate(model, users, w, 'val')
         report = {'epoch': epoch, 'loss': mean_loss, 'val_ndcg10': val['ndcg@10'],
                   'val_hr10': val['hr@10'], 'train_seconds': epoch_train,
@@ -335,7 +338,8 @@ def main(argv=None):
             json.dump(export_config(model, item_ids), f)
         epochs_run = state['history']
         report = {
-            'workers': w.world, 'backend': w.backend, 'threads_per_worker': threads,
+            'torch': torch.__version__, 'workers': w.world, 'backend': w.backend,
+            'threads_per_worker': threads, 'total_seconds': time.perf_counter() - started,
             'items': items, 'users': total_users,
             'training_windows': total_windows, 'batch': args.batch, 'steps_per_epoch': steps,
             'parameters': params,

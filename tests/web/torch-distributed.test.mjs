@@ -73,3 +73,9 @@ test('the recipe names the file and line of a malformed row', { skip }, () => {
   assert.equal(r.status, 2);
   assert.match(r.stderr, /events\.csv:4: timestamp 'not-a-time' is not a number/);
 });
+
+test('the recipe\'s pieces against their references (tests/torch/test_recipe.py)', { skip }, () => {
+  const r = spawnSync(python, ['-m', 'unittest', '-v', 'tests/torch/test_recipe.py'], { cwd: root, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr.slice(-3000));
+  assert.match(r.stderr, /Ran [1-9]\d* tests?/);
+});
