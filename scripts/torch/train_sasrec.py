@@ -215,7 +215,6 @@ def main(argv=None):
                    args.dropout, args.variant, args.activation)
     model.reset_parameters(torch.Generator().manual_seed(args.seed))
     model.to(w.device)
-    torch.manual_seed(args.seed * 1_000_003 + w.rank)  # dropout masks: one stream per worker
     net = DistributedDataParallel(model, gradient_as_bucket_view=True) if w.distributed else model
     optimizer = torch.optim.AdamW(param_groups(model, args.weight_decay), lr=args.lr,
                                   betas=(0.9, 0.98), eps=1e-8)
@@ -254,7 +253,10 @@ def main(argv=None):
     train_seconds = 0.0
     while state['epoch'] < args.epochs:
         epoch = state['epoch'] + 1
+        # Every random choice of an epoch (order, negatives, dropout masks) derives from the
+        # seed, the epoch and the worker, so a run resumed from a checkpoint is the same run.
         g = torch.Generator().manual_seed(args.seed * 7_919 + epoch * 104_729 + w.rank)
+        torch.manual_seed(args.seed * 1_000_003 + epoch * 7_907 + w.rank)
         order = torch.randperm(len(inputs), generator=g).tolist() if inputs else []
         for group in optimizer.param_groups:
             group['lr'] = args.lr * state['lr_scale']

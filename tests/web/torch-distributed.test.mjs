@@ -79,3 +79,21 @@ test('the recipe\'s pieces against their references (tests/torch/test_recipe.py)
   assert.equal(r.status, 0, r.stderr.slice(-3000));
   assert.match(r.stderr, /Ran [1-9]\d* tests?/);
 });
+
+test('a run resumed from its checkpoint is the uninterrupted run', { skip }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hearth-torch-resume-'));
+  hearth('synth', '--out', dir, '--items', '200', '--users', '120', '--seed', '5');
+  const train = (out, epochs, checkpoint = []) => run(python, ['scripts/torch/train_sasrec.py',
+    '--data', join(dir, 'ratings.csv'), '--out', join(dir, out), '--dim', '16', '--max-len', '10',
+    '--epochs', String(epochs), '--patience', '0', '--batch', '32', '--threads', '1', ...checkpoint]);
+  train('straight', 3);
+  const checkpoint = ['--checkpoint', join(dir, 'run.ckpt')];
+  train('cut', 2, checkpoint);
+  train('resumed', 3, checkpoint);
+  const report = (out) => JSON.parse(readFileSync(join(dir, out, 'report.json'), 'utf8'));
+  assert.deepEqual(report('resumed').epochs.map((e) => [e.loss, e.val_ndcg10]),
+    report('straight').epochs.map((e) => [e.loss, e.val_ndcg10]));
+  assert.equal(report('resumed').epochs.length, 3);
+  assert.ok(readFileSync(join(dir, 'resumed', 'model.safetensors')).equals(readFileSync(join(dir, 'straight', 'model.safetensors'))),
+    'the resumed run exported other weights');
+});
