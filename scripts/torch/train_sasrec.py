@@ -75,13 +75,15 @@ class Workers:
     def __init__(self):
         self.distributed = int(os.environ.get('WORLD_SIZE', '1')) > 1
         cuda = torch.cuda.is_available()
+        local = int(os.environ.get('LOCAL_RANK', '0'))
+        if cuda:
+            torch.cuda.set_device(local)  # NCCL's collectives run on the current device
         if self.distributed:
             dist.init_process_group('nccl' if cuda else 'gloo')
             self.rank, self.world = dist.get_rank(), dist.get_world_size()
         else:
             self.rank, self.world = 0, 1
         self.backend = ('nccl' if cuda else 'gloo') if self.distributed else 'none'
-        local = int(os.environ.get('LOCAL_RANK', '0'))
         self.device = torch.device(f'cuda:{local}' if cuda else 'cpu')
         self.local_world = int(os.environ.get('LOCAL_WORLD_SIZE', '1'))
 
@@ -215,7 +217,8 @@ def main(argv=None):
                    args.dropout, args.variant, args.activation)
     model.reset_parameters(torch.Generator().manual_seed(args.seed))
     model.to(w.device)
-    net = DistributedDataParallel(model, gradient_as_bucket_view=True) if w.distributed else model
+    on_gpu = [w.device.index] if w.device.type == 'cuda' else None
+    net = DistributedDataParallel(model, device_ids=on_gpu, gradient_as_bucket_view=True) if w.distributed else model
     optimizer = torch.optim.AdamW(param_groups(model, args.weight_decay), lr=args.lr,
                                   betas=(0.9, 0.98), eps=1e-8)
 
