@@ -36,9 +36,6 @@ public:
     // leave-one-out encodings are computed once per history (one batched pass), then each
     // item costs one dot product per position.
     void influences(uint32_t item, std::vector<Reason>& out);
-    // The window positions influences() measures, ascending (after select_reasons or
-    // influences).
-    const std::vector<uint32_t>& reason_positions() const { return positions_; }
 
     // The last block's attention of the last position, averaged over heads, per window item.
     void attention(std::vector<Reason>& out) const;
