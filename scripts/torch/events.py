@@ -4,7 +4,7 @@ Nothing here loads the whole log. One file is streamed by every worker, and each
 users whose id hashes to its rank. A folder (or glob) of shard files is split file by file.
 The shards must then be partitioned by user, as Spark's `repartition("user")` writes them.
 
-Formats, as `hearth train --format` reads them:
+Formats (two of `hearth train --format`'s):
   seq  `user item [item ...]` a line, separated by whitespace, oldest first per user (the
        SASRec and S3-Rec datasets);
   csv  a header naming the columns: user (user, userId, user_id), item (item, itemId,
