@@ -97,3 +97,19 @@ test('a run resumed from its checkpoint is the uninterrupted run', { skip }, () 
   assert.ok(readFileSync(join(dir, 'resumed', 'model.safetensors')).equals(readFileSync(join(dir, 'straight', 'model.safetensors'))),
     'the resumed run exported other weights');
 });
+
+test('the sampled and BCE losses train too, and their bundles import', { skip }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hearth-torch-losses-'));
+  hearth('synth', '--out', dir, '--items', '200', '--users', '150', '--seed', '9');
+  for (const loss of ['sampled', 'bce']) {
+    const out = join(dir, loss);
+    run(torchrun, ['--standalone', '--nproc_per_node', '2', 'scripts/torch/train_sasrec.py',
+      '--data', join(dir, 'ratings.csv'), '--out', out, '--loss', loss, '--negatives', '50',
+      '--dim', '16', '--max-len', '10', '--epochs', '4', '--patience', '0', '--dropout', '0',
+      '--batch', '32', '--threads', '1']);
+    const { epochs } = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    assert.ok(epochs.at(-1).loss < epochs[0].loss, `${loss}: loss ${epochs.map((e) => e.loss.toFixed(3))}`);
+    assert.match(hearth('import', '--safetensors', join(out, 'model.safetensors'), '--config', join(out, 'config.json'),
+      '--out', join(dir, `${loss}.hearth`)), /SASRec: \d+ items/);
+  }
+});
