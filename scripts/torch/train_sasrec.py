@@ -30,6 +30,7 @@ from torch.nn.parallel import DistributedDataParallel
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import events  # noqa: E402
 import safetensors_io  # noqa: E402
+from ranking import rank_sums  # noqa: E402
 from sasrec_model import SASRec, export_config, left_pad  # noqa: E402
 
 
@@ -140,32 +141,6 @@ def training_windows(users, max_len):
             inputs.append(w[:-1])
             targets.append(w[1:])
     return inputs, targets
-
-
-@torch.no_grad()
-def rank_sums(model, histories, targets, device, batch=256):
-    """[users, NDCG@10 sum, HR@10 sum] ranking each target among all items after its history;
-    the history's other items are left out and ties count against the target (the native
-    validation's protocol)."""
-    model.eval()
-    E = model.item_matrix()
-    sums = [0.0, 0.0, 0.0]
-    for start in range(0, len(histories), batch):
-        hist, tgt = histories[start:start + batch], targets[start:start + batch]
-        z = model.encode_last(left_pad(hist, model.config['max_len'], device))
-        scores = (z @ E.T).double()
-        for r, (h, t) in enumerate(zip(hist, tgt)):
-            s = scores[r]
-            target_score = s[t - 1].item()
-            others = torch.tensor(sorted(set(h) - {t}), dtype=torch.long, device=device) - 1
-            s[others] = float('-inf')
-            rank = int((s >= target_score).sum().item()) - 1
-            sums[0] += 1
-            if rank < 10:
-                sums[1] += 1.0 / math.log2(rank + 2)
-                sums[2] += 1.0
-    model.train()
-    return sums
 
 
 def evaluate(model, users, w, part):

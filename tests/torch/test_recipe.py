@@ -2,6 +2,7 @@
 chunked cross-entropy against PyTorch's own and finite differences, the sampled softmax
 against the full one it must equal when every item is a negative, and the sharded reader
 against reading the whole log in one place. Run by tests/web/torch-distributed.test.mjs."""
+import math
 import os
 import sys
 import tempfile
@@ -12,6 +13,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'scripts', 'torch'))
 import events  # noqa: E402
+from ranking import rank_sums  # noqa: E402
 from sasrec_model import ChunkedSoftmaxCE, SASRec, left_pad, softmax_ce  # noqa: E402
 
 
@@ -49,6 +51,36 @@ class Losses(unittest.TestCase):
         every = torch.arange(1, items + 1)
         sampled = model(x, y, 'sampled', every, uniform)
         self.assertAlmostEqual(full.item(), sampled.item(), places=4)
+
+
+class Ranking(unittest.TestCase):
+    def test_batched_ranking_equals_one_user_at_a_time(self):
+        items = 30
+        model = SASRec(items, dim=8, heads=1, blocks=1, max_len=4, dropout=0.0)
+        model.reset_parameters(torch.Generator().manual_seed(8))
+        g = torch.Generator().manual_seed(9)
+        # Histories longer than max_len (all of it is left out), repeats, item 1, and a tie.
+        histories = [torch.randint(1, items + 1, (n,), generator=g).tolist() for n in (1, 3, 6, 9, 2, 12, 5)]
+        histories[0] = [1]
+        targets = [torch.randint(1, items + 1, (1,), generator=g).item() for _ in histories]
+        targets[1] = histories[1][0]  # a target seen before still counts as itself
+        with torch.no_grad():
+            model.item_emb.weight[5] = model.item_emb.weight[targets[2]]  # a tie, counted against it
+        reference = [0.0, 0.0, 0.0]
+        with torch.no_grad():
+            for h, t in zip(histories, targets):
+                s = (model.item_matrix() @ model.encode_last(left_pad([h], 4))[0]).double()
+                others = [i for i in set(h) if i != t]
+                rank = sum(1 for i in range(1, items + 1) if i != t and i not in others and s[i - 1] >= s[t - 1])
+                reference[0] += 1
+                if rank < 10:
+                    reference[1] += 1 / math.log2(rank + 2)
+                    reference[2] += 1
+        got = rank_sums(model, histories, targets, torch.device('cpu'), batch=3)
+        self.assertEqual(got[0], reference[0])
+        self.assertAlmostEqual(got[1], reference[1], places=9)
+        self.assertEqual(got[2], reference[2])
+        self.assertGreater(reference[2], 0)
 
 
 class ShardedReading(unittest.TestCase):
