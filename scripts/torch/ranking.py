@@ -9,17 +9,19 @@ from sasrec_model import left_pad
 
 
 @torch.no_grad()
-def rank_sums(model, histories, targets, device, batch=256):
+def rank_sums(model, histories, targets, device, batch=None):
     """[users, NDCG@10 sum, HR@10 sum] over histories (lists of item numbers, 1-based) and
-    their targets, a batch of users at a time."""
+    their targets, a batch of users at a time (by default as many as keep the scores near
+    16M floats: 256 users of 60k items, 16 of 1M)."""
     was_training = model.training
     model.eval()
     E = model.item_matrix()
+    batch = batch or max(1, min(256, (1 << 24) // E.shape[0]))
     sums = [0.0, 0.0, 0.0]
     for start in range(0, len(histories), batch):
         hist, tgt = histories[start:start + batch], targets[start:start + batch]
         z = model.encode_last(left_pad(hist, model.config['max_len'], device))
-        scores = (z @ E.T).double()
+        scores = z @ E.T
         t = torch.tensor(tgt, dtype=torch.long, device=device) - 1
         rows = torch.arange(len(hist), device=device)
         target_score = scores[rows, t].clone()
