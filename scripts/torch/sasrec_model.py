@@ -51,8 +51,10 @@ class ChunkedSoftmaxCE(torch.autograd.Function):
 
 
 def softmax_ce(z, E, t):
-    """F.cross_entropy(z @ E.T, t, reduction='sum') without materialising the logits."""
-    return ChunkedSoftmaxCE.apply(z, E, t, max(1, 2_000_000 // E.shape[0]))
+    """F.cross_entropy(z @ E.T, t, reduction='sum') without materialising the logits. A
+    chunk is about 4M logits, and never under 64 positions: each chunk reads all of E, so
+    fewer rows would make a large catalog's step memory-bound (at 1M items, 256 MB a chunk)."""
+    return ChunkedSoftmaxCE.apply(z, E, t, max(64, (1 << 22) // E.shape[0]))
 
 
 class Attention(nn.Module):
