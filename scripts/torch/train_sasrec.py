@@ -94,12 +94,6 @@ class Workers:
             dist.all_reduce(t)
         return t.cpu()
 
-    def max(self, value):
-        t = torch.tensor([value], dtype=torch.int64, device=self.device)
-        if self.distributed:
-            dist.all_reduce(t, op=dist.ReduceOp.MAX)
-        return int(t.item())
-
     def gather(self, obj):
         if not self.distributed:
             return [obj]
@@ -119,7 +113,7 @@ class Workers:
 def load_data(args, w):
     """This worker's users as item numbers (1-based; 0 pads), split leave-one-out, with the
     global item list every worker agrees on."""
-    by_user, files = events.local_sequences(args.data, args.format, w.rank, w.world)
+    by_user, _ = events.local_sequences(args.data, args.format, w.rank, w.world)
     local_items = sorted({i for s in by_user.values() for i in s})
     item_ids = events.item_order(set().union(*map(set, w.gather(local_items))))
     if not item_ids:
@@ -129,7 +123,7 @@ def load_data(args, w):
     for user in sorted(by_user):
         train, val, test = events.split_leave_one_out([number[i] for i in by_user[user]])
         users.append({'id': user, 'train': train, 'val': val, 'test': test})
-    return users, item_ids, files
+    return users, item_ids
 
 
 def training_windows(users, max_len):
@@ -184,7 +178,7 @@ def main(argv=None):
     threads = args.threads or max(1, (os.cpu_count() or 1) // w.local_world)
     torch.set_num_threads(threads)
     started = time.perf_counter()
-    users, item_ids, files = load_data(args, w)
+    users, item_ids = load_data(args, w)
     read_seconds = time.perf_counter() - started
     items = len(item_ids)
 
@@ -206,10 +200,8 @@ def main(argv=None):
     log_q = None
     if args.loss == 'sampled':
         # Popularity with add-one smoothing, over every worker's training items.
-        counts = torch.ones(items + 1, dtype=torch.float64)
-        for u in users:
-            counts += torch.bincount(torch.tensor(u['train'], dtype=torch.long), minlength=items + 1).double()
-        counts = w.sum(counts.tolist())
+        seen = torch.tensor([i for u in users for i in u['train']], dtype=torch.long)
+        counts = w.sum((1.0 + torch.bincount(seen, minlength=items + 1).double()).tolist())
         counts[0] = 0
         q = counts / counts.sum()
         log_q = torch.log(q.clamp_min(1e-300)).float().to(w.device)
