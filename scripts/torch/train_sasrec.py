@@ -199,9 +199,10 @@ def main(argv=None):
     steps = math.ceil(total_windows / args.batch)
     log_q = None
     if args.loss == 'sampled':
-        # Popularity with add-one smoothing, over every worker's training items.
+        # Popularity with add-one smoothing (once, not once per worker), over every worker's
+        # training items, as the native trainer counts them.
         seen = torch.tensor([i for u in users for i in u['train']], dtype=torch.long)
-        counts = w.sum((1.0 + torch.bincount(seen, minlength=items + 1).double()).tolist())
+        counts = 1.0 + w.sum(torch.bincount(seen, minlength=items + 1).double().tolist())
         counts[0] = 0
         q = counts / counts.sum()
         log_q = torch.log(q.clamp_min(1e-300)).float().to(w.device)
