@@ -14,7 +14,6 @@ Within a user, events are ordered by timestamp; ties keep the file's order.
 """
 import csv
 import glob
-import io
 import os
 import zlib
 

@@ -1,7 +1,6 @@
 """Full-ranking NDCG@10 and HR@10, the native validation's protocol: each target is ranked
 among every item after its history, the history's other items are left out, and ties count
 against the target."""
-import math
 
 import torch
 
