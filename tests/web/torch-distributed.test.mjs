@@ -20,7 +20,10 @@ const hasTorch = spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).
 const skip = hasTorch ? false : 'python3-torch is not installed (scripts/setup --torch installs it)';
 
 function run(cmd, args) {
-  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
+  // A hung worker fails the test instead of holding the suite.
+  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', timeout: 300_000, killSignal: 'SIGKILL',
+    env: { ...process.env, OMP_NUM_THREADS: '1' } });
+  if (r.error) throw new Error(`${cmd} ${args.join(' ')}: ${r.error.message}`);
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stderr.slice(-3000)}`);
   return r.stdout;
 }
