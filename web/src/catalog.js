@@ -4,11 +4,11 @@
  * @param {number} n
  * @param {(i: number) => { id: string, title: string, tags: string[] }} describe
  * @param {Float32Array} popularity
- * @param {Uint8Array} isNew
+ * @param {(i: number) => boolean} isNew
  */
 export function catalogList(n, describe, popularity, isNew) {
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => popularity[b] - popularity[a] || a - b);
-  return order.map((i) => ({ ...describe(i), isNew: isNew[i] === 1, popularity: popularity[i] }));
+  return order.map((i) => ({ ...describe(i), isNew: isNew(i), popularity: popularity[i] }));
 }
 
 /**

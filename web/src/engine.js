@@ -270,10 +270,15 @@ export class EngineRecommender {
     this._idScratchBytes = 0;
     this._tagNames = readStringTable(module, engine, 'catalog.tags');
     const n = engine.itemCount();
-    const tagOffsets = module.HEAPU32.slice(engine.tagOffsetsPtr() >>> 2, (engine.tagOffsetsPtr() >>> 2) + n + 1);
-    const tagIds = module.HEAPU32.slice(engine.tagIdsPtr() >>> 2, (engine.tagIdsPtr() >>> 2) + engine.tagIdsLength());
-    this._tagOffsets = tagOffsets;
-    this._tagIds = tagIds;
+    // Where the catalog's per-item columns sit in the wasm heap: read through views made at
+    // each use (see _tagOffsets), never copied, so that a 1M-item catalog is in memory once.
+    this._columns = {
+      items: n,
+      tagOffsets: engine.tagOffsetsPtr() >>> 2,
+      tagIds: engine.tagIdsPtr() >>> 2,
+      tagIdsLength: engine.tagIdsLength(),
+      popularity: engine.popularityPtr() >>> 2,
+    };
     /** Threads that score the catalog (1 unless this is the threaded module). */
     this.threads = module.scoringThreads();
     /** Bundle metadata: model, hyper-parameters, training summary, metrics. */
@@ -291,12 +296,9 @@ export class EngineRecommender {
     this.tagKinds = Object.freeze(Object.fromEntries(this._tagNames.map((t, i) => [t, this._tagKinds[i]])));
     this._tagIndex = new Map(this._tagNames.map((t, i) => [t, i]));
     this._tagList = Object.freeze([...this._tagNames]);
-    const popularityAt = engine.popularityPtr() >>> 2;
-    this._popularity = module.HEAPF32.slice(popularityAt, popularityAt + n);
     // Items the trainer placed by their tags alone (no interactions yet): "new".
-    this._isNew = new Uint8Array(n);
     const contentAt = engine.contentItemsPtr() >>> 2;
-    for (const i of module.HEAPU32.subarray(contentAt, contentAt + engine.contentItemCount())) this._isNew[i] = 1;
+    this._newItems = new Set(module.HEAPU32.subarray(contentAt, contentAt + engine.contentItemCount()));
     // The bundle's moods (none in bundles written before moods existed).
     const moodNames = engine.moodCount() > 0 ? readStringTable(module, engine, 'mood.names') : [];
     this._moodIndex = new Map(moodNames.map((name, m) => [name, m]));
@@ -312,6 +314,32 @@ export class EngineRecommender {
     this._implicitMf = this.models.mf === 'implicit';
     this._capacity = 0;
     this._buffer = 0;
+  }
+
+  // Views of the catalog's columns in the wasm heap. A view kept across calls would be
+  // detached when the heap grows (and a copy would double the catalog), so each use takes
+  // a fresh one: take it once per call, not per item.
+  /** @internal Item i's tags are _tagIds[_tagOffsets[i] .. _tagOffsets[i + 1]). */
+  get _tagOffsets() {
+    const c = this._columns;
+    return this._module.HEAPU32.subarray(c.tagOffsets, c.tagOffsets + c.items + 1);
+  }
+
+  /** @internal */
+  get _tagIds() {
+    const c = this._columns;
+    return this._module.HEAPU32.subarray(c.tagIds, c.tagIds + c.tagIdsLength);
+  }
+
+  /** @internal Each item's training events (the bundle's popularity column). */
+  get _popularity() {
+    const c = this._columns;
+    return this._module.HEAPF32.subarray(c.popularity, c.popularity + c.items);
+  }
+
+  /** @internal Whether the trainer placed item i by its tags alone. */
+  _isNew(i) {
+    return this._newItems.has(i);
   }
 
   /** @internal The title of item i (its id when the bundle has no titles). */
@@ -369,7 +397,7 @@ export class EngineRecommender {
    */
   catalog() {
     this._live();  // the strings are read from the recommender's wasm memory
-    return catalogList(this._ids.length, (i) => this._describe(i), this._popularity, this._isNew);
+    return catalogList(this._ids.length, (i) => this._describe(i), this._popularity.slice(), (i) => this._isNew(i));
   }
 
   /**
@@ -476,7 +504,7 @@ export class EngineRecommender {
       attention: this._readReasons(engine.attentionPtr(), engine.attentionCount()),
     };
     explained.reason = this._reason(target, explained.contributions,
-      explained.additive ? explained.score - explained.base : undefined, this._isNew[target] === 1, undefined,
+      explained.additive ? explained.score - explained.base : undefined, this._isNew(target), undefined,
       this._historyContext(entries));
     return explained;
   }
@@ -621,7 +649,7 @@ export class EngineRecommender {
 
   _tagsOf(i) {
     const tags = [];
-    for (let t = this._tagOffsets[i]; t < this._tagOffsets[i + 1]; t++) tags.push(this._tagNames[this._tagIds[t]]);
+    for (const t of this._tagIdsOf(i)) tags.push(this._tagNames[t]);
     return tags;
   }
 
@@ -635,7 +663,8 @@ export class EngineRecommender {
   }
 
   _tagIdsOf(i) {
-    return this._tagIds.subarray(this._tagOffsets[i], this._tagOffsets[i + 1]);
+    const offsets = this._tagOffsets;
+    return this._tagIds.subarray(offsets[i], offsets[i + 1]);
   }
 
   _readRecommendations(count, model, entries, explained) {
@@ -676,7 +705,7 @@ export class EngineRecommender {
       const rec = {
         id: this._ids.at(item), title: this._title(item), tags: this._tagsOf(item),
         model, score: resultScores[2 * r + 1], base: base[r], because,
-        modelRank: fromRank, controls: moved, isNew: this._isNew[item] === 1,
+        modelRank: fromRank, controls: moved, isNew: this._isNew(item),
       };
       if (popularIn[r] >= 0) rec.popularIn = this._tagNames[popularIn[r]];
       // Without computed reasons (explain: false on a sequence model) a personal

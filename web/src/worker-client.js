@@ -110,7 +110,7 @@ export class WorkerRecommender {
   /** Every catalog item, most popular first (answered locally). */
   catalog() {
     this._live();
-    return catalogList(this._catalog.ids.length, (i) => this._describe(i), this._catalog.popularity, this._catalog.isNew);
+    return catalogList(this._catalog.ids.length, (i) => this._describe(i), this._catalog.popularity, (i) => this._catalog.isNew[i] === 1);
   }
 
   _describe(i) {

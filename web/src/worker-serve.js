@@ -72,10 +72,11 @@ function describe(rec) {
       ids: rec._ids.all(),
       titles: rec._titles.all(),
       tagNames: rec._tagNames,
-      tagOffsets: rec._tagOffsets,
-      tagIds: rec._tagIds,
-      popularity: rec._popularity,
-      isNew: rec._isNew,
+      // Copies: a view's clone would carry the whole wasm heap.
+      tagOffsets: rec._tagOffsets.slice(),
+      tagIds: rec._tagIds.slice(),
+      popularity: rec._popularity.slice(),
+      isNew: Uint8Array.from({ length: rec.size }, (_, i) => (rec._isNew(i) ? 1 : 0)),
     },
   };
 }
