@@ -547,6 +547,8 @@ export type PrivacyStatement =
       accountant: string;
       /** The most interactions of one person that training used, when bounded. */
       maxItemsPerUser: number | null;
+      /** Only items with about this many users or more (by a noisy count) were trained, when filtered. */
+      minItemUsers: number | null;
       notCovered: Array<NotCovered | string>;
     }
   | { private: false; stated: boolean; note: string };

@@ -159,6 +159,7 @@ int run_audit_privacy(const std::vector<std::string>& argv) {
         c.delta = a.get_float("dp-delta", 0.0f);
         c.max_items_per_user = a.get_u32("dp-max-items", c.max_items_per_user);
         c.user_norm_clip = a.get_float("dp-clip", c.user_norm_clip);
+        c.min_item_users = a.get_float("dp-min-item-users", static_cast<float>(c.min_item_users));
         model = train_mf_private(m, config, c, privacy);
     } else {
         model = train_mf(m, config);

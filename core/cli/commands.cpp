@@ -47,6 +47,7 @@ std::optional<DpAlsConfig> dp_config(const Args& a) {
         throw Error("argument", "--dp-delta must be in (0, 1), got " + a.get("dp-delta"));
     dp.max_items_per_user = a.get_u32("dp-max-items", dp.max_items_per_user);
     dp.user_norm_clip = a.get_float("dp-clip", dp.user_norm_clip);
+    dp.min_item_users = a.get_float("dp-min-item-users", static_cast<float>(dp.min_item_users));
     return dp;
 }
 
@@ -60,11 +61,12 @@ MfModel train_mf_maybe_private(const RatingMatrix& data, const MfConfig& config,
     });
     std::fprintf(stderr,
                  "private: epsilon %.3g, delta %.3g (user level; noise multiplier %.3f over %u releases); "
-                 "%llu interactions used, %llu beyond %u per user left out; %u iterations needed a larger ridge\n",
+                 "%llu interactions used, %llu left out (beyond %u per user, or of items left out); "
+                 "%u of %u items trained (noisy count of users >= %g); %u iterations needed a larger ridge\n",
                  report.epsilon, report.delta, report.noise_multiplier, report.releases,
                  static_cast<unsigned long long>(report.interactions_used),
                  static_cast<unsigned long long>(report.interactions_dropped), report.max_items_per_user,
-                 report.shifted_solves);
+                 report.items_trained, data.items, report.min_item_users, report.shifted_solves);
     if (privacy) *privacy = report;
     return m;
 }

@@ -92,7 +92,7 @@ MfConfig model_config(const Args& a) {
     // fewer of both (chosen on Amazon Beauty, scripts/BENCHMARKS.md).
     if (a.has("dp-epsilon")) {
         c.factors = 32;
-        c.iterations = 3;
+        c.iterations = 4;
     }
     c.factors = a.get_u32("factors", c.factors);
     c.params.reg = a.get_float("reg", c.params.reg);

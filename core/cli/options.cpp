@@ -65,10 +65,12 @@ const std::vector<Option> kTune = {
 // Differential privacy (core/train/mf/private_als.h): ALS only for now.
 const std::vector<Option> kPrivacy = {
     {"dp-epsilon", "E", "", "train with user-level differential privacy at this epsilon (als: unless given, "
-     "32 factors and 3 iterations; sasrec: DP-SGD for 10 epochs of batches of up to 4096 at lr 0.005, no "
+     "32 factors and 4 iterations; sasrec: DP-SGD for 10 epochs of batches of up to 4096 at lr 0.005, no "
      "early stopping)", "privacy"},
     {"dp-delta", "D", "1/(10 users)", "the delta of the guarantee", "privacy"},
     {"dp-max-items", "N", "8", "the most interactions of one user that training uses (a uniform sample)", "privacy"},
+    {"dp-min-item-users", "N", "15", "als: train only items whose noisy count of users reaches N (0: every item); "
+     "the others are never recommended by the model", "privacy"},
     {"dp-clip", "C", "1 als, 0.1 sasrec", "als: the norm of a user vector in the item statistics; sasrec: the "
      "largest norm of one user's gradient", "privacy"},
 };
@@ -366,6 +368,8 @@ void check_model_options(const Args& a, const Command& c) {
                                         model + " is not available");
         if (group == "privacy" && model == "sasrec" && o.name == std::string("dp-max-items"))
             throw Error("argument", "--dp-max-items is for als: private SASRec uses each user's last max-len + 1 items");
+        if (group == "privacy" && model == "sasrec" && o.name == std::string("dp-min-item-users"))
+            throw Error("argument", "--dp-min-item-users is for als");
         if (group == "privacy" && o.name != std::string("dp-epsilon") && !a.has("dp-epsilon"))
             throw Error("argument", std::string("--") + o.name + " needs --dp-epsilon");
         if (group == "privacy" && a.has("tune"))

@@ -4,6 +4,7 @@
 // scripts/bench-privacy.mjs.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <random>
@@ -47,11 +48,15 @@ Data two_groups() {
 // The noise-free algorithm written out plainly: users solved against the items (binary
 // confidence 1 + alpha, the Gram of the items), scaled to norm C; items = (X^T X + reg I)^-1
 // times the sum of their users' vectors. Every user's items are used (no cap reached).
-std::vector<double> plain_private_als(const RatingMatrix& m, const MfConfig& c, double clip) {
+// Items not in `trained` (when given) start at 0.
+std::vector<double> plain_private_als(const RatingMatrix& m, const MfConfig& c, double clip,
+                                      const std::vector<uint8_t>* trained = nullptr) {
     const uint32_t d = c.factors;
     SplitMix64 init(c.seed);
     std::vector<float> items(static_cast<size_t>(m.items) * d);
     for (float& v : items) v = static_cast<float>(0.1 * init.normal() / std::sqrt(double(d)));
+    for (uint32_t i = 0; trained && i < m.items; ++i)
+        if (!(*trained)[i]) std::fill_n(&items[size_t(i) * d], d, 0.0f);
     std::vector<float> users(static_cast<size_t>(m.users) * d);
     for (uint32_t it = 0; it < c.iterations; ++it) {
         const std::vector<float> gram = gram_matrix(items.data(), m.items, d);
@@ -94,6 +99,7 @@ TEST_CASE("private ALS without noise is the plain algorithm", "[privacy][mf]") {
     DpAlsConfig dp;
     dp.epsilon = 1e12;  // noise multiplier ~1e-11: numerically none
     dp.max_items_per_user = 100;
+    dp.min_item_users = 0;  // every item
     dp.noise_seed = 3;
     DpAlsReport report;
     const MfModel got = train_mf_private(m, c, dp, report);
@@ -108,6 +114,70 @@ TEST_CASE("private ALS without noise is the plain algorithm", "[privacy][mf]") {
     for (size_t k = 0; k < gram.size(); ++k) CHECK(got.gram[k] == gram[k]);
 }
 
+TEST_CASE("private ALS with item-frequency filtering: the items left out, and the plain algorithm on the rest", "[privacy][mf]") {
+    const Data d = two_groups();
+    const RatingMatrix m = RatingMatrix::build(d.users, d.items, d.events, MfKind::Implicit);
+    MfConfig c;
+    c.factors = 5;
+    c.iterations = 3;
+    c.params.alpha = 2.0f;
+    c.params.reg = 0.5f;
+    DpAlsConfig dp;
+    dp.epsilon = 1e12;  // numerically no noise: the counts are exact
+    dp.max_items_per_user = 100;
+    dp.noise_seed = 4;
+    // Users per item, counted here; a threshold between the counts of the two groups' items
+    // (the odd items are rarer: a user picks one of the other group's 1 time in 6).
+    std::vector<uint32_t> users_of(m.items, 0);
+    for (uint32_t i = 0; i < m.items; ++i) users_of[i] = m.by_item.start[i + 1] - m.by_item.start[i];
+    std::vector<uint32_t> sorted = users_of;
+    std::sort(sorted.begin(), sorted.end());
+    dp.min_item_users = sorted[m.items / 3] + 0.5;
+    std::vector<uint8_t> trained(m.items);
+    std::vector<Interaction> kept;
+    for (uint32_t i = 0; i < m.items; ++i) trained[i] = users_of[i] >= dp.min_item_users;
+    for (const Interaction& e : d.events)
+        if (trained[e.item]) kept.push_back(e);
+    const uint32_t want_trained = static_cast<uint32_t>(std::count(trained.begin(), trained.end(), 1));
+    REQUIRE(want_trained > 0);
+    REQUIRE(want_trained < m.items);
+
+    DpAlsReport report;
+    const MfModel got = train_mf_private(m, c, dp, report);
+    CHECK(report.items_trained == want_trained);
+    CHECK(report.releases == 7);
+    CHECK(report.count_noise_multiplier == Approx(4 * report.noise_multiplier));
+    uint64_t used = 0;  // the matrix's interactions (repeated events are one) of trained items
+    for (uint32_t k = 0; k < m.by_user.index.size(); ++k) used += trained[m.by_user.index[k]];
+    CHECK(report.interactions_used == used);
+    CHECK(report.interactions_dropped == m.by_user.index.size() - used);
+    for (uint32_t i = 0; i < m.items; ++i) {
+        double norm = 0;
+        for (uint32_t a = 0; a < c.factors; ++a) norm += std::fabs(got.item_factors[size_t(i) * c.factors + a]);
+        CHECK((norm > 0) == (trained[i] == 1));
+    }
+    // The rest is the plain algorithm on the trained items' events alone.
+    const RatingMatrix only = RatingMatrix::build(d.users, d.items, kept, MfKind::Implicit);
+    const std::vector<double> want = plain_private_als(only, c, dp.user_norm_clip, &trained);
+    double worst = 0;
+    for (size_t k = 0; k < want.size(); ++k) worst = std::max(worst, std::fabs(got.item_factors[k] - want[k]));
+    CHECK(worst < 1e-4);
+
+    // The counts' release is accounted: at the same epsilon, the other releases get more noise.
+    dp.epsilon = 4.0;
+    DpAlsReport with, without;
+    train_mf_private(m, c, dp, with);
+    dp.min_item_users = 0;
+    train_mf_private(m, c, dp, without);
+    CHECK(without.count_noise_multiplier == 0.0);
+    CHECK(without.releases == 6);
+    const double combined = std::sqrt(1.0 + 1.0 / 16.0 + 1.0 / (3 * 16.0)) / std::sqrt(1.0 + 1.0 / 16.0);
+    CHECK(with.noise_multiplier == Approx(without.noise_multiplier * combined).epsilon(1e-9));
+    CHECK(with.epsilon == Approx(without.epsilon).epsilon(1e-9));
+    dp.min_item_users = -1;
+    CHECK(contains(error_of([&] { train_mf_private(m, c, dp, with); }, "argument"), "--dp-min-item-users"));
+}
+
 TEST_CASE("private ALS: the accountant's noise, the contribution bound, thread independence", "[privacy][mf]") {
     const Data d = two_groups();
     const RatingMatrix m = RatingMatrix::build(d.users, d.items, d.events, MfKind::Implicit);
@@ -117,6 +187,7 @@ TEST_CASE("private ALS: the accountant's noise, the contribution bound, thread i
     DpAlsConfig dp;
     dp.epsilon = 2.0;
     dp.max_items_per_user = 5;
+    dp.min_item_users = 0;  // no count release: two releases an iteration
     dp.noise_seed = 11;
     DpAlsReport r1, r2;
     c.threads = 1;
@@ -181,8 +252,18 @@ TEST_CASE("hearth train --dp-epsilon states its guarantee in the bundle; others 
     CHECK(p.find("epsilon")->as_number("epsilon") > 3.99);
     CHECK(p.find("delta")->as_number("delta") == Approx(0.1 / 80));
     CHECK(p.find("bounds")->find("max_items_per_user")->as_u64("m") == 3);
-    CHECK(p.find("iterations")->as_u64("iterations") == 3);  // the private default
+    CHECK(p.find("iterations")->as_u64("iterations") == 4);  // the private default
     CHECK(!p.find("not_covered")->as_array("not_covered").empty());
+    // Item-frequency filtering by default, stated with its own noise.
+    CHECK(p.find("min_item_users")->as_number("min_item_users") == 15.0);
+    CHECK(p.find("count_noise_multiplier")->as_number("c") == Approx(4 * p.find("noise_multiplier")->as_number("z")));
+    CHECK(p.find("items_trained")->as_u64("items_trained") <= 30);
+    CHECK(p.find("releases")->as_u64("releases") == 9);
+    cli::run_train({"--data", data.string(), "--out", out, "--dp-epsilon", "4", "--dp-min-item-users", "0"});
+    CHECK(privacy_of(out).find("min_item_users") == nullptr);
+    CHECK(privacy_of(out).find("releases")->as_u64("releases") == 8);
+    CHECK(contains(error_of([&] { cli::run_train({"--data", data.string(), "--out", out, "--model", "sasrec", "--dp-epsilon", "4",
+                                                  "--dp-min-item-users", "5"}); }, "argument"), "--dp-min-item-users is for als"));
 
     cli::run_train({"--data", data.string(), "--out", out});
     const JsonValue q = privacy_of(out);

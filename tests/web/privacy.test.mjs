@@ -25,6 +25,7 @@ test('a private bundle states its guarantee; rec.privacy reads it; a plain one s
     assert.ok(p.epsilon <= 4 && p.epsilon > 3.99, `epsilon ${p.epsilon}`);
     assert.ok(p.delta > 0 && p.delta <= 1 / 300 / 10 + 1e-12, `delta ${p.delta} for 300 users`);
     assert.equal(p.maxItemsPerUser, 10);
+    assert.equal(p.minItemUsers, 15, 'items trained by a noisy count, by default');
     assert.deepEqual(p.notCovered, ['catalog', 'popularity', 'training_counts', 'training_report', 'floating_point']);
     // It still recommends, from the history alone.
     const history = readFileSync(join(dir, 'ratings.csv'), 'utf8').trim().split('\n').slice(1, 6).map((l) => l.split(',')[1]);

@@ -34,6 +34,7 @@ export function privacyOf(meta) {
     mechanism: typeof p.mechanism === 'string' ? p.mechanism : '',
     accountant: typeof p.accountant === 'string' ? p.accountant : '',
     maxItemsPerUser: finite(bounds.max_items_per_user),
+    minItemUsers: finite(p.min_item_users),
     notCovered: Array.isArray(p.not_covered) ? p.not_covered.filter((c) => typeof c === 'string') : [],
   };
 }

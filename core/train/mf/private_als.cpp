@@ -58,6 +58,18 @@ void cholesky_solve(const double* l, uint32_t d, double* x) {
 }
 
 constexpr double kGramNoiseRatio = 4.0;
+// The item counts need only be coarse (a threshold is applied to them), and are released
+// once against 2 per iteration for the rest: they take 4x the item sums' noise multiplier.
+constexpr double kCountNoiseRatio = 4.0;
+
+// A uniform sample of at most m of `own`, appended to `sample`; returns how many were left out.
+size_t sample_at_most(std::vector<uint32_t>& own, uint32_t m, SplitMix64& rng, std::vector<uint32_t>& sample) {
+    for (uint32_t k = 0; k < own.size() && k < m; ++k)  // partial Fisher-Yates
+        std::swap(own[k], own[k + rng.below(static_cast<uint32_t>(own.size() - k))]);
+    const size_t kept = std::min<size_t>(own.size(), m);
+    sample.insert(sample.end(), own.begin(), own.begin() + static_cast<long>(kept));
+    return own.size() - kept;
+}
 
 uint64_t system_seed() {
     std::random_device device;
@@ -74,6 +86,8 @@ MfModel train_mf_private(const RatingMatrix& data, const MfConfig& config, const
         throw Error("argument", "private ALS cannot scale the ridge with each item's (private) count");
     if (dp.max_items_per_user == 0) throw Error("argument", "--dp-max-items must be at least 1");
     if (!(dp.user_norm_clip > 0.0f)) throw Error("argument", "--dp-clip must be a positive number");
+    if (!(dp.min_item_users >= 0.0) || !std::isfinite(dp.min_item_users))
+        throw Error("argument", "--dp-min-item-users must be a number >= 0");
     if (config.factors == 0 || config.factors > 1024)
         throw Error("argument", "factors must be in 1..1024, got " + std::to_string(config.factors));
     if (data.users == 0 || data.items == 0) throw Error("data", "no interactions to train on");
@@ -83,9 +97,12 @@ MfModel train_mf_private(const RatingMatrix& data, const MfConfig& config, const
     // The Gram matrix sums every user, so its noise is small beside it even when it is
     // large beside one user: it gets kGramNoiseRatio times the item sums' noise multiplier,
     // and per iteration the two releases cost as much as one Gaussian release with
-    // multiplier z / sqrt(1 + 1 / ratio^2) (RDP adds up: a/2 (1/z^2 + 1/(ratio z)^2)).
-    const uint32_t releases = 2 * config.iterations;
-    const double combined = std::sqrt(1.0 + 1.0 / (kGramNoiseRatio * kGramNoiseRatio));
+    // multiplier z / sqrt(1 + 1 / ratio^2) (RDP adds up: a/2 (1/z^2 + 1/(ratio z)^2)). The
+    // counts, released once, add 1 / (iterations count_ratio^2) to that sum per iteration.
+    const bool filter = dp.min_item_users > 0.0;
+    const uint32_t releases = 2 * config.iterations + (filter ? 1 : 0);
+    const double combined = std::sqrt(1.0 + 1.0 / (kGramNoiseRatio * kGramNoiseRatio) +
+                                      (filter ? 1.0 / (config.iterations * kCountNoiseRatio * kCountNoiseRatio) : 0.0));
     const double z_equivalent = noise_for_epsilon(1.0, config.iterations, dp.epsilon, delta);
     const double z = z_equivalent * combined;
     const PrivacySpent spent = sampled_gaussian_epsilon(1.0, z_equivalent, config.iterations, delta);
@@ -95,24 +112,44 @@ MfModel train_mf_private(const RatingMatrix& data, const MfConfig& config, const
     report.order = spent.order;
     report.noise_multiplier = z;
     report.gram_noise_multiplier = kGramNoiseRatio * z;
+    report.count_noise_multiplier = filter ? kCountNoiseRatio * z : 0.0;
+    report.min_item_users = dp.min_item_users;
     report.releases = releases;
     report.max_items_per_user = m;
     report.user_norm_clip = dp.user_norm_clip;
 
-    // Each user's contribution: a uniform sample of at most m of their items, drawn once.
     const uint64_t noise_seed = dp.noise_seed ? dp.noise_seed : system_seed();
+    std::vector<uint32_t> own, sample;
+    // The items trained: every item, or those whose noisy count of users (in a uniform
+    // sample of m items of each user) reaches min_item_users.
+    std::vector<uint8_t> trained(data.items, 1);
+    if (filter) {
+        SplitMix64 count_sampler(mix_seed(noise_seed, 0x5eed));
+        for (uint32_t u = 0; u < data.users; ++u) {
+            own.assign(data.by_user.index.begin() + data.by_user.start[u],
+                       data.by_user.index.begin() + data.by_user.start[u + 1]);
+            sample_at_most(own, m, count_sampler, sample);
+        }
+        std::vector<double> counts(data.items, 0.0);
+        for (uint32_t i : sample) counts[i] += 1.0;
+        const double sigma_c = report.count_noise_multiplier * std::sqrt(double(m));
+        SplitMix64 count_noise(mix_seed(noise_seed, 0xc0de));
+        for (uint32_t i = 0; i < data.items; ++i)
+            trained[i] = counts[i] + sigma_c * count_noise.normal() >= dp.min_item_users;
+        sample.clear();
+    }
+    report.items_trained = static_cast<uint32_t>(std::count(trained.begin(), trained.end(), 1));
+
+    // Each user's contribution: a uniform sample of at most m of their trained items, drawn once.
     SplitMix64 sampler(mix_seed(noise_seed, 1));
-    std::vector<uint32_t> sample_start(data.users + 1, 0), sample;
-    std::vector<uint32_t> own;
+    std::vector<uint32_t> sample_start(data.users + 1, 0);
     for (uint32_t u = 0; u < data.users; ++u) {
-        own.assign(data.by_user.index.begin() + data.by_user.start[u],
-                   data.by_user.index.begin() + data.by_user.start[u + 1]);
-        for (uint32_t k = 0; k < own.size() && k < m; ++k)  // partial Fisher-Yates
-            std::swap(own[k], own[k + sampler.below(static_cast<uint32_t>(own.size() - k))]);
-        const size_t kept = std::min<size_t>(own.size(), m);
-        sample.insert(sample.end(), own.begin(), own.begin() + static_cast<long>(kept));
+        own.clear();
+        for (uint32_t k = data.by_user.start[u]; k < data.by_user.start[u + 1]; ++k)
+            if (trained[data.by_user.index[k]]) own.push_back(data.by_user.index[k]);
+        report.interactions_dropped += (data.by_user.start[u + 1] - data.by_user.start[u]) - own.size();
+        report.interactions_dropped += sample_at_most(own, m, sampler, sample);
         sample_start[u + 1] = static_cast<uint32_t>(sample.size());
-        report.interactions_dropped += own.size() - kept;
     }
     report.interactions_used = sample.size();
     // The sample by item: which users' vectors each item's statistics add up.
@@ -131,6 +168,8 @@ MfModel train_mf_private(const RatingMatrix& data, const MfConfig& config, const
     SplitMix64 init(config.seed);  // data-independent, so it may be public
     model.item_factors.resize(static_cast<size_t>(data.items) * d);
     for (float& v : model.item_factors) v = static_cast<float>(0.1 * init.normal() / std::sqrt(double(d)));
+    for (uint32_t i = 0; i < data.items; ++i)  // an item left out is 0 from the start
+        if (!trained[i]) std::fill_n(&model.item_factors[static_cast<size_t>(i) * d], d, 0.0f);
     std::vector<float> users(static_cast<size_t>(data.users) * d, 0.0f);
     const double alpha = config.params.alpha, clip = dp.user_norm_clip, reg = config.params.reg;
     const double sigma_g = kGramNoiseRatio * z * clip * clip;
@@ -189,6 +228,11 @@ MfModel train_mf_private(const RatingMatrix& data, const MfConfig& config, const
         for_row_ranges(data.items, config.threads, [&](uint32_t begin, uint32_t end) {
             std::vector<double> b(d);
             for (uint32_t i = begin; i < end; ++i) {
+                float* y = &model.item_factors[static_cast<size_t>(i) * d];
+                if (!trained[i]) {  // nothing of it is released
+                    std::fill(y, y + d, 0.0f);
+                    continue;
+                }
                 std::fill(b.begin(), b.end(), 0.0);
                 for (uint32_t k = item_start[i]; k < item_start[i + 1]; ++k) {
                     const float* x = &users[static_cast<size_t>(item_users[k]) * d];
@@ -197,7 +241,6 @@ MfModel train_mf_private(const RatingMatrix& data, const MfConfig& config, const
                 SplitMix64 noise(mix_seed(noise_seed, (uint64_t(it) + 1) * 0x100000000ull + i));
                 for (uint32_t p = 0; p < d; ++p) b[p] += sigma_b * noise.normal();
                 cholesky_solve(lower.data(), d, b.data());
-                float* y = &model.item_factors[static_cast<size_t>(i) * d];
                 for (uint32_t p = 0; p < d; ++p) y[p] = static_cast<float>(b[p]);
             }
         });
@@ -224,6 +267,10 @@ std::string privacy_json(const DpAlsReport& r, uint32_t iterations) {
     j.field("accountant", "RDP, Gaussian mechanism composed over every release");
     j.field("rdp_order", r.order).field("noise_multiplier", r.noise_multiplier);
     j.field("gram_noise_multiplier", r.gram_noise_multiplier);
+    if (r.count_noise_multiplier > 0.0) {
+        j.field("count_noise_multiplier", r.count_noise_multiplier);
+        j.field("min_item_users", r.min_item_users).field("items_trained", r.items_trained);
+    }
     j.field("releases", r.releases).field("iterations", iterations);
     j.key("bounds").begin_object();
     j.field("max_items_per_user", r.max_items_per_user);

@@ -12,7 +12,14 @@
 // Adding or removing one user moves G by at most C^2 and all b_i together by at most
 // C sqrt(m) (L2), so they are Gaussian mechanisms with noise multipliers 4z and z, and T
 // iterations are 2T of them, composed by the RDP accountant (core/train/privacy/rdp.h).
-// (G sums every user, so it takes more noise for a smaller share of the budget.) User
+// (G sums every user, so it takes more noise for a smaller share of the budget.)
+// Item-frequency filtering, first (min_item_users > 0): a noisy count of each item's users
+// in a first uniform sample, c_i + N(0, (4 z sqrt(m))^2), is released once. Items whose
+// noisy count is under the threshold are left out of training (factor 0: they are then
+// never recommended by the model's score), and each user's sample of m is drawn among
+// their other items. For an item with a handful of users the noise on b_i is larger than
+// the sum itself, so its factor would be noise that outranks real items for everyone. The
+// count is one more Gaussian mechanism (sensitivity sqrt(m)) in the accountant. User
 // vectors are scaled to norm C, not only clipped: a user's ranking does not depend on the
 // length, and shorter vectors would only lose signal to the noise.
 // Unlike non-private implicit ALS, the item solve gives every entry the same weight: the
@@ -34,6 +41,7 @@ struct DpAlsConfig {
     double delta = 0.0;                // 0: 1 / (10 users)
     uint32_t max_items_per_user = 8;   // m: the contribution bound
     float user_norm_clip = 1.0f;       // C
+    double min_item_users = 15.0;      // tau: train only items whose noisy user count reaches it; 0: no filter
     uint64_t noise_seed = 0;           // 0: from the operating system (a published seed would undo the noise)
 };
 
@@ -41,7 +49,10 @@ struct DpAlsReport {
     double epsilon = 0.0, delta = 0.0, order = 0.0;  // what the accountant certifies
     double noise_multiplier = 0.0;                   // z, of the item sums
     double gram_noise_multiplier = 0.0;              // of the Gram matrix
-    uint32_t releases = 0;                           // 2 per iteration
+    double count_noise_multiplier = 0.0;             // of the item counts (0: not released)
+    uint32_t releases = 0;                           // 2 per iteration (+1: the counts)
+    double min_item_users = 0.0;
+    uint32_t items_trained = 0;                      // whose noisy count reached min_item_users
     uint32_t max_items_per_user = 0;
     float user_norm_clip = 0.0f;
     uint64_t interactions_used = 0, interactions_dropped = 0;  // by the per-user bound

@@ -68,6 +68,8 @@ std::string privacy_words(std::string_view meta_json) {
     std::string out = head;
     if (const JsonValue* b = p->find("bounds"); b && b->find("max_items_per_user") && b->find("max_items_per_user")->is_number())
         out += "; at most " + b->find("max_items_per_user")->number_text() + " interactions of each user were used";
+    if (const JsonValue* t = p->find("min_item_users"); t && t->is_number())
+        out += "; only items with about " + t->number_text() + " users or more (by a noisy count) were trained";
     out += ". Not covered:";
     if (const JsonValue* nc = p->find("not_covered"); nc && nc->is_array())
         for (const JsonValue& code : nc->as_array("not_covered")) {

@@ -56,6 +56,7 @@ function privacyWords(p) {
   return [
     t('privacyPrivate', { epsilon: significant(p.epsilon, 3), delta: significant(p.delta, 2) }),
     p.maxItemsPerUser !== null ? [' ', t('privacyBound', { count: p.maxItemsPerUser })] : null,
+    p.minItemUsers !== null ? [' ', t('privacyItemFilter', { count: p.minItemUsers })] : null,
     notCovered.length ? [' ', tp('privacyNotCovered', { list: listParts(notCovered) })] : null,
   ];
 }
