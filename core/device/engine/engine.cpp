@@ -2,8 +2,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <limits>
+
+#if defined(__linux__) && !defined(__EMSCRIPTEN__)
+#include <sys/mman.h>
+#endif
 
 #include "core/common/error.h"
 #include "core/device/kernels/kernels.h"
@@ -115,7 +122,44 @@ Workspace::Workspace(const Engine& engine) : engine_(&engine) {
     }
 }
 
+namespace {
+
+// A buffer for a whole bundle file. On Linux a large one is aligned to and asks for 2 MiB
+// pages: a first touch costs a page fault per page, so 512 times fewer faults for the
+// hundreds of MB of a 1M-item bundle (transparent huge pages are often "madvise" only).
+uint8_t* allocate_file_buffer(size_t size) {
+#if defined(__linux__) && !defined(__EMSCRIPTEN__)
+    constexpr size_t kHugePage = size_t{2} << 20;
+    if (size >= 4 * kHugePage) {
+        void* p = nullptr;
+        const size_t rounded = (size + kHugePage - 1) / kHugePage * kHugePage;
+        if (posix_memalign(&p, kHugePage, rounded) != 0) return nullptr;
+        madvise(p, rounded, MADV_HUGEPAGE);  // advice only: without it, ordinary pages
+        return static_cast<uint8_t*>(p);
+    }
+#endif
+    return static_cast<uint8_t*>(std::malloc(size ? size : 1));
+}
+
+}  // namespace
+
 std::unique_ptr<Engine> Engine::from_file(const std::string& path) {
+    // A regular file is read straight into the buffer the engine keeps, so each page of it is
+    // touched once (a vector grown while reading, then copied, touched them about three
+    // times: most of a cold start at 1M items). Anything else, a pipe or a file that changed
+    // size under the read, goes through read_file_bytes and its errors.
+    std::error_code ec;
+    const uintmax_t size = std::filesystem::is_regular_file(path, ec) ? std::filesystem::file_size(path, ec) : 0;
+    if (!ec && size > 0 && size <= SIZE_MAX) {
+        Bytes bytes(allocate_file_buffer(static_cast<size_t>(size)), &std::free);
+        if (!bytes) throw Error("io", "out of memory reading " + path);
+        if (std::FILE* f = std::fopen(path.c_str(), "rb")) {
+            const size_t got = std::fread(bytes.get(), 1, static_cast<size_t>(size), f);
+            const bool longer = std::fgetc(f) != EOF;
+            std::fclose(f);
+            if (got == size && !longer) return std::make_unique<Engine>(std::move(bytes), static_cast<size_t>(size));
+        }
+    }
     const std::vector<uint8_t> data = read_file_bytes(path);
     Bytes bytes(static_cast<uint8_t*>(std::malloc(data.size() ? data.size() : 1)), &std::free);
     if (!bytes) throw Error("io", "out of memory reading " + path);
