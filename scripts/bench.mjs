@@ -161,6 +161,18 @@ function probeIn(m, bytes, items = 0, minMs = 400) {
   return out;
 }
 
+// What a first touch of fresh wasm memory costs on this machine (a page fault per 4 KiB
+// page): cold starts copy the bundle into such memory, so they are bounded below by it.
+function childFaults({ bytes = PROBE_BYTES }) {
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536 });
+  const t = performance.now();
+  memory.grow(bytes / 65536);
+  const heap = new Uint8Array(memory.buffer);
+  for (let i = 65536; i < heap.length; i += 4096) heap[i] = 1;
+  const ms = performance.now() - t;
+  return { bytes, ms, us_per_page: (ms * 1000) / (bytes / 4096) };
+}
+
 async function childProbe({ bench, bytes = PROBE_BYTES }) {
   return probeIn(await loadBenchModule(bench), bytes, 0, bytes === PROBE_BYTES ? 1500 : 10);
 }
@@ -250,7 +262,7 @@ async function childParts({ web, bundle }) {
 if (process.argv[2] === '--child') {
   const kind = process.argv[3];
   const args = JSON.parse(process.argv[4]);
-  const fn = { probe: childProbe, run: childRun, cold: childCold, coldfile: childColdFile, parts: childParts }[kind];
+  const fn = { faults: childFaults, probe: childProbe, run: childRun, cold: childCold, coldfile: childColdFile, parts: childParts }[kind];
   const result = await fn(args);
   process.stdout.write(JSON.stringify(result));
   process.exit(0);
@@ -423,6 +435,8 @@ async function measureAll() {
   // The floor, once for every size in the run.
   log('probe: streaming read over 256 MB in wasm');
   const probe = child('probe', {});
+  log('probe: first touch of 256 MB of fresh wasm memory');
+  probe.faults = child('faults', {});
 
   for (const c of configs) {
     log(`wasm: ${c.name} N=${c.n}`);
@@ -662,6 +676,12 @@ function render({ env, wasm, probe, configs, memory = [], agreement = [] }) {
   md.push('');
   md.push(env.bench_module ? `Wasm ${BENCH_NOTE}.` : 'Wasm timings and probes from the product module (a run before the bench build existed).');
   md.push('');
+  if (probe.faults) {
+    md.push(`First touch of fresh wasm memory (a fresh process growing its memory by 256 MiB and writing a byte a 4 KiB page): ` +
+      `${f(probe.faults.ms, 0)} ms, ${f(probe.faults.us_per_page, 1)} µs a page. Every cold start below pays this for each page of the ` +
+      'bundle it copies into the heap (307 MB at 1M fp32 items: 75,000 pages).');
+    md.push('');
+  }
   md.push(`Streaming-read probe (wasm simd128, \`sum_f32\`): ${f(probe.gbps, 1)} GB/s over 256 MB (DRAM); over the bytes ` +
     'of each variant (cache-resident when they fit), measured right after its timings: ' +
     configs.map((c) => `${c.name} N=${c.n} ${f(c.probe_gbps, 1)} GB/s`).join(', ') + '.');
