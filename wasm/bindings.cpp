@@ -92,6 +92,12 @@ public:
         return engine_->bundle().has(section) ? engine_->bundle().section(section).rows : 0;
     }
 
+    // The items in ascending order of their ids (catalog.id_order), or 0 in bundles
+    // written before that section.
+    uintptr_t idOrderPtr() const {
+        const hearth::BundleReader& b = engine_->bundle();
+        return b.has("catalog.id_order") ? ptr(b.u32("catalog.id_order").data) : 0;
+    }
     uintptr_t tagOffsetsPtr() const { return ptr(engine_->bundle().u32("catalog.tag_offsets").data); }
     uint32_t tagIdsLength() const { return engine_->bundle().section("catalog.tag_ids").rows; }
     uintptr_t tagIdsPtr() const { return ptr(engine_->bundle().u32("catalog.tag_ids").data); }
@@ -291,6 +297,7 @@ EMSCRIPTEN_BINDINGS(hearth) {
         .function("stringTablePtr", &WasmEngine::stringTablePtr)
         .function("stringTableCount", &WasmEngine::stringTableCount)
         .function("findItem", &WasmEngine::findItem)
+        .function("idOrderPtr", &WasmEngine::idOrderPtr)
         .function("tagOffsetsPtr", &WasmEngine::tagOffsetsPtr)
         .function("tagIdsLength", &WasmEngine::tagIdsLength)
         .function("tagIdsPtr", &WasmEngine::tagIdsPtr)

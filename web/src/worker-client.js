@@ -6,7 +6,8 @@ import { privacyOf } from './privacy.js';
 import { HearthError } from './errors.js';
 import { loadBundle } from './loader.js';
 import { isNode, nodePlatform, besideThisModule } from './node.js';
-import { catalogList, indexOf } from './catalog.js';
+import { catalogList } from './catalog.js';
+import { PackedStrings } from './packed-strings.js';
 import { wasmLocator, WASM_FILES } from './module.js';
 
 /**
@@ -70,14 +71,13 @@ export class WorkerRecommender {
     this.models = { mf: null, sasrec: false, hybridWeight: null };
     this.threads = 1;
     this._catalog = {
-      ids: [], titles: [], tagNames: [], tagOffsets: new Uint32Array(1), tagIds: new Uint32Array(0),
+      ids: PackedStrings.empty(), titles: PackedStrings.empty(), tagNames: [], tagOffsets: new Uint32Array(1), tagIds: new Uint32Array(0),
       popularity: new Float32Array(0), isNew: new Uint8Array(0),
     };
     this._moods = [];
     this._tagList = Object.freeze([]);
     /** Each tag's kind: 'genre', 'mood', 'series' or 'other'. */
     this.tagKinds = Object.freeze({});
-    this._index = new Map();
     channel.onMessage((m) => this._settle(m));
     channel.onFailure((error) => this._fail(error));
   }
@@ -98,7 +98,7 @@ export class WorkerRecommender {
    */
   item(id) {
     this._live();
-    const i = this._index.get(id);
+    const i = this._catalog.ids.find(id);
     return i === undefined ? undefined : this._describe(i);
   }
 
@@ -117,7 +117,8 @@ export class WorkerRecommender {
     const { ids, titles, tagNames, tagOffsets, tagIds } = this._catalog;
     const tags = [];
     for (let t = tagOffsets[i]; t < tagOffsets[i + 1]; t++) tags.push(tagNames[tagIds[t]]);
-    return { id: ids[i], title: titles[i], tags };
+    // Without titles an item is titled by its id, as in the in-thread recommender.
+    return { id: ids.at(i), title: i < titles.length ? titles.at(i) : ids.at(i), tags };
   }
 
   /**
@@ -161,7 +162,7 @@ export class WorkerRecommender {
       // Terminating the worker discards its whole wasm instance, which frees every
       // allocation at once; no need to wait for a polite 'dispose' round trip.
       this._closed = Promise.resolve(this._channel.terminate()).then(() => {}, () => {});
-      this._index = new Map();
+      this._catalog = { ...this._catalog, ids: PackedStrings.empty(), titles: PackedStrings.empty() };
     }
     return this._closed;
   }
@@ -179,10 +180,13 @@ export class WorkerRecommender {
     this.tagKinds = Object.freeze({ ...tagKinds });
     this.models = models;
     this.threads = threads;
-    this._catalog = catalog;
+    this._catalog = {
+      ...catalog,
+      ids: new PackedStrings(catalog.ids.bytes, catalog.ids.count, catalog.idOrder),
+      titles: new PackedStrings(catalog.titles.bytes, catalog.titles.count),
+    };
     this._moods = moods;
     this._tagList = Object.freeze([...catalog.tagNames]);
-    this._index = indexOf(catalog.ids);
   }
 
   _call(op, message, transfer = []) {

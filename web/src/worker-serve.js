@@ -59,8 +59,9 @@ export function serve(post, listen) {
 
 // What the client needs to answer meta/models/size/item()/moods()/catalog() without a round
 // trip. The catalog goes over as columns: one array per field is far cheaper to clone than
-// one object per item. Reads the recommender's internals (same package): there is no public
-// catalog accessor.
+// one object per item, and the ids and titles as the bundle's own string tables (bytes the
+// page decodes one at a time, with the id order for finding an id). Reads the recommender's
+// internals (same package): there is no public catalog accessor.
 function describe(rec) {
   return {
     meta: rec.meta,
@@ -69,8 +70,9 @@ function describe(rec) {
     moods: rec.moods(),
     tagKinds: rec.tagKinds,
     catalog: {
-      ids: rec._ids.all(),
-      titles: rec._titles.all(),
+      ids: packedTable(rec, 'catalog.ids'),
+      titles: packedTable(rec, 'catalog.titles'),
+      idOrder: idOrder(rec),
       tagNames: rec._tagNames,
       // Copies: a view's clone would carry the whole wasm heap.
       tagOffsets: rec._tagOffsets.slice(),
@@ -79,4 +81,19 @@ function describe(rec) {
       isNew: Uint8Array.from({ length: rec.size }, (_, i) => (rec._isNew(i) ? 1 : 0)),
     },
   };
+}
+
+// A string table section's bytes (offsets, then the UTF-8 text), copied out of the heap.
+function packedTable(rec, section) {
+  const count = rec._engine.stringTableCount(section);
+  if (count === 0) return { count: 0, bytes: new Uint8Array(4) };
+  const at = rec._engine.stringTablePtr(section);
+  const end = at + (count + 1) * 4 + rec._module.HEAPU32[(at >>> 2) + count];
+  return { count, bytes: rec._module.HEAPU8.slice(at, end) };
+}
+
+// The items by id (catalog.id_order), copied; null in bundles written without it.
+function idOrder(rec) {
+  const at = rec._engine.idOrderPtr();
+  return at ? rec._module.HEAPU32.slice(at >>> 2, (at >>> 2) + rec.size) : null;
 }
