@@ -156,8 +156,6 @@ function readStringTable(module, engine, section) {
 class StringTableView {
   constructor(module, engine, section) {
     this._module = module;
-    this._engine = engine;
-    this._section = section;
     this.length = engine.stringTableCount(section);
     this._ptr = this.length ? engine.stringTablePtr(section) : 0;
     if (this.length && !this._ptr) throw new HearthError(engine.errorCode() || 'bundle', engine.error());
@@ -174,11 +172,6 @@ class StringTableView {
       this._cache.set(i, s);
     }
     return s;
-  }
-
-  /** Every string (the worker host sends them to the page once). */
-  all() {
-    return readStringTable(this._module, this._engine, this._section);
   }
 }
 
