@@ -86,29 +86,46 @@ std::vector<double> plain_private_als(const RatingMatrix& m, const MfConfig& c, 
     return std::vector<double>(items.begin(), items.end());
 }
 
+// The small implicit ALS both noise-free tests train.
+MfConfig small_als(uint32_t factors) {
+    MfConfig c;
+    c.factors = factors;
+    c.iterations = 3;
+    c.params.alpha = 2.0f;
+    c.params.reg = 0.5f;
+    return c;
+}
+
+// A privacy setting whose noise multiplier is ~1e-11 (numerically none, so counts are
+// exact) and whose contribution bound no user of two_groups() reaches.
+DpAlsConfig noise_free(uint64_t seed) {
+    DpAlsConfig dp;
+    dp.epsilon = 1e12;
+    dp.max_items_per_user = 100;
+    dp.noise_seed = seed;
+    return dp;
+}
+
+double max_abs_diff(const std::vector<float>& got, const std::vector<double>& want) {
+    double worst = 0;
+    for (size_t k = 0; k < want.size(); ++k) worst = std::max(worst, std::fabs(got[k] - want[k]));
+    return worst;
+}
+
 }  // namespace
 
 TEST_CASE("private ALS without noise is the plain algorithm", "[privacy][mf]") {
     const Data d = two_groups();
     const RatingMatrix m = RatingMatrix::build(d.users, d.items, d.events, MfKind::Implicit);
-    MfConfig c;
-    c.factors = 6;
-    c.iterations = 3;
-    c.params.alpha = 2.0f;
-    c.params.reg = 0.5f;
-    DpAlsConfig dp;
-    dp.epsilon = 1e12;  // noise multiplier ~1e-11: numerically none
-    dp.max_items_per_user = 100;
+    const MfConfig c = small_als(6);
+    DpAlsConfig dp = noise_free(3);
     dp.min_item_users = 0;  // every item
-    dp.noise_seed = 3;
     DpAlsReport report;
     const MfModel got = train_mf_private(m, c, dp, report);
     CHECK(report.interactions_dropped == 0);
     const std::vector<double> want = plain_private_als(m, c, dp.user_norm_clip);
     REQUIRE(got.item_factors.size() == want.size());
-    double worst = 0;
-    for (size_t k = 0; k < want.size(); ++k) worst = std::max(worst, std::fabs(got.item_factors[k] - want[k]));
-    CHECK(worst < 1e-4);
+    CHECK(max_abs_diff(got.item_factors, want) < 1e-4);
     // And the Gram matrix the bundle carries is that of the released items.
     const std::vector<float> gram = gram_matrix(got.item_factors.data(), m.items, c.factors);
     for (size_t k = 0; k < gram.size(); ++k) CHECK(got.gram[k] == gram[k]);
@@ -117,15 +134,8 @@ TEST_CASE("private ALS without noise is the plain algorithm", "[privacy][mf]") {
 TEST_CASE("private ALS with item-frequency filtering: the items left out, and the plain algorithm on the rest", "[privacy][mf]") {
     const Data d = two_groups();
     const RatingMatrix m = RatingMatrix::build(d.users, d.items, d.events, MfKind::Implicit);
-    MfConfig c;
-    c.factors = 5;
-    c.iterations = 3;
-    c.params.alpha = 2.0f;
-    c.params.reg = 0.5f;
-    DpAlsConfig dp;
-    dp.epsilon = 1e12;  // numerically no noise: the counts are exact
-    dp.max_items_per_user = 100;
-    dp.noise_seed = 4;
+    const MfConfig c = small_als(5);
+    DpAlsConfig dp = noise_free(4);
     // Users per item, counted here; a threshold between the counts of the two groups' items
     // (the odd items are rarer: a user picks one of the other group's 1 time in 6).
     std::vector<uint32_t> users_of(m.items, 0);
@@ -159,9 +169,7 @@ TEST_CASE("private ALS with item-frequency filtering: the items left out, and th
     // The rest is the plain algorithm on the trained items' events alone.
     const RatingMatrix only = RatingMatrix::build(d.users, d.items, kept, MfKind::Implicit);
     const std::vector<double> want = plain_private_als(only, c, dp.user_norm_clip, &trained);
-    double worst = 0;
-    for (size_t k = 0; k < want.size(); ++k) worst = std::max(worst, std::fabs(got.item_factors[k] - want[k]));
-    CHECK(worst < 1e-4);
+    CHECK(max_abs_diff(got.item_factors, want) < 1e-4);
 
     // The counts' release is accounted: at the same epsilon, the other releases get more noise.
     dp.epsilon = 4.0;
