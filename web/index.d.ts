@@ -545,7 +545,7 @@ export type PrivacyStatement =
       delta: number;
       mechanism: string;
       accountant: string;
-      /** The most interactions of one person that training used, when bounded. */
+      /** The contribution bound: each person counts for at most this many interactions (ALS weighs each item of a longer history less; SASRec uses the latest ones). */
       maxItemsPerUser: number | null;
       /** Only items with about this many users or more (by a noisy count) were trained, when filtered. */
       minItemUsers: number | null;

@@ -61,11 +61,11 @@ MfModel train_mf_maybe_private(const RatingMatrix& data, const MfConfig& config,
     });
     std::fprintf(stderr,
                  "private: epsilon %.3g, delta %.3g (user level; noise multiplier %.3f over %u releases); "
-                 "%llu interactions used, %llu left out (beyond %u per user, or of items left out); "
+                 "%llu interactions used (%u users have more than %u, each of their items weighted down), %llu of items left out; "
                  "%u of %u items trained (noisy count of users >= %g); %u iterations needed a larger ridge\n",
                  report.epsilon, report.delta, report.noise_multiplier, report.releases,
-                 static_cast<unsigned long long>(report.interactions_used),
-                 static_cast<unsigned long long>(report.interactions_dropped), report.max_items_per_user,
+                 static_cast<unsigned long long>(report.interactions_used), report.users_weighted,
+                 report.max_items_per_user, static_cast<unsigned long long>(report.interactions_dropped),
                  report.items_trained, data.items, report.min_item_users, report.shifted_solves);
     if (privacy) *privacy = report;
     return m;

@@ -68,7 +68,7 @@ const std::vector<Option> kPrivacy = {
      "32 factors and 4 iterations; sasrec: DP-SGD for 10 epochs of batches of up to 4096 at lr 0.005, no "
      "early stopping)", "privacy"},
     {"dp-delta", "D", "1/(10 users)", "the delta of the guarantee", "privacy"},
-    {"dp-max-items", "N", "8", "the most interactions of one user that training uses (a uniform sample)", "privacy"},
+    {"dp-max-items", "N", "8", "als: the contribution bound; a user's items count in full up to N, beyond that each counts sqrt(N / items)", "privacy"},
     {"dp-min-item-users", "N", "15", "als: train only items whose noisy count of users reaches N (0: every item); "
      "the others are never recommended by the model", "privacy"},
     {"dp-clip", "C", "1 als, 0.1 sasrec", "als: the norm of a user vector in the item statistics; sasrec: the "

@@ -45,11 +45,15 @@ Data two_groups() {
     return d;
 }
 
+// The contribution weight of each item of a user with n of them, for the bound max_items.
+double weight_of(uint32_t n, uint32_t max_items) { return n <= max_items ? 1.0 : std::sqrt(double(max_items) / n); }
+
 // The noise-free algorithm written out plainly: users solved against the items (binary
 // confidence 1 + alpha, the Gram of the items), scaled to norm C; items = (X^T X + reg I)^-1
-// times the sum of their users' vectors. Every user's items are used (no cap reached).
-// Items not in `trained` (when given) start at 0.
-std::vector<double> plain_private_als(const RatingMatrix& m, const MfConfig& c, double clip,
+// times the weighted sum of their users' vectors, a user with n > max_items items weighing
+// sqrt(max_items / n). Items not in `trained` (when given) start at 0 (and `m` holds only
+// the trained items' events).
+std::vector<double> plain_private_als(const RatingMatrix& m, const MfConfig& c, double clip, uint32_t max_items,
                                       const std::vector<uint8_t>* trained = nullptr) {
     const uint32_t d = c.factors;
     SplitMix64 init(c.seed);
@@ -73,13 +77,16 @@ std::vector<double> plain_private_als(const RatingMatrix& m, const MfConfig& c, 
             for (uint32_t a = 0; a < d; ++a) x[a] = static_cast<float>(x[a] * clip / std::sqrt(n));
         }
         // Items: the same ridge system through RidgeSolver, with the users as the fixed side
-        // (weight 1, target 1 for each of the item's users; no Gram: X^T X is every user).
+        // (confidence 1, target the user's weight; no Gram: X^T X is every user).
         const std::vector<float> user_gram = gram_matrix(users.data(), m.users, d);
         const FactorRows user_rows{users.data(), m.users, d, false};
         for (uint32_t i = 0; i < m.items; ++i) {
             std::vector<RidgeTerm> terms;
             for (uint32_t k = m.by_item.start[i]; k < m.by_item.start[i + 1]; ++k)
-                terms.push_back({m.by_item.index[k], 1.0f, 1.0f});
+            {
+                const uint32_t u = m.by_item.index[k];
+                terms.push_back({u, 1.0f, static_cast<float>(weight_of(m.by_user.start[u + 1] - m.by_user.start[u], max_items))});
+            }
             solver.solve(user_rows, user_gram.data(), terms.data(), terms.size(), c.params.reg, &items[size_t(i) * d]);
         }
     }
@@ -97,11 +104,12 @@ MfConfig small_als(uint32_t factors) {
 }
 
 // A privacy setting whose noise multiplier is ~1e-11 (numerically none, so counts are
-// exact) and whose contribution bound no user of two_groups() reaches.
+// exact) and whose contribution bound, 5, weighs down the items of two_groups()'s users
+// with 6 to 14 of them.
 DpAlsConfig noise_free(uint64_t seed) {
     DpAlsConfig dp;
     dp.epsilon = 1e12;
-    dp.max_items_per_user = 100;
+    dp.max_items_per_user = 5;
     dp.noise_seed = seed;
     return dp;
 }
@@ -122,8 +130,14 @@ TEST_CASE("private ALS without noise is the plain algorithm", "[privacy][mf]") {
     dp.min_item_users = 0;  // every item
     DpAlsReport report;
     const MfModel got = train_mf_private(m, c, dp, report);
-    CHECK(report.interactions_dropped == 0);
-    const std::vector<double> want = plain_private_als(m, c, dp.user_norm_clip);
+    CHECK(report.interactions_dropped == 0);  // every interaction is used, the long histories weighed down
+    CHECK(report.interactions_used == m.by_user.index.size());
+    uint32_t long_histories = 0;
+    for (uint32_t u = 0; u < m.users; ++u) long_histories += m.by_user.start[u + 1] - m.by_user.start[u] > 5;
+    REQUIRE(long_histories > 0);
+    REQUIRE(long_histories < m.users);
+    CHECK(report.users_weighted == long_histories);
+    const std::vector<double> want = plain_private_als(m, c, dp.user_norm_clip, dp.max_items_per_user);
     REQUIRE(got.item_factors.size() == want.size());
     CHECK(max_abs_diff(got.item_factors, want) < 1e-4);
     // And the Gram matrix the bundle carries is that of the released items.
@@ -136,13 +150,17 @@ TEST_CASE("private ALS with item-frequency filtering: the items left out, and th
     const RatingMatrix m = RatingMatrix::build(d.users, d.items, d.events, MfKind::Implicit);
     const MfConfig c = small_als(5);
     DpAlsConfig dp = noise_free(4);
-    // Users per item, counted here; a threshold between the counts of the two groups' items
-    // (the odd items are rarer: a user picks one of the other group's 1 time in 6).
-    std::vector<uint32_t> users_of(m.items, 0);
-    for (uint32_t i = 0; i < m.items; ++i) users_of[i] = m.by_item.start[i + 1] - m.by_item.start[i];
-    std::vector<uint32_t> sorted = users_of;
+    // Users per item, each weighing as the contribution bound says, counted here; a
+    // threshold between the counts of the two groups' items (the odd items are rarer: a
+    // user picks one of the other group's 1 time in 6).
+    std::vector<double> users_of(m.items, 0.0);
+    for (uint32_t u = 0; u < m.users; ++u)
+        for (uint32_t k = m.by_user.start[u]; k < m.by_user.start[u + 1]; ++k)
+            users_of[m.by_user.index[k]] += weight_of(m.by_user.start[u + 1] - m.by_user.start[u], dp.max_items_per_user);
+    std::vector<double> sorted = users_of;
     std::sort(sorted.begin(), sorted.end());
-    dp.min_item_users = sorted[m.items / 3] + 0.5;
+    dp.min_item_users = 0.5 * (sorted[m.items / 3] + sorted[m.items / 3 + 1]);
+    REQUIRE(sorted[m.items / 3] < sorted[m.items / 3 + 1]);
     std::vector<uint8_t> trained(m.items);
     std::vector<Interaction> kept;
     for (uint32_t i = 0; i < m.items; ++i) trained[i] = users_of[i] >= dp.min_item_users;
@@ -166,9 +184,10 @@ TEST_CASE("private ALS with item-frequency filtering: the items left out, and th
         for (uint32_t a = 0; a < c.factors; ++a) norm += std::fabs(got.item_factors[size_t(i) * c.factors + a]);
         CHECK((norm > 0) == (trained[i] == 1));
     }
-    // The rest is the plain algorithm on the trained items' events alone.
+    // The rest is the plain algorithm on the trained items' events alone (a user's weight
+    // now from their trained items).
     const RatingMatrix only = RatingMatrix::build(d.users, d.items, kept, MfKind::Implicit);
-    const std::vector<double> want = plain_private_als(only, c, dp.user_norm_clip, &trained);
+    const std::vector<double> want = plain_private_als(only, c, dp.user_norm_clip, dp.max_items_per_user, &trained);
     CHECK(max_abs_diff(got.item_factors, want) < 1e-4);
 
     // The counts' release is accounted: at the same epsilon, the other releases get more noise.
@@ -215,15 +234,12 @@ TEST_CASE("private ALS: the accountant's noise, the contribution bound, thread i
     CHECK(sampled_gaussian_epsilon(1.0, equivalent, 3, r1.delta).epsilon == Approx(r1.epsilon).epsilon(1e-9));
     CHECK(noise_for_epsilon(1.0, 3, 2.0, r1.delta) == Approx(equivalent).epsilon(1e-9));
 
-    // At most 5 interactions per user: what is used is exactly sum min(n_u, 5).
-    uint64_t bound = 0, all = 0;
-    for (uint32_t u = 0; u < m.users; ++u) {
-        const uint64_t n = m.by_user.start[u + 1] - m.by_user.start[u];
-        bound += std::min<uint64_t>(n, 5);
-        all += n;
-    }
-    CHECK(r1.interactions_used == bound);
-    CHECK(r1.interactions_dropped == all - bound);
+    // A bound of 5: every interaction is used, and the users with more are weighed down.
+    uint32_t over = 0;
+    for (uint32_t u = 0; u < m.users; ++u) over += m.by_user.start[u + 1] - m.by_user.start[u] > 5;
+    CHECK(r1.interactions_used == m.by_user.index.size());
+    CHECK(r1.interactions_dropped == 0);
+    CHECK(r1.users_weighted == over);
 
     // Another noise draw gives other factors (the noise is there), the same seed the same.
     dp.noise_seed = 12;

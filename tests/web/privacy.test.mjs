@@ -35,7 +35,7 @@ test('a private bundle states its guarantee; rec.privacy reads it; a plain one s
   } finally {
     rec.dispose();
   }
-  assert.match(hearth('inspect', privateBundle), /^privacy: differentially private for each user: epsilon 4, delta [0-9.e-]+; at most 10 interactions/m);
+  assert.match(hearth('inspect', privateBundle), /^privacy: differentially private for each user: epsilon 4, delta [0-9.e-]+; each user counts for at most 10 interactions \(a longer history weighs each item less\)/m);
 
   const plain = await createRecommender({ bundle: readFileSync(trainedBundle('als').bundle), storage: 'memory' });
   try {

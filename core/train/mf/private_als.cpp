@@ -62,13 +62,14 @@ constexpr double kGramNoiseRatio = 4.0;
 // once against 2 per iteration for the rest: they take 4x the item sums' noise multiplier.
 constexpr double kCountNoiseRatio = 4.0;
 
-// A uniform sample of at most m of `own`, appended to `sample`; returns how many were left out.
-size_t sample_at_most(std::vector<uint32_t>& own, uint32_t m, SplitMix64& rng, std::vector<uint32_t>& sample) {
-    for (uint32_t k = 0; k < own.size() && k < m; ++k)  // partial Fisher-Yates
-        std::swap(own[k], own[k + rng.below(static_cast<uint32_t>(own.size() - k))]);
-    const size_t kept = std::min<size_t>(own.size(), m);
-    sample.insert(sample.end(), own.begin(), own.begin() + static_cast<long>(kept));
-    return own.size() - kept;
+// The weight of each of a user's n items in the released sums and counts: 1 up to m items,
+// sqrt(m / n) beyond, so that the weights squared add up to at most m (the L2 bound) while
+// every interaction is still used. A uniform sample of m items, the other way to meet the
+// same bound, puts a smaller total weight on every user (m against sqrt(m n)) and was
+// measured worse: NDCG@10 at epsilon 8, 0.0155 -> 0.0164 on Beauty, 0.016 -> 0.025 on
+// ml-latest-small, whose users have 165 items on average.
+double contribution_weight(size_t n, uint32_t m) {
+    return n <= m ? 1.0 : std::sqrt(static_cast<double>(m) / static_cast<double>(n));
 }
 
 uint64_t system_seed() {
@@ -119,47 +120,46 @@ MfModel train_mf_private(const RatingMatrix& data, const MfConfig& config, const
     report.user_norm_clip = dp.user_norm_clip;
 
     const uint64_t noise_seed = dp.noise_seed ? dp.noise_seed : system_seed();
-    std::vector<uint32_t> own, sample;
-    // The items trained: every item, or those whose noisy count of users (in a uniform
-    // sample of m items of each user) reaches min_item_users.
+    // The items trained: every item, or those whose noisy weighted count of users reaches
+    // min_item_users.
     std::vector<uint8_t> trained(data.items, 1);
     if (filter) {
-        SplitMix64 count_sampler(mix_seed(noise_seed, 0x5eed));
-        for (uint32_t u = 0; u < data.users; ++u) {
-            own.assign(data.by_user.index.begin() + data.by_user.start[u],
-                       data.by_user.index.begin() + data.by_user.start[u + 1]);
-            sample_at_most(own, m, count_sampler, sample);
-        }
         std::vector<double> counts(data.items, 0.0);
-        for (uint32_t i : sample) counts[i] += 1.0;
+        for (uint32_t u = 0; u < data.users; ++u) {
+            const uint32_t begin = data.by_user.start[u], end = data.by_user.start[u + 1];
+            const double w = contribution_weight(end - begin, m);
+            for (uint32_t k = begin; k < end; ++k) counts[data.by_user.index[k]] += w;
+        }
         const double sigma_c = report.count_noise_multiplier * std::sqrt(double(m));
         SplitMix64 count_noise(mix_seed(noise_seed, 0xc0de));
         for (uint32_t i = 0; i < data.items; ++i)
             trained[i] = counts[i] + sigma_c * count_noise.normal() >= dp.min_item_users;
-        sample.clear();
     }
     report.items_trained = static_cast<uint32_t>(std::count(trained.begin(), trained.end(), 1));
 
-    // Each user's contribution: a uniform sample of at most m of their trained items, drawn once.
-    SplitMix64 sampler(mix_seed(noise_seed, 1));
-    std::vector<uint32_t> sample_start(data.users + 1, 0);
+    // Each user's contribution: every trained item, weighted by contribution_weight of
+    // their number of trained items.
+    std::vector<uint32_t> used, used_start(data.users + 1, 0);
+    std::vector<float> weight(data.users, 1.0f);
     for (uint32_t u = 0; u < data.users; ++u) {
-        own.clear();
+        const size_t before = used.size();
         for (uint32_t k = data.by_user.start[u]; k < data.by_user.start[u + 1]; ++k)
-            if (trained[data.by_user.index[k]]) own.push_back(data.by_user.index[k]);
-        report.interactions_dropped += (data.by_user.start[u + 1] - data.by_user.start[u]) - own.size();
-        report.interactions_dropped += sample_at_most(own, m, sampler, sample);
-        sample_start[u + 1] = static_cast<uint32_t>(sample.size());
+            if (trained[data.by_user.index[k]]) used.push_back(data.by_user.index[k]);
+        const size_t n = used.size() - before;
+        weight[u] = static_cast<float>(contribution_weight(n, m));
+        report.users_weighted += n > m;
+        used_start[u + 1] = static_cast<uint32_t>(used.size());
     }
-    report.interactions_used = sample.size();
-    // The sample by item: which users' vectors each item's statistics add up.
-    std::vector<uint32_t> item_start(data.items + 1, 0), item_users(sample.size());
-    for (uint32_t i : sample) ++item_start[i + 1];
+    report.interactions_used = used.size();
+    report.interactions_dropped = data.by_user.index.size() - used.size();
+    // The interactions used, by item: which users' vectors each item's statistics add up.
+    std::vector<uint32_t> item_start(data.items + 1, 0), item_users(used.size());
+    for (uint32_t i : used) ++item_start[i + 1];
     for (uint32_t i = 0; i < data.items; ++i) item_start[i + 1] += item_start[i];
     {
         std::vector<uint32_t> fill(item_start.begin(), item_start.end() - 1);
         for (uint32_t u = 0; u < data.users; ++u)
-            for (uint32_t k = sample_start[u]; k < sample_start[u + 1]; ++k) item_users[fill[sample[k]]++] = u;
+            for (uint32_t k = used_start[u]; k < used_start[u + 1]; ++k) item_users[fill[used[k]]++] = u;
     }
 
     MfModel model;
@@ -223,7 +223,7 @@ MfModel train_mf_private(const RatingMatrix& data, const MfConfig& config, const
             if (attempt == 0) ++shifted;
             ridge = ridge * 2.0 + sigma_g * std::sqrt(double(d));
         }
-        // Items: the noisy sum of their sampled users' vectors, then the solve. Each item's
+        // Items: the noisy sum of their users' vectors, then the solve. Each item's
         // noise has its own stream, so the result does not depend on the thread count.
         for_row_ranges(data.items, config.threads, [&](uint32_t begin, uint32_t end) {
             std::vector<double> b(d);
@@ -236,7 +236,8 @@ MfModel train_mf_private(const RatingMatrix& data, const MfConfig& config, const
                 std::fill(b.begin(), b.end(), 0.0);
                 for (uint32_t k = item_start[i]; k < item_start[i + 1]; ++k) {
                     const float* x = &users[static_cast<size_t>(item_users[k]) * d];
-                    for (uint32_t p = 0; p < d; ++p) b[p] += x[p];
+                    const double w = weight[item_users[k]];
+                    for (uint32_t p = 0; p < d; ++p) b[p] += w * x[p];
                 }
                 SplitMix64 noise(mix_seed(noise_seed, (uint64_t(it) + 1) * 0x100000000ull + i));
                 for (uint32_t p = 0; p < d; ++p) b[p] += sigma_b * noise.normal();
@@ -274,6 +275,7 @@ std::string privacy_json(const DpAlsReport& r, uint32_t iterations) {
     j.field("releases", r.releases).field("iterations", iterations);
     j.key("bounds").begin_object();
     j.field("max_items_per_user", r.max_items_per_user);
+    j.field("weighting", "a user with more items than max_items_per_user has each weighted by sqrt(max_items_per_user / items)");
     j.field("user_vector_norm", static_cast<double>(r.user_norm_clip));
     j.field("values", "binary: each interaction counts once, its value is not used");
     j.end_object();

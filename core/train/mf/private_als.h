@@ -4,20 +4,22 @@
 // which is what makes "joint" DP enough: every released item factor is a function of
 // noisy aggregates, and each user's influence on those aggregates is bounded.
 //
-// Per iteration, with X the user vectors (each clipped to norm C) and S_u a uniform
-// sample of at most `max_items_per_user` (m) of user u's items, drawn once:
+// Per iteration, with X the user vectors (each scaled to norm C), n_u the number of user
+// u's items and w_u = min(1, sqrt(m / n_u)) for the contribution bound m (`max_items_per_user`):
 //   G   = sum_u x_u x_u^T                 + N(0, (4 z C^2)^2)      (symmetric)
-//   b_i = sum_{u: i in S_u} x_u            + N(0, (z C sqrt(m))^2)
+//   b_i = sum_{u has i} w_u x_u            + N(0, (z C sqrt(m))^2)
 //   y_i = (G + reg I)^-1 b_i
 // Adding or removing one user moves G by at most C^2 and all b_i together by at most
-// C sqrt(m) (L2), so they are Gaussian mechanisms with noise multipliers 4z and z, and T
-// iterations are 2T of them, composed by the RDP accountant (core/train/privacy/rdp.h).
-// (G sums every user, so it takes more noise for a smaller share of the budget.)
-// Item-frequency filtering, first (min_item_users > 0): a noisy count of each item's users
-// in a first uniform sample, c_i + N(0, (4 z sqrt(m))^2), is released once. Items whose
+// C sqrt(n_u w_u^2) <= C sqrt(m) (L2), so they are Gaussian mechanisms with noise
+// multipliers 4z and z, and T iterations are 2T of them, composed by the RDP accountant
+// (core/train/privacy/rdp.h). (G sums every user, so it takes more noise for a smaller
+// share of the budget.) Every interaction is used: a user with more than m items has each
+// weighted down, rather than m of them sampled (see contribution_weight in the .cpp).
+// Item-frequency filtering, first (min_item_users > 0): a noisy weighted count of each
+// item's users, sum_{u has i} w_u + N(0, (4 z sqrt(m))^2), is released once. Items whose
 // noisy count is under the threshold are left out of training (factor 0: they are then
-// never recommended by the model's score), and each user's sample of m is drawn among
-// their other items. For an item with a handful of users the noise on b_i is larger than
+// never recommended by the model's score), and from then on n_u and w_u count the user's
+// trained items only. For an item with a handful of users the noise on b_i is larger than
 // the sum itself, so its factor would be noise that outranks real items for everyone. The
 // count is one more Gaussian mechanism (sensitivity sqrt(m)) in the accountant. User
 // vectors are scaled to norm C, not only clipped: a user's ranking does not depend on the
@@ -39,7 +41,7 @@ namespace hearth {
 struct DpAlsConfig {
     double epsilon = 0.0;              // the target; > 0
     double delta = 0.0;                // 0: 1 / (10 users)
-    uint32_t max_items_per_user = 8;   // m: the contribution bound
+    uint32_t max_items_per_user = 8;   // m: the contribution bound (weights squared add up to at most m)
     float user_norm_clip = 1.0f;       // C
     double min_item_users = 15.0;      // tau: train only items whose noisy user count reaches it; 0: no filter
     uint64_t noise_seed = 0;           // 0: from the operating system (a published seed would undo the noise)
@@ -55,7 +57,8 @@ struct DpAlsReport {
     uint32_t items_trained = 0;                      // whose noisy count reached min_item_users
     uint32_t max_items_per_user = 0;
     float user_norm_clip = 0.0f;
-    uint64_t interactions_used = 0, interactions_dropped = 0;  // by the per-user bound
+    uint64_t interactions_used = 0, interactions_dropped = 0;  // dropped: of the items left out
+    uint32_t users_weighted = 0;  // users with more than m trained items, whose items weigh sqrt(m / n_u)
     uint32_t shifted_solves = 0;  // iterations whose noisy Gram matrix needed a larger ridge
 };
 

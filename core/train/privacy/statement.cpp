@@ -67,7 +67,8 @@ std::string privacy_words(std::string_view meta_json) {
                   number("delta"));
     std::string out = head;
     if (const JsonValue* b = p->find("bounds"); b && b->find("max_items_per_user") && b->find("max_items_per_user")->is_number())
-        out += "; at most " + b->find("max_items_per_user")->number_text() + " interactions of each user were used";
+        out += "; each user counts for at most " + b->find("max_items_per_user")->number_text() +
+               (b->find("weighting") ? " interactions (a longer history weighs each item less)" : " interactions");
     if (const JsonValue* t = p->find("min_item_users"); t && t->is_number())
         out += "; only items with about " + t->number_text() + " users or more (by a noisy count) were trained";
     out += ". Not covered:";

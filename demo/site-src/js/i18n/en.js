@@ -259,7 +259,7 @@ export default {
   unknownSource: 'unknown source',
   factPrivacy: 'Privacy',
   privacyPrivate: 'Differentially private for each person it was trained on (ε {epsilon}, δ {delta}): the model would come out almost the same without any one person\'s data.',
-  privacyBound: 'At most {count} interactions of each person were used.',
+  privacyBound: 'Each person counts for at most {count} interactions.',
   privacyItemFilter: 'Only items with about {count} people or more, by a noisy count, were learned.',
   privacyNotCovered: 'Not covered: {list}.',
   notCovered_catalog: 'the catalog (items, titles, tags)',

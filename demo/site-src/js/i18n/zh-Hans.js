@@ -244,7 +244,7 @@ export default {
   unknownSource: '来源未知',
   factPrivacy: '隐私',
   privacyPrivate: '对训练数据中的每一个人都满足差分隐私（ε {epsilon}，δ {delta}）：去掉任何一个人的数据，模型几乎不变。',
-  privacyBound: '每个人最多使用了 {count} 条互动记录。',
+  privacyBound: '每个人的影响至多相当于 {count} 条互动记录。',
   privacyItemFilter: '只学习了（按加噪计数）约有 {count} 人以上互动过的条目。',
   privacyNotCovered: '不在保护范围内：{list}。',
   notCovered_catalog: '商品目录（条目、标题、标签）',
