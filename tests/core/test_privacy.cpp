@@ -1,4 +1,4 @@
-// The RDP accountant against published values (dp_accounting's and Opacus's tests) and
+// The RDP and GDP accountants against published values (dp_accounting's and Opacus's tests) and
 // against the exact (epsilon, delta) curve of the Gaussian mechanism (Balle and Wang 2018).
 #include <catch2/catch.hpp>
 
@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/common/error.h"
+#include "core/train/privacy/gdp.h"
 #include "core/train/privacy/rdp.h"
 
 using namespace hearth;
@@ -122,4 +123,67 @@ TEST_CASE("the noise for a target epsilon is the smallest that reaches it", "[pr
         }
     CHECK_THROWS_WITH(noise_for_epsilon(1.0, 1, 0.0, 1e-6), Catch::Contains("epsilon must be a positive"));
     CHECK_THROWS_WITH(noise_for_epsilon(1.0, 1, 1.0, 1.5), Catch::Contains("delta must be in (0, 1)"));
+}
+
+// delta(epsilon) of mu-GDP as its definition, the hockey-stick divergence between N(mu, 1)
+// and N(0, 1): the integral of max(0, phi(x - mu) - e^epsilon phi(x)), by Simpson's rule.
+static double gdp_delta_by_integration(double mu, double eps) {
+    const double lo = -12.0, hi = mu + 12.0;
+    const int n = 200000;
+    const double h = (hi - lo) / n;
+    double sum = 0.0;
+    for (int i = 0; i <= n; ++i) {
+        const double x = lo + i * h;
+        const double f = std::max(0.0, std::exp(-0.5 * (x - mu) * (x - mu)) - std::exp(eps - 0.5 * x * x)) / std::sqrt(2 * M_PI);
+        sum += f * (i == 0 || i == n ? 1 : (i % 2 ? 4 : 2));
+    }
+    return sum * h / 3;
+}
+
+TEST_CASE("GDP: published values, the integral, its inverses, and below RDP", "[privacy]") {
+    // Published: mu = 1, epsilon 1 (the fdp R package's gdp_to_epsdelta example), and the
+    // values of GDP conversion tests; mu = 0.8, epsilon 3 computed at 60 digits (mpmath).
+    const struct { double mu, eps, delta; } published[] = {
+        {1.0, 1.0, 0.126936737506644}, {3.0, 3.0, 0.566737999092}, {0.5, 0.5, 0.0524403232877},
+        {5.0, 7.0, 0.811589893405},    {0.8, 3.0, 7.016058166974e-5},
+    };
+    for (const auto& p : published) {
+        INFO("mu " << p.mu << " epsilon " << p.eps);
+        CHECK(gdp_delta(p.mu, p.eps) == Approx(p.delta).epsilon(1e-9));
+    }
+    // The definition, down to the deltas private training uses (mu 1.6 at epsilon 8: ~4e-6).
+    for (double mu : {0.3, 1.0, 1.6, 4.0})
+        for (double eps : {0.0, 0.5, 2.0, 8.0}) {
+            INFO("mu " << mu << " epsilon " << eps);
+            const double want = gdp_delta_by_integration(mu, eps);
+            CHECK(gdp_delta(mu, eps) == Approx(want).epsilon(1e-6).margin(1e-15));
+        }
+    for (double mu : {0.5, 1.6, 3.0})
+        for (double delta : {1e-3, 4.5e-6, 1e-9}) {
+            INFO("mu " << mu << " delta " << delta);
+            const double eps = gdp_epsilon(mu, delta);
+            CHECK(gdp_delta(mu, eps) <= delta);
+            CHECK(gdp_delta(mu, eps - 1e-6) > delta);
+            // One Gaussian mechanism: the same as this file's own exact curve, with sigma = 1 / mu.
+            CHECK(eps == Approx(exact_gaussian_epsilon(1.0 / mu, delta)).epsilon(1e-6));
+            const double found = gdp_mu_for(eps, delta);
+            CHECK(gdp_delta(found, eps) <= delta);
+            CHECK(found == Approx(mu).epsilon(1e-6));
+        }
+    // T releases at noise z: RDP's epsilon is an upper bound of the exact one, and close.
+    for (double z : {0.8, 1.5, 4.0})
+        for (double releases : {1.0, 9.0}) {
+            INFO("z " << z << " releases " << releases);
+            const double exact = gdp_epsilon(std::sqrt(releases) / z, 1e-6);
+            const double rdp = sampled_gaussian_epsilon(1.0, z, releases, 1e-6).epsilon;
+            CHECK(rdp >= exact);
+            CHECK(rdp <= 1.35 * exact + 0.02);
+        }
+    // Far out (a "no noise" setting of the tests): the round trip holds, relative to epsilon.
+    const double huge = gdp_mu_for(1e12, 1e-6);
+    CHECK(gdp_epsilon(huge, 1e-6) == Approx(1e12).epsilon(1e-6));
+    CHECK(gdp_delta(0.0, 1.0) == 0.0);
+    CHECK_THROWS_WITH(gdp_mu_for(0.0, 1e-6), Catch::Contains("epsilon must be a positive"));
+    CHECK_THROWS_WITH(gdp_mu_for(1.0, 0.0), Catch::Contains("delta must be in (0, 1)"));
+    CHECK_THROWS_WITH(gdp_epsilon(1.0, 1.0), Catch::Contains("delta must be in (0, 1)"));
 }

@@ -16,6 +16,7 @@
 #include "core/device/bundle/bundle.h"
 #include "core/device/mf/ridge.h"
 #include "core/train/mf/private_als.h"
+#include "core/train/privacy/gdp.h"
 #include "core/train/privacy/rdp.h"
 #include "tests/core/catch_helpers.h"
 #include "tests/core/fixtures.h"
@@ -230,9 +231,15 @@ TEST_CASE("private ALS: the accountant's noise, the contribution bound, thread i
     CHECK(r1.epsilon > 1.99);
     CHECK(r1.releases == 6);
     CHECK(r1.gram_noise_multiplier == Approx(4 * r1.noise_multiplier));
-    const double equivalent = r1.noise_multiplier / std::sqrt(1.0 + 1.0 / 16.0);
-    CHECK(sampled_gaussian_epsilon(1.0, equivalent, 3, r1.delta).epsilon == Approx(r1.epsilon).epsilon(1e-9));
-    CHECK(noise_for_epsilon(1.0, 3, 2.0, r1.delta) == Approx(equivalent).epsilon(1e-9));
+    // Six Gaussian releases on everyone, at noise z and 4z, are exactly one with
+    // mu = sqrt(3 (1 + 1/16)) / z (Gaussian DP); its epsilon is the one certified.
+    const double mu = std::sqrt(3.0 * (1.0 + 1.0 / 16.0)) / r1.noise_multiplier;
+    CHECK(r1.gdp_mu == Approx(mu).epsilon(1e-9));
+    CHECK(gdp_epsilon(mu, r1.delta) == Approx(r1.epsilon).epsilon(1e-9));
+    CHECK(gdp_delta(mu, 2.0) <= r1.delta);
+    CHECK(gdp_delta(mu * 1.001, 2.0) > r1.delta);
+    // RDP, an upper bound for the same releases, would have asked for more noise.
+    CHECK(noise_for_epsilon(1.0, 3, 2.0, r1.delta) * std::sqrt(1.0 + 1.0 / 16.0) > 1.02 * r1.noise_multiplier);
 
     // A bound of 5: every interaction is used, and the users with more are weighed down.
     uint32_t over = 0;

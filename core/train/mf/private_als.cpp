@@ -10,7 +10,7 @@
 #include "core/common/rng.h"
 #include "core/data/json.h"
 #include "core/device/mf/ridge.h"
-#include "core/train/privacy/rdp.h"
+#include "core/train/privacy/gdp.h"
 #include "core/train/privacy/statement.h"
 
 namespace hearth {
@@ -95,22 +95,21 @@ MfModel train_mf_private(const RatingMatrix& data, const MfConfig& config, const
     const auto started = std::chrono::steady_clock::now();
     const uint32_t d = config.factors, m = dp.max_items_per_user;
     const double delta = dp.delta > 0.0 ? dp.delta : 0.1 / static_cast<double>(data.users);
-    // The Gram matrix sums every user, so its noise is small beside it even when it is
-    // large beside one user: it gets kGramNoiseRatio times the item sums' noise multiplier,
-    // and per iteration the two releases cost as much as one Gaussian release with
-    // multiplier z / sqrt(1 + 1 / ratio^2) (RDP adds up: a/2 (1/z^2 + 1/(ratio z)^2)). The
-    // counts, released once, add 1 / (iterations count_ratio^2) to that sum per iteration.
+    // Every release is a Gaussian mechanism on every user, so they compose exactly into one
+    // (Gaussian DP, core/train/privacy/gdp.h): mu^2 = sum over releases of 1 / z_k^2. The
+    // Gram matrix sums every user, so its noise is small beside it even when it is large
+    // beside one user: it gets kGramNoiseRatio times the item sums' noise multiplier z, and
+    // costs 1 / (ratio z)^2 an iteration. The counts, released once, cost 1 / (count_ratio z)^2.
     const bool filter = dp.min_item_users > 0.0;
     const uint32_t releases = 2 * config.iterations + (filter ? 1 : 0);
-    const double combined = std::sqrt(1.0 + 1.0 / (kGramNoiseRatio * kGramNoiseRatio) +
-                                      (filter ? 1.0 / (config.iterations * kCountNoiseRatio * kCountNoiseRatio) : 0.0));
-    const double z_equivalent = noise_for_epsilon(1.0, config.iterations, dp.epsilon, delta);
-    const double z = z_equivalent * combined;
-    const PrivacySpent spent = sampled_gaussian_epsilon(1.0, z_equivalent, config.iterations, delta);
+    const double releases_at_z = config.iterations * (1.0 + 1.0 / (kGramNoiseRatio * kGramNoiseRatio)) +
+                                 (filter ? 1.0 / (kCountNoiseRatio * kCountNoiseRatio) : 0.0);
+    const double mu = gdp_mu_for(dp.epsilon, delta);
+    const double z = std::sqrt(releases_at_z) / mu;
     report = {};
-    report.epsilon = spent.epsilon;
+    report.epsilon = gdp_epsilon(mu, delta);
     report.delta = delta;
-    report.order = spent.order;
+    report.gdp_mu = mu;
     report.noise_multiplier = z;
     report.gram_noise_multiplier = kGramNoiseRatio * z;
     report.count_noise_multiplier = filter ? kCountNoiseRatio * z : 0.0;
@@ -265,8 +264,8 @@ std::string privacy_json(const DpAlsReport& r, uint32_t iterations) {
     j.field("mechanism", "Gaussian noise on the item-side statistics of ALS (joint DP, in the manner of Private ALS)");
     j.field("unit", "user");
     j.field("epsilon", r.epsilon).field("delta", r.delta);
-    j.field("accountant", "RDP, Gaussian mechanism composed over every release");
-    j.field("rdp_order", r.order).field("noise_multiplier", r.noise_multiplier);
+    j.field("accountant", "exact: Gaussian DP, every release a Gaussian mechanism on every user, composed into one");
+    j.field("gdp_mu", r.gdp_mu).field("noise_multiplier", r.noise_multiplier);
     j.field("gram_noise_multiplier", r.gram_noise_multiplier);
     if (r.count_noise_multiplier > 0.0) {
         j.field("count_noise_multiplier", r.count_noise_multiplier);

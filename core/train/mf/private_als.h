@@ -11,8 +11,8 @@
 //   y_i = (G + reg I)^-1 b_i
 // Adding or removing one user moves G by at most C^2 and all b_i together by at most
 // C sqrt(n_u w_u^2) <= C sqrt(m) (L2), so they are Gaussian mechanisms with noise
-// multipliers 4z and z, and T iterations are 2T of them, composed by the RDP accountant
-// (core/train/privacy/rdp.h). (G sums every user, so it takes more noise for a smaller
+// multipliers 4z and z, and T iterations are 2T of them, composed exactly by Gaussian DP
+// (core/train/privacy/gdp.h). (G sums every user, so it takes more noise for a smaller
 // share of the budget.) Every interaction is used: a user with more than m items has each
 // weighted down, rather than m of them sampled (see contribution_weight in the .cpp).
 // Item-frequency filtering, first (min_item_users > 0): a noisy weighted count of each
@@ -48,7 +48,8 @@ struct DpAlsConfig {
 };
 
 struct DpAlsReport {
-    double epsilon = 0.0, delta = 0.0, order = 0.0;  // what the accountant certifies
+    double epsilon = 0.0, delta = 0.0;  // what the accountant certifies
+    double gdp_mu = 0.0;                // the whole training is gdp_mu-GDP (core/train/privacy/gdp.h)
     double noise_multiplier = 0.0;                   // z, of the item sums
     double gram_noise_multiplier = 0.0;              // of the Gram matrix
     double count_noise_multiplier = 0.0;             // of the item counts (0: not released)

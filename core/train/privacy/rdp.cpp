@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/common/error.h"
+#include "core/train/privacy/log_erfc.h"
 
 namespace hearth {
 
@@ -25,13 +26,6 @@ double log_sub(double a, double b) {
     if (b == -kInf) return a;
     if (a <= b) return -kInf;  // rounding: the difference is (numerically) zero
     return a + std::log1p(-std::exp(b - a));
-}
-
-// log(erfc(x)); past x = 25 erfc underflows, so its asymptotic series takes over.
-double log_erfc(double x) {
-    if (x < 25.0) return std::log(std::erfc(x));
-    const double r = 1.0 / (x * x);
-    return -x * x - std::log(x) - 0.5 * std::log(M_PI) + std::log1p(-0.5 * r + 0.75 * r * r - 1.875 * r * r * r);
 }
 
 // log A_alpha for integer alpha: the binomial expansion of E[(1 - q + q e^{...})^alpha].
