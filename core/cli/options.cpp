@@ -69,7 +69,7 @@ const std::vector<Option> kPrivacy = {
      "early stopping)", "privacy"},
     {"dp-delta", "D", "1/(10 users)", "the delta of the guarantee", "privacy"},
     {"dp-max-items", "N", "8", "als: the contribution bound; a user's items count in full up to N, beyond that each counts sqrt(N / items)", "privacy"},
-    {"dp-min-item-users", "N", "15", "als: train only items whose noisy count of users reaches N (0: every item); "
+    {"dp-min-item-users", "N", "15", "als: train only items whose noisy count of users (weighted as --dp-max-items says) reaches N (0: every item); "
      "the others are never recommended by the model", "privacy"},
     {"dp-clip", "C", "1 als, 0.1 sasrec", "als: the norm of a user vector in the item statistics; sasrec: the "
      "largest norm of one user's gradient", "privacy"},
