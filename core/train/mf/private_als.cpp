@@ -276,7 +276,7 @@ std::string privacy_json(const DpAlsReport& r, uint32_t iterations) {
     j.field("max_items_per_user", r.max_items_per_user);
     j.field("weighting", "a user with more items than max_items_per_user has each weighted by sqrt(max_items_per_user / items)");
     j.field("user_vector_norm", static_cast<double>(r.user_norm_clip));
-    j.field("values", "binary: each interaction counts once, its value is not used");
+    j.field("values", "binary: whether a user has an item, not its value");
     j.end_object();
     j.key("protected").begin_array().value("item factors").value("the Gram matrix of the item factors").end_array();
     // Codes, so that every reader words them in its own language (privacy_words below,
