@@ -27,7 +27,7 @@
 // Unlike non-private implicit ALS, the item solve gives every entry the same weight: the
 // per-item confidence term alpha sum x_u x_u^T would be a d x d matrix per item, and the
 // noise it needs swamped every item with fewer than thousands of users. Interactions
-// count once each (binary): the values of the data are not used. Users still fold in on
+// are binary (whether a user has an item): the values of the data are not used. Users still fold in on
 // the device with the bundle's confidence (alpha) and their full history.
 #pragma once
 #include <cstdint>
