@@ -24,11 +24,11 @@
 // count is one more Gaussian mechanism (sensitivity sqrt(m)) in the accountant. User
 // vectors are scaled to norm C, not only clipped: a user's ranking does not depend on the
 // length, and shorter vectors would only lose signal to the noise.
-// Unlike non-private implicit ALS, the item solve gives every entry the same weight: the
-// per-item confidence term alpha sum x_u x_u^T would be a d x d matrix per item, and the
-// noise it needs swamped every item with fewer than thousands of users. Interactions
-// are binary (whether a user has an item): the values of the data are not used. Users still fold in on
-// the device with the bundle's confidence (alpha) and their full history.
+// Unlike non-private implicit ALS, the item solve has no per-item confidence term: alpha
+// sum x_u x_u^T would be a d x d matrix per item, and the noise it needs swamped every item
+// with fewer than thousands of users. Interactions are binary (whether a user has an item):
+// the values of the data are not used. Users still fold in on the device with the bundle's
+// confidence (alpha) and their full history.
 #pragma once
 #include <cstdint>
 #include <functional>
